@@ -1,0 +1,143 @@
+/**
+ * The server's own Ed25519 key, which signs its tree heads (SPEC §2.3; the log
+ * key of RFC 6962 §3.5 / RFC 9162 §4.10). It is made on first start and kept in
+ * `<dataDir>/node.key`: one line holding the 32-byte seed as 64 lowercase hex
+ * characters, mode 0600.
+ *
+ * Creation is crash-safe and race-free: the seed is written and fsynced to a
+ * private temporary file (opened O_CREAT|O_EXCL with mode 0600, so it is never
+ * readable by others, whatever the umask), then hard-linked to `node.key`, which
+ * fails if the name exists. `node.key` is therefore either absent or complete,
+ * and two processes starting at once end up with the same key.
+ *
+ * An existing key file readable or writable by group or others is refused, as
+ * OpenSSH refuses such private keys: anyone who can read it can sign tree heads
+ * in this server's name. The error says how to fix it.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants as fsConstants,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { StemeError } from "../errors.ts";
+import { fromHex, isLowerHex, toHex } from "../hex.ts";
+import { type NativeSigner, nativeSigner } from "../protocol/native-ed25519.ts";
+
+export const NODE_KEY_FILE = "node.key";
+
+export interface NodeKey {
+  signer: NativeSigner;
+  publicKeyHex: string;
+  /** `<dataDir>/node.key`. */
+  path: string;
+  /** True when this call made the key (first start). */
+  created: boolean;
+}
+
+export function loadOrCreateNodeKey(dataDir: string): NodeKey {
+  const path = join(dataDir, NODE_KEY_FILE);
+  let created = false;
+  let seed = readSeed(path);
+  if (seed === undefined) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    created = createKeyFile(dataDir, path);
+    seed = readSeed(path);
+    if (seed === undefined) {
+      throw new StemeError("internal", `node key file ${path} vanished right after creation`, {
+        path,
+      });
+    }
+  }
+  const signer = nativeSigner(seed);
+  return { signer, publicKeyHex: toHex(signer.publicKey), path, created };
+}
+
+/** The seed in `path`, or undefined when there is no such file. */
+function readSeed(path: string): Uint8Array | undefined {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StemeError("config_invalid", `cannot stat node key file ${path}`, { path }, e);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new StemeError(
+      "config_invalid",
+      `node key file ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8)}); ` +
+        `it signs this server's tree heads, so restrict it with \`chmod 600 ${path}\` and restart`,
+      { path, field: NODE_KEY_FILE },
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new StemeError("config_invalid", `cannot read node key file ${path}`, { path }, e);
+  }
+  const line = text.endsWith("\n") ? text.slice(0, -1) : text;
+  if (!isLowerHex(line, 32)) {
+    throw new StemeError(
+      "config_invalid",
+      `node key file ${path} is malformed: expected exactly one line of 64 lowercase hex ` +
+        "characters (a 32-byte Ed25519 seed). Restore it from a backup of the data dir; only " +
+        "if this server has never published a signed tree head, delete it to make a new key",
+      { path, field: NODE_KEY_FILE },
+    );
+  }
+  return fromHex(line, 32);
+}
+
+/** Writes a fresh key to `path` unless one appears there first; true if this call made it. */
+function createKeyFile(dataDir: string, path: string): boolean {
+  const tmp = `${path}.tmp-${process.pid}-${toHex(randomBytes(4))}`;
+  let created = true;
+  try {
+    const fd = openSync(
+      tmp,
+      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+      0o600,
+    );
+    try {
+      writeSync(fd, `${toHex(randomBytes(32))}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      created = false; // another process won the race: use its key
+    } finally {
+      unlinkSync(tmp);
+    }
+    fsyncDir(dataDir);
+  } catch (e) {
+    throw new StemeError(
+      "config_invalid",
+      `cannot create node key file ${path}: the data dir must be writable by the server`,
+      { path },
+      e,
+    );
+  }
+  return created;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, fsConstants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
