@@ -1,0 +1,120 @@
+/**
+ * The one config parser (STYLE.md §5). Every setting is declared once below with
+ * its zod type, default and a one-line description; its flag (`--data-dir`) and
+ * environment variable (`STEMEDB_DATA_DIR`) are derived from its key. Precedence
+ * is flags > STEMEDB_* environment > defaults (SPEC §1). The result is frozen
+ * and passed down: no other module reads process.env.
+ */
+import { z } from "zod";
+import { StemeError } from "./errors.ts";
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+/** The settings table. Order here is the order of `.env.example`. */
+export const SETTINGS = {
+  dataDir: {
+    type: z.string().min(1),
+    default: "./data",
+    doc: "data directory (segment log, SQLite state, node key)",
+  },
+  port: { type: int(0, 65535), default: 18180, doc: "HTTP port (0 picks a free one)" },
+  host: { type: z.string().min(1), default: "127.0.0.1", doc: "HTTP listen address" },
+  logLevel: {
+    type: z.enum(["debug", "info", "warn", "error"]),
+    default: "info",
+    doc: "structured log level",
+  },
+  segmentBytes: {
+    type: int(4096, 1024 * MiB),
+    default: 10 * MiB,
+    doc: "roll the segment log at this size",
+  },
+  logRetentionHours: {
+    type: num(0, 1e6),
+    default: 168,
+    doc: "remove applied (and archived) segments older than this",
+  },
+  maxSkewMs: {
+    type: int(0),
+    default: 300_000,
+    doc: "reject an assertion whose ts is further ahead of server time",
+  },
+  maxValueBytes: {
+    type: int(1, 64 * MiB),
+    default: 16_384,
+    doc: "maximum canonical size of an assertion's value",
+  },
+  maxBatch: {
+    type: int(1, 1_000_000),
+    default: 1000,
+    doc: "maximum assertions in one batch request",
+  },
+  maxBodyBytes: {
+    type: int(1024, 1024 * MiB),
+    default: 4 * MiB,
+    doc: "maximum HTTP request body size",
+  },
+  defaultTrust: {
+    type: num(0, 1),
+    default: 0.5,
+    doc: "trust of an agent missing from the registry (trust lens)",
+  },
+  adminToken: {
+    type: z.string().min(16).optional(),
+    default: undefined,
+    doc: "admin bearer token; generated into the data dir when unset",
+  },
+} as const satisfies Record<string, { type: z.ZodType; default: unknown; doc: string }>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Config = Readonly<{ [K in SettingKey]: z.output<(typeof SETTINGS)[K]["type"]> }>;
+
+export function envName(key: string): string {
+  return `STEMEDB_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * Parse the configuration. `flags` uses setting keys (camelCase) with raw string
+ * or number values, as a CLI parser hands them over; `env` is the environment.
+ */
+export function parseConfig(
+  flags: Partial<Record<SettingKey, unknown>> = {},
+  env: Record<string, string | undefined> = {},
+): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const fromFlag = flags[key as SettingKey];
+    const fromEnv = env[envName(key)];
+    const raw = fromFlag ?? (fromEnv === "" ? undefined : fromEnv) ?? setting.default;
+    const source =
+      fromFlag !== undefined ? `--${flagName(key)}` : fromEnv ? envName(key) : "default";
+    const parsed = setting.type.safeParse(raw);
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? "invalid";
+      throw new StemeError("config_invalid", `invalid ${source}=${String(raw)}: ${why}`, {
+        field: key,
+      });
+    }
+    out[key] = parsed.data;
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** `.env.example` text, generated from the table so it can never drift. */
+export function envExample(): string {
+  const lines = ["# StemeDB settings. Flags override these; these override the defaults shown."];
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    lines.push(`# ${setting.doc}`);
+    const value = setting.default === undefined ? "" : String(setting.default);
+    lines.push(`${value === "" ? "# " : ""}${envName(key)}=${value}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,151 @@
+/**
+ * The payloads StemeDB writes into the segment log, one per record type. The
+ * log itself treats payloads as opaque bytes; this module is their only codec.
+ * Each payload starts with its own version byte and unknown versions are
+ * rejected, so a future layout can never be misread.
+ *
+ * Assertion payload v1 (type 1), big-endian:
+ *   u8 version=1 | u8 status | u64 seq | u64 received_at | id[32] | sig[64]
+ *   | u16 reasons length | reasons (UTF-8, comma-separated) | C (canonical bytes)
+ * Status change (type 2) and agent update (type 3): u8 version=1 | UTF-8 JSON.
+ */
+import { StemeError } from "../errors.ts";
+
+export const RecordType = { assertion: 1, status: 2, agent: 3 } as const;
+export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
+
+/** Stored status of an assertion (SPEC §6): numbers are the on-disk encoding. */
+export const Status = { accepted: 1, quarantined: 2, released: 3, rejected: 4 } as const;
+export type StatusName = keyof typeof Status;
+export type StatusCode = (typeof Status)[StatusName];
+const STATUS_NAMES = new Map<number, StatusName>(
+  Object.entries(Status).map(([k, v]) => [v, k as StatusName]),
+);
+
+export function statusName(code: number): StatusName {
+  const name = STATUS_NAMES.get(code);
+  if (name === undefined) throw new StemeError("bad_format_version", `unknown status code ${code}`);
+  return name;
+}
+
+export interface AssertionRecord {
+  seq: number;
+  status: StatusCode;
+  receivedAt: number;
+  id: Uint8Array;
+  sig: Uint8Array;
+  reasons: string[];
+  canonical: Uint8Array;
+}
+
+export interface StatusRecord {
+  id: string; // hex
+  status: StatusCode;
+  at: number;
+}
+
+export interface AgentRecord {
+  agent: string;
+  name?: string | null;
+  trust?: number | null;
+  allowed?: boolean;
+  at: number;
+}
+
+export type DomainRecord =
+  | { type: typeof RecordType.assertion; body: AssertionRecord }
+  | { type: typeof RecordType.status; body: StatusRecord }
+  | { type: typeof RecordType.agent; body: AgentRecord };
+
+const PAYLOAD_VERSION = 1;
+const FIXED = 1 + 1 + 8 + 8 + 32 + 64 + 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeAssertionRecord(r: AssertionRecord): Uint8Array {
+  const reasons = encoder.encode(r.reasons.join(","));
+  const out = new Uint8Array(FIXED + reasons.length + r.canonical.length);
+  const view = new DataView(out.buffer);
+  out[0] = PAYLOAD_VERSION;
+  out[1] = r.status;
+  view.setBigUint64(2, BigInt(r.seq));
+  view.setBigUint64(10, BigInt(r.receivedAt));
+  out.set(r.id, 18);
+  out.set(r.sig, 50);
+  view.setUint16(114, reasons.length);
+  out.set(reasons, FIXED);
+  out.set(r.canonical, FIXED + reasons.length);
+  return out;
+}
+
+export function decodeAssertionRecord(p: Uint8Array): AssertionRecord {
+  if (p.length < FIXED || p[0] !== PAYLOAD_VERSION) {
+    throw new StemeError("bad_format_version", `assertion record version ${p[0]} is unknown`);
+  }
+  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const reasonsLength = view.getUint16(114);
+  const reasons = decoder.decode(p.subarray(FIXED, FIXED + reasonsLength));
+  return {
+    status: statusName(p[1] as number) && (p[1] as StatusCode),
+    seq: Number(view.getBigUint64(2)),
+    receivedAt: Number(view.getBigUint64(10)),
+    id: p.slice(18, 50),
+    sig: p.slice(50, 114),
+    reasons: reasons === "" ? [] : reasons.split(","),
+    canonical: p.slice(FIXED + reasonsLength),
+  };
+}
+
+function encodeJson(body: unknown): Uint8Array {
+  const json = encoder.encode(JSON.stringify(body));
+  const out = new Uint8Array(1 + json.length);
+  out[0] = PAYLOAD_VERSION;
+  out.set(json, 1);
+  return out;
+}
+
+function decodeJson<T>(p: Uint8Array, what: string): T {
+  if (p[0] !== PAYLOAD_VERSION) {
+    throw new StemeError("bad_format_version", `${what} record version ${p[0]} is unknown`);
+  }
+  return JSON.parse(decoder.decode(p.subarray(1))) as T;
+}
+
+export function encodeRecord(r: DomainRecord): { type: number; payload: Uint8Array } {
+  switch (r.type) {
+    case RecordType.assertion:
+      return { type: r.type, payload: encodeAssertionRecord(r.body) };
+    case RecordType.status:
+    case RecordType.agent:
+      return { type: r.type, payload: encodeJson(r.body) };
+  }
+}
+
+export function decodeRecord(type: number, payload: Uint8Array): DomainRecord {
+  switch (type) {
+    case RecordType.assertion:
+      return { type, body: decodeAssertionRecord(payload) };
+    case RecordType.status:
+      return { type, body: decodeJson<StatusRecord>(payload, "status") };
+    case RecordType.agent:
+      return { type, body: decodeJson<AgentRecord>(payload, "agent") };
+    default:
+      throw new StemeError("bad_format_version", `unknown log record type ${type}`);
+  }
+}
+
+/**
+ * The RFC 8785 encoding of `value` as it stands inside C. In canonical form the
+ * top-level members sort as agent, concept, confidence, evidence, predicate,
+ * retracts, ts, v, value: `value` is always last and `"v":1` just before it, and
+ * no earlier member can hold the unescaped text `,"v":1,"value":`. So the
+ * value's canonical bytes are a slice of C — no second canonicalization.
+ */
+const VALUE_MARK = ',"v":1,"value":';
+export function valueCanonicalFromC(c: string): string {
+  const at = c.indexOf(VALUE_MARK);
+  if (at < 0 || !c.endsWith("}")) {
+    throw new StemeError("bad_format_version", "canonical assertion lacks its value member");
+  }
+  return c.slice(at + VALUE_MARK.length, -1);
+}

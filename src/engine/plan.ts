@@ -1,0 +1,183 @@
+/**
+ * Planning one commit group (SPEC §2.1, §2.3): the decisions that depend on
+ * state and on order, made before anything is written. Duplicates (same id,
+ * in the state or earlier in the group) are not recorded again; retractions
+ * must name an earlier, non-retraction assertion of the same agent and key;
+ * the ingest policy picks accepted or quarantined; each recorded assertion gets
+ * the next seq. The output is the list of log records to append, in order.
+ */
+import { StemeError } from "../errors.ts";
+import { fromHex } from "../hex.ts";
+import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { Assertion, PreparedAssertion } from "../protocol/assertion.ts";
+import type { AgentUpdate } from "../store/agent-table.ts";
+import type { State } from "../store/state.ts";
+import type { IngestPolicy } from "./engine-options.ts";
+import {
+  type DomainRecord,
+  encodeRecord,
+  RecordType,
+  Status,
+  type StatusName,
+  statusName,
+} from "./log-records.ts";
+
+export type ItemOutcome =
+  | {
+      id: string;
+      seq: number;
+      status: "accepted" | "quarantined" | "duplicate";
+      reasons?: string[];
+    }
+  | { id: string; status: "rejected"; error: StemeError };
+
+interface WorkBase<T> {
+  finish(plan: Plan, sth: SignedTreeHead): T;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export type WorkSpec =
+  | { kind: "assertions"; items: PreparedAssertion[]; outcomes?: ItemOutcome[] }
+  | { kind: "status"; id: Uint8Array; status: "released" | "rejected"; error?: StemeError }
+  | { kind: "agent"; update: AgentUpdate };
+
+export type CommitWork<T = unknown> = WorkSpec & WorkBase<T>;
+export type CommitRequest<T> = WorkSpec & Pick<WorkBase<T>, "finish">;
+
+export interface PlannedRecord {
+  record: DomainRecord;
+  encoded: { type: number; payload: Uint8Array };
+  parsed?: Assertion;
+}
+
+export interface Plan {
+  records: PlannedRecord[];
+}
+
+interface PlanContext {
+  state: State;
+  treeSize: number;
+  policy: IngestPolicy;
+  now: number;
+}
+
+/** What the group itself has recorded so far, keyed by id hex. */
+interface InGroup {
+  seq: number;
+  status: StatusName;
+  assertion: Assertion;
+}
+
+export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
+  const records: PlannedRecord[] = [];
+  const seen = new Map<string, InGroup>();
+  let nextSeq = ctx.treeSize + 1;
+  const push = (record: DomainRecord, parsed?: Assertion) =>
+    records.push(
+      parsed === undefined
+        ? { record, encoded: encodeRecord(record) }
+        : { record, encoded: encodeRecord(record), parsed },
+    );
+
+  for (const work of group) {
+    switch (work.kind) {
+      case "assertions":
+        work.outcomes = work.items.map((item) => {
+          const earlier = seen.get(item.idHex);
+          if (earlier) return { id: item.idHex, seq: earlier.seq, status: "duplicate" };
+          const stored = ctx.state.assertions.seqOf(item.id);
+          if (stored) return { id: item.idHex, seq: stored.seq, status: "duplicate" };
+          const bad = checkRetraction(item.assertion, seen, ctx.state);
+          if (bad) return { id: item.idHex, status: "rejected", error: bad };
+          const { status, reasons } = ctx.policy.classify(item, ctx.state);
+          const seq = nextSeq++;
+          seen.set(item.idHex, { seq, status, assertion: item.assertion });
+          push(
+            {
+              type: RecordType.assertion,
+              body: {
+                seq,
+                status: Status[status],
+                receivedAt: ctx.now,
+                id: item.id,
+                sig: item.sig,
+                reasons,
+                canonical: item.canonical,
+              },
+            },
+            item.assertion,
+          );
+          return reasons.length > 0
+            ? { id: item.idHex, seq, status, reasons }
+            : { id: item.idHex, seq, status };
+        });
+        break;
+      case "status": {
+        const current =
+          seen.get(Buffer.from(work.id).toString("hex"))?.status ??
+          (() => {
+            const row = ctx.state.assertions.seqOf(work.id);
+            return row && statusName(row.status);
+          })();
+        if (current === undefined) {
+          work.error = new StemeError("not_found", "no assertion with this id", { field: "id" });
+        } else if (current !== "quarantined") {
+          work.error = new StemeError("invalid_field", `assertion is ${current}, not quarantined`, {
+            field: "id",
+          });
+        } else {
+          push({
+            type: RecordType.status,
+            body: {
+              id: Buffer.from(work.id).toString("hex"),
+              status: Status[work.status],
+              at: ctx.now,
+            },
+          });
+        }
+        break;
+      }
+      case "agent":
+        push({ type: RecordType.agent, body: work.update });
+        break;
+    }
+  }
+  return { records };
+}
+
+/** SPEC §2.1 `retracts`: an earlier assertion by the same agent on the same key, not itself a retraction. */
+function checkRetraction(
+  a: Assertion,
+  seen: Map<string, InGroup>,
+  state: State,
+): StemeError | undefined {
+  if (a.retracts === undefined) return undefined;
+  const field = { field: "retracts" };
+  let target:
+    | { agent: string; concept: string; predicate: string; retracts?: unknown }
+    | undefined = seen.get(a.retracts)?.assertion;
+  if (target === undefined) {
+    const row = state.assertions.byId(fromHex(a.retracts, 32));
+    if (row) target = row;
+  }
+  if (target === undefined)
+    return new StemeError("unknown_target", "retracts names no recorded assertion", field);
+  if (target.agent !== a.agent)
+    return new StemeError(
+      "not_owner",
+      "only the agent that made an assertion can retract it",
+      field,
+    );
+  if (target.concept !== a.concept || target.predicate !== a.predicate) {
+    return new StemeError(
+      "target_mismatch",
+      "a retraction must have the concept and predicate of its target",
+      field,
+    );
+  }
+  if (target.retracts !== undefined && target.retracts !== null) {
+    return new StemeError("target_mismatch", "a retraction cannot be retracted", field);
+  }
+  return undefined;
+}

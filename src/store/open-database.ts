@@ -1,0 +1,28 @@
+/**
+ * Opens the SQLite state (bun:sqlite) with the settings StemeDB relies on:
+ * WAL mode so readers never block the writer, synchronous=NORMAL because the
+ * segment log — not SQLite — is what makes a write durable (anything SQLite
+ * loses in a power cut is replayed from the log), and migrations applied.
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StemeError } from "../errors.ts";
+import { migrate } from "./migrate.ts";
+
+export function openDatabase(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, strict: true });
+  } catch (e) {
+    throw new StemeError("storage_unavailable", `cannot open SQLite state at ${path}`, {}, e);
+  }
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run("PRAGMA cache_size = -65536"); // 64 MiB page cache
+  db.run("PRAGMA temp_store = MEMORY");
+  migrate(db);
+  return db;
+}

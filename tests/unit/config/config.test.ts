@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { envExample, envName, flagName, parseConfig, SETTINGS } from "../../../src/config.ts";
+import { isStemeError } from "../../../src/errors.ts";
+
+describe("config", () => {
+  test("defaults are the SPEC's embedded defaults", () => {
+    const c = parseConfig();
+    expect(c.dataDir).toBe("./data");
+    expect(c.port).toBe(18180);
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.maxBatch).toBe(1000);
+    expect(c.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(c.maxValueBytes).toBe(16384);
+    expect(c.maxSkewMs).toBe(300_000);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  test("flags override STEMEDB_* env, which overrides defaults", () => {
+    const env = { STEMEDB_PORT: "9000", STEMEDB_DATA_DIR: "/srv/a", STEMEDB_HOST: "" };
+    const c = parseConfig({ port: "9100" }, env);
+    expect(c.port).toBe(9100);
+    expect(c.dataDir).toBe("/srv/a");
+    expect(c.host).toBe("127.0.0.1"); // empty env var = unset
+  });
+
+  test("a bad value names its source and setting", () => {
+    try {
+      parseConfig({}, { STEMEDB_PORT: "http" });
+      throw new Error("unreachable");
+    } catch (e) {
+      expect(isStemeError(e, "config_invalid")).toBe(true);
+      expect((e as Error).message).toContain("STEMEDB_PORT");
+      expect((e as { field?: string }).field).toBe("port");
+    }
+    expect(() => parseConfig({ defaultTrust: "1.5" })).toThrow(/--default-trust/);
+  });
+
+  test("names are derived from keys", () => {
+    expect(envName("dataDir")).toBe("STEMEDB_DATA_DIR");
+    expect(flagName("maxBodyBytes")).toBe("max-body-bytes");
+  });
+
+  test(".env.example lists every setting and matches the settings table", () => {
+    const file = readFileSync(join(import.meta.dir, "../../../.env.example"), "utf8");
+    expect(file).toBe(envExample());
+    for (const key of Object.keys(SETTINGS)) expect(file).toContain(envName(key));
+  });
+});

@@ -1,0 +1,274 @@
+import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { Engine } from "../../../src/engine/engine.ts";
+import type { IngestPolicy } from "../../../src/engine/engine-options.ts";
+import { isStemeError } from "../../../src/errors.ts";
+import { fromHex, toHex } from "../../../src/hex.ts";
+import type { FileOps } from "../../../src/log/file-ops.ts";
+import { nodeFileOps } from "../../../src/log/file-ops.ts";
+import { memoryLogger, silentLogger } from "../../../src/logger.ts";
+import { EMPTY_ROOT, leafHash } from "../../../src/merkle/hash.ts";
+import { verifyTreeHead } from "../../../src/merkle/tree-head.ts";
+import { verifyConsistency, verifyInclusion } from "../../../src/merkle/verify-proofs.ts";
+import { prepare, testAgent } from "../../helpers/agents.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const alice = testAgent(1);
+const bob = testAgent(2);
+
+function claim(agent = alice, n = 0, extra: Record<string, unknown> = {}) {
+  return prepare(
+    agent.sign({
+      concept: "acme/payments/checkout",
+      predicate: "status",
+      value: `v${n}`,
+      ts: 1_767_225_600_000 + n,
+      ...extra,
+    }),
+  );
+}
+
+async function withEngine<T>(
+  dir: string,
+  fn: (e: Engine) => Promise<T>,
+  opts: { policy?: IngestPolicy; fileOps?: FileOps } = {},
+) {
+  const engine = await Engine.open({
+    dataDir: dir,
+    logger: silentLogger,
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.fileOps ? { log: { fileOps: opts.fileOps } } : {}),
+  });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+describe("Engine", () => {
+  test("a new data dir has the empty tree and a valid signed tree head", async () => {
+    using dir = tempDir();
+    await withEngine(dir.path, async (e) => {
+      const sth = e.treeHead();
+      expect(sth.tree_size).toBe(0);
+      expect(sth.root).toBe(toHex(EMPTY_ROOT));
+      expect(verifyTreeHead(sth)).toBe(true);
+    });
+  });
+
+  test("ingest assigns seqs, answers with a covering tree head, and detects duplicates", async () => {
+    using dir = tempDir();
+    await withEngine(dir.path, async (e) => {
+      const a = claim(alice, 1);
+      const b = claim(bob, 2);
+      const r1 = await e.ingest([a, b, a]);
+      expect(r1.outcomes).toEqual([
+        { id: a.idHex, seq: 1, status: "accepted" },
+        { id: b.idHex, seq: 2, status: "accepted" },
+        { id: a.idHex, seq: 1, status: "duplicate" },
+      ]);
+      expect(r1.sth.tree_size).toBe(2);
+      expect(verifyTreeHead(r1.sth)).toBe(true);
+      const r2 = await e.ingest([b]);
+      expect(r2.outcomes).toEqual([{ id: b.idHex, seq: 2, status: "duplicate" }]);
+      const row = e.getAssertion(a.id);
+      expect(row?.seq).toBe(1);
+      expect(new TextDecoder().decode(row?.canonical)).toBe(new TextDecoder().decode(a.canonical));
+      const proof = e.tree.inclusionProof(1, 2);
+      expect(verifyInclusion(leafHash(b.id), 1, 2, proof, fromHex(r1.sth.root))).toBe(true);
+    });
+  });
+
+  test("retractions must name an earlier non-retraction by the same agent on the same key", async () => {
+    using dir = tempDir();
+    await withEngine(dir.path, async (e) => {
+      const target = claim(alice, 1);
+      const retract = (
+        agent = alice,
+        retracts = target.idHex,
+        extra: Record<string, unknown> = {},
+      ) => claim(agent, 50, { value: null, retracts, ...extra });
+      const ok = retract();
+      // Target and its retraction in one batch: "earlier in the same batch" counts.
+      const r = await e.ingest([target, ok]);
+      expect(r.outcomes.map((o) => o.status)).toEqual(["accepted", "accepted"]);
+      const bad = await e.ingest([
+        retract(alice, "ab".repeat(32)),
+        retract(bob),
+        retract(alice, target.idHex, { predicate: "owner" }),
+        claim(alice, 51, { value: null, retracts: ok.idHex }),
+      ]);
+      expect(bad.outcomes.map((o) => (o.status === "rejected" ? o.error.code : o.status))).toEqual([
+        "unknown_target",
+        "not_owner",
+        "target_mismatch",
+        "target_mismatch",
+      ]);
+      expect(bad.sth.tree_size).toBe(2);
+    });
+  });
+
+  test("concurrent submissions share fsyncs (group commit) and all become durable", async () => {
+    using dir = tempDir();
+    await withEngine(dir.path, async (e) => {
+      const before = e.log.stats().batches;
+      const items = Array.from({ length: 200 }, (_, i) => claim(i % 2 ? alice : bob, i));
+      const results = await Promise.all(items.map((it) => e.ingest([it])));
+      const seqs = results.map((r) => (r.outcomes[0] as { seq: number }).seq).sort((x, y) => x - y);
+      expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      const batches = e.log.stats().batches - before;
+      expect(batches).toBeLessThan(50);
+      // Each answer's tree head covers its own seq.
+      for (const r of results)
+        expect(r.sth.tree_size).toBeGreaterThanOrEqual((r.outcomes[0] as { seq: number }).seq);
+    });
+  });
+
+  test("the state rebuilds from the log alone with the same root, statuses and registry", async () => {
+    using dir = tempDir();
+    const quarantineBob: IngestPolicy = {
+      classify: (item) =>
+        item.assertion.agent === bob.key
+          ? { status: "quarantined", reasons: ["probation"] }
+          : { status: "accepted", reasons: [] },
+    };
+    let root = "";
+    const held = claim(bob, 7);
+    await withEngine(
+      dir.path,
+      async (e) => {
+        await e.ingest(Array.from({ length: 50 }, (_, i) => claim(alice, i)));
+        const r = await e.ingest([held]);
+        expect(r.outcomes[0]).toEqual({
+          id: held.idHex,
+          seq: 51,
+          status: "quarantined",
+          reasons: ["probation"],
+        });
+        expect((await e.setStatus(held.id, "released")).status).toBe(3);
+        await expect(e.setStatus(held.id, "rejected")).rejects.toMatchObject({
+          code: "invalid_field",
+        });
+        await e.updateAgent({ agent: bob.key, trust: 0.9, name: "bob" });
+        root = e.treeHead().root;
+      },
+      { policy: quarantineBob },
+    );
+    rmSync(join(dir.path, "db"), { recursive: true });
+    await withEngine(dir.path, async (e) => {
+      expect(e.recovery.replayedRecords).toBe(53);
+      expect(e.treeHead().root).toBe(root);
+      expect(e.getAssertion(held.id)?.status).toBe(3);
+      expect(e.agent(bob.key)).toMatchObject({ trust: 0.9, name: "bob", allowed: true });
+    });
+  });
+
+  test("reopening replays nothing when the state is current, and proofs link old and new roots", async () => {
+    using dir = tempDir();
+    const seen = await withEngine(dir.path, async (e) => {
+      await e.ingest([claim(alice, 1), claim(alice, 2), claim(alice, 3)]);
+      return e.treeHead();
+    });
+    await withEngine(dir.path, async (e) => {
+      expect(e.recovery.replayedRecords).toBe(0);
+      await e.ingest([claim(bob, 4)]);
+      const now = e.treeHead();
+      const proof = e.tree.consistencyProof(seen.tree_size, now.tree_size);
+      expect(
+        verifyConsistency(
+          seen.tree_size,
+          now.tree_size,
+          fromHex(seen.root),
+          fromHex(now.root),
+          proof,
+        ),
+      ).toBe(true);
+    });
+  });
+
+  test("a failed log write answers storage_unavailable, applies nothing, and the next write works", async () => {
+    using dir = tempDir();
+    let failNext = false;
+    const flaky: FileOps = {
+      ...nodeFileOps,
+      async open(path, flags) {
+        const f = await nodeFileOps.open(path, flags);
+        return {
+          write: (...args) => f.write(...args),
+          datasync: async () => {
+            if (failNext) {
+              failNext = false;
+              throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+            }
+            return f.datasync();
+          },
+          sync: () => f.sync(),
+          truncate: (n) => f.truncate(n),
+          close: () => f.close(),
+        };
+      },
+    };
+    await withEngine(
+      dir.path,
+      async (e) => {
+        await e.ingest([claim(alice, 1)]);
+        failNext = true;
+        const lost = claim(alice, 2);
+        const err = await e.ingest([lost]).catch((x: unknown) => x);
+        expect(isStemeError(err, "storage_unavailable")).toBe(true);
+        expect(e.getAssertion(lost.id)).toBeUndefined();
+        expect(e.tree.size).toBe(1);
+        const again = await e.ingest([lost]);
+        expect(again.outcomes[0]).toEqual({ id: lost.idHex, seq: 2, status: "accepted" });
+      },
+      { fileOps: flaky },
+    );
+    await withEngine(dir.path, async (e) => {
+      expect(e.tree.size).toBe(2);
+    });
+  });
+
+  test("open reports a cut torn tail through the logger", async () => {
+    using dir = tempDir();
+    await withEngine(dir.path, async (e) => {
+      await e.ingest([claim(alice, 1)]);
+    });
+    const { appendFileSync } = await import("node:fs");
+    appendFileSync(join(dir.path, "wal", "segment-00000001.log"), new Uint8Array([1, 2, 3, 4, 5]));
+    const logger = memoryLogger();
+    const e = await Engine.open({ dataDir: dir.path, logger });
+    try {
+      expect(e.recovery.truncatedBytes).toBe(5);
+      expect(logger.lines.some((l) => l.level === "warn")).toBe(true);
+      expect(e.tree.size).toBe(1);
+    } finally {
+      await e.close();
+    }
+  });
+});
+
+describe("data dir lock", () => {
+  test("a second engine on the same data dir is refused until the first closes", async () => {
+    using dir = tempDir();
+    const first = await Engine.open({ dataDir: dir.path, logger: silentLogger });
+    const err = await Engine.open({ dataDir: dir.path, logger: silentLogger }).catch(
+      (e: unknown) => e,
+    );
+    expect(isStemeError(err, "storage_unavailable")).toBe(true);
+    expect(String((err as Error).message)).toContain(`process ${process.pid}`);
+    await first.close();
+    const second = await Engine.open({ dataDir: dir.path, logger: silentLogger });
+    await second.close();
+  });
+
+  test("a lock left by a dead process is taken over", async () => {
+    using dir = tempDir();
+    const dead = Bun.spawnSync([process.execPath, "-e", "console.log(process.pid)"]);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir.path, "LOCK"), `${dead.stdout.toString().trim()}\n`);
+    const e = await Engine.open({ dataDir: dir.path, logger: silentLogger });
+    await e.close();
+  });
+});
