@@ -109,24 +109,13 @@ const VISIBLE = [
      WHERE r.retracts = a.id AND r.seq <= $asOf AND r.status IN (1, 3))`,
 ].join(" AND ");
 
-const databases = new WeakMap<Database, QueryStore>();
-
 export class QueryStore {
   readonly #db: Database;
   readonly #statements = new Map<string, Statement<VisibleAssertion, [Bindings]>>();
 
-  private constructor(db: Database) {
+  /** One per database (`State.query`), so that its prepared statements are reused. */
+  constructor(db: Database) {
     this.#db = db;
-  }
-
-  /** The store of `db`, made once per database so that its prepared statements are reused. */
-  static of(db: Database): QueryStore {
-    let store = databases.get(db);
-    if (store === undefined) {
-      store = new QueryStore(db);
-      databases.set(db, store);
-    }
-    return store;
   }
 
   /**

@@ -8,6 +8,7 @@ import { AgentTable } from "./agent-table.ts";
 import { AssertionTable } from "./assertion-table.ts";
 import { MetaTable } from "./meta-table.ts";
 import { openDatabase } from "./open-database.ts";
+import { QueryStore } from "./query-store.ts";
 import { SqliteNodeStore } from "./sqlite-node-store.ts";
 
 export class State {
@@ -16,6 +17,7 @@ export class State {
   readonly agents: AgentTable;
   readonly meta: MetaTable;
   readonly nodes: SqliteNodeStore;
+  readonly query: QueryStore;
 
   constructor(db: Database) {
     this.db = db;
@@ -23,6 +25,7 @@ export class State {
     this.agents = new AgentTable(db);
     this.meta = new MetaTable(db);
     this.nodes = new SqliteNodeStore(db);
+    this.query = new QueryStore(db);
   }
 
   static open(path: string): State {
