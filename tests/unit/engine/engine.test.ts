@@ -272,3 +272,34 @@ describe("data dir lock", () => {
     await e.close();
   });
 });
+
+describe("log retention", () => {
+  test("removes only old, applied segments; the state keeps everything", async () => {
+    using dir = tempDir();
+    let now = 1_767_225_600_000;
+    const clock = { now: () => now };
+    const open = () =>
+      Engine.open({ dataDir: dir.path, logger: silentLogger, clock, segmentBytes: 4096 });
+    let e = await open();
+    for (let i = 0; i < 40; i++) await e.ingest([claim(alice, i)]);
+    const segments = e.log.stats().segments;
+    expect(segments).toBeGreaterThan(3);
+    expect(e.runRetention()).toEqual([]); // too young
+    now += 8 * 24 * 3_600_000;
+    const removed = e.runRetention();
+    expect(removed.length).toBe(segments - 1); // all sealed ones; never the open one
+    const root = e.treeHead().root;
+    await e.close();
+
+    e = await open();
+    expect(e.treeHead().root).toBe(root);
+    expect(e.tree.size).toBe(40);
+    await e.close();
+
+    // Without the state, the shortened log cannot rebuild it: a clear error, not a partial state.
+    rmSync(join(dir.path, "db"), { recursive: true });
+    const err = await open().catch((x: unknown) => x);
+    expect(isStemeError(err, "corrupt_segment")).toBe(true);
+    expect(String((err as Error).message)).toContain("backup");
+  });
+});

@@ -1,0 +1,29 @@
+/** What `createApp` needs, all injected (STYLE.md §5) so tests can swap them. */
+import type { Config } from "../config.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { Clock } from "../engine/engine-options.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface AppDeps {
+  engine: Engine;
+  config: Config;
+  logger: Logger;
+  /** The admin bearer token (see `resolveAdminToken`). */
+  adminToken: string;
+  /** Server time for clock-skew checks (default: the system clock). */
+  clock?: Clock;
+  /** Metrics registry to record into (default: a fresh one per app). */
+  metrics?: Metrics;
+}
+
+/** `AppDeps` with every default filled in, as the routes receive them. */
+export interface RouteDeps {
+  engine: Engine;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** `performance.now()` when the app was created, for `uptime_s`. */
+  startedAt: number;
+}

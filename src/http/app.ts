@@ -1,0 +1,62 @@
+/**
+ * The HTTP API of SPEC §3 as one Hono app: middleware (request id, metrics,
+ * access log), the route modules, and the one error mapper behind `onError` and
+ * `notFound`. Wiring only; each route lives in ./routes/<area>.ts.
+ */
+import { type Context, Hono } from "hono";
+import { StemeError } from "../errors.ts";
+import { accessLog } from "./access-log.ts";
+import type { AppDeps, RouteDeps } from "./app-deps.ts";
+import { problemResponse } from "./error-mapper.ts";
+import type { HttpEnv } from "./http-env.ts";
+import { httpMetrics } from "./http-metrics.ts";
+import { Metrics } from "./metrics.ts";
+import { requestId } from "./request-id.ts";
+import { agentRoutes } from "./routes/agents.ts";
+import { assertRoutes } from "./routes/assert.ts";
+import { assertionRoutes } from "./routes/assertions.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { merkleRoutes } from "./routes/merkle.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { queryRoutes } from "./routes/query.ts";
+import { SERVER_VERSION } from "./server-version.ts";
+
+export type { AppDeps } from "./app-deps.ts";
+
+/** The request id, even for an error raised before the request-id middleware ran. */
+const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
+
+export function createApp(deps: AppDeps): Hono<HttpEnv> {
+  const routeDeps: RouteDeps = {
+    engine: deps.engine,
+    config: deps.config,
+    logger: deps.logger,
+    clock: deps.clock ?? { now: () => Date.now() },
+    metrics: deps.metrics ?? new Metrics(SERVER_VERSION),
+    startedAt: performance.now(),
+  };
+  const { logger } = deps;
+  const app = new Hono<HttpEnv>();
+
+  app.use(requestId());
+  app.use(httpMetrics({ metrics: routeDeps.metrics }));
+  app.use(accessLog({ logger }));
+
+  app.route("/", assertRoutes(routeDeps));
+  app.route("/", assertionRoutes(routeDeps));
+  app.route("/", queryRoutes(routeDeps));
+  app.route("/", merkleRoutes(routeDeps));
+  app.route("/", healthRoutes(routeDeps));
+  app.route("/", metricsRoutes(routeDeps));
+  app.route("/", agentRoutes(routeDeps, { adminToken: deps.adminToken }));
+
+  app.notFound((c) =>
+    problemResponse(
+      new StemeError("not_found", `no route for ${c.req.method} ${c.req.path}`),
+      idOf(c),
+      logger,
+    ),
+  );
+  app.onError((error, c) => problemResponse(error, idOf(c), logger));
+  return app;
+}

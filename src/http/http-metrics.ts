@@ -1,0 +1,31 @@
+/**
+ * Counts every answered request and times it, labelled by the route template
+ * (`/v1/assertions/:id`, never the concrete path) so label cardinality stays
+ * bounded; requests that match no route count as `unmatched`.
+ */
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { HttpEnv } from "./http-env.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface HttpMetricsOptions {
+  metrics: Metrics;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler<HttpEnv> {
+  const { metrics } = options;
+  return async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const last = matchedRoutes(c).findLast((r) => r.method !== "ALL");
+      const route = last?.path ?? "unmatched";
+      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
+      metrics.requests.inc({ method, route, status: String(c.res.status) });
+      metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
+    }
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Prometheus metrics (SPEC §3 `/metrics`), one prom-client `Registry` per app
+ * instance so tests and several servers in one process never share counters.
+ * Names follow Prometheus conventions: `stemedb_` prefix, `_total` counters,
+ * base units in the name (`_seconds`, `_bytes`).
+ *
+ * Durability figures come from the segment log: `onFsync` is its per-batch
+ * callback, passed to the engine's log options by whoever opens the engine
+ * (`startServer`), so the fsync and batch-size histograms are exact.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LogStats } from "../log/segment-log-config.ts";
+
+/** What a scrape reads from the engine. */
+export interface EngineFigures {
+  ready: boolean;
+  tree: { size: number };
+  log: { stats(): LogStats };
+}
+
+const DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+const FSYNC_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<"method" | "route" | "status">;
+  readonly requestDuration: Histogram<"method" | "route">;
+  readonly ingested: Counter<"status">;
+  readonly fsyncDuration: Histogram;
+  readonly commitBatch: Histogram;
+  readonly #treeSize: Gauge;
+  readonly #ready: Gauge;
+  readonly #segments: Gauge;
+  readonly #logBytes: Gauge;
+  readonly #rss: Gauge;
+
+  constructor(version: string) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: "stemedb_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status code",
+      labelNames: ["method", "route", "status"],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: "stemedb_http_request_duration_seconds",
+      help: "HTTP request duration, from first middleware to response, by method and route template",
+      labelNames: ["method", "route"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.ingested = new Counter({
+      name: "stemedb_ingest_assertions_total",
+      help: "Assertions submitted, by outcome: accepted, quarantined, duplicate, rejected",
+      labelNames: ["status"],
+      registers,
+    });
+    this.fsyncDuration = new Histogram({
+      name: "stemedb_log_fsync_duration_seconds",
+      help: "Segment log group-commit fdatasync duration",
+      buckets: FSYNC_BUCKETS,
+      registers,
+    });
+    this.commitBatch = new Histogram({
+      name: "stemedb_log_commit_batch_records",
+      help: "Records per group commit (one write + one fdatasync)",
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    this.#treeSize = gauge(
+      registers,
+      "stemedb_merkle_tree_size",
+      "Leaves in the Merkle tree (recorded assertions)",
+    );
+    this.#ready = gauge(registers, "stemedb_ready", "1 when the engine takes writes, else 0");
+    this.#segments = gauge(registers, "stemedb_log_segments", "Segment files in the log");
+    this.#logBytes = gauge(registers, "stemedb_log_size_bytes", "Bytes in all segment files");
+    this.#rss = gauge(registers, "stemedb_process_resident_memory_bytes", "Resident set size");
+    const start = gauge(
+      registers,
+      "stemedb_process_start_time_seconds",
+      "Process start, Unix seconds",
+    );
+    start.set(Math.floor((Date.now() - performance.now()) / 1000));
+    new Gauge({
+      name: "stemedb_build_info",
+      help: "Always 1; the version label says which build runs",
+      labelNames: ["version"],
+      registers,
+    }).set({ version }, 1);
+  }
+
+  /** The segment log's per-batch callback (its `onFsync` option). */
+  readonly onFsync = (durationSeconds: number, batchRecords: number): void => {
+    this.fsyncDuration.observe(durationSeconds);
+    this.commitBatch.observe(batchRecords);
+  };
+
+  /** Reads the engine's figures into the gauges; call before every exposition. */
+  observeEngine(engine: EngineFigures): void {
+    const stats = engine.log.stats();
+    this.#treeSize.set(engine.tree.size);
+    this.#ready.set(engine.ready ? 1 : 0);
+    this.#segments.set(stats.segments);
+    this.#logBytes.set(stats.bytes);
+    this.#rss.set(process.memoryUsage.rss());
+  }
+
+  /** Prometheus text exposition and its content type. */
+  async exposition(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
+
+function gauge(registers: Registry[], name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers });
+}

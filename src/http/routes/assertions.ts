@@ -1,0 +1,63 @@
+/**
+ * Reading recorded assertions (SPEC §3): one by id, and the full history of one
+ * key (concept, predicate) in seq order — every status, retractions included —
+ * paged by an opaque cursor (the last seq returned).
+ */
+import { Hono } from "hono";
+import { StemeError } from "../../errors.ts";
+import type { RouteDeps } from "../app-deps.ts";
+import { assertionView } from "../assertion-view.ts";
+import type { HttpEnv } from "../http-env.ts";
+import { hexParam, intParam, requiredParam } from "../params.ts";
+
+export const HISTORY_DEFAULT_LIMIT = 100;
+export const HISTORY_MAX_LIMIT = 1000;
+
+function parseCursor(value: string | undefined): number {
+  if (value === undefined || value === "") return 0;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new StemeError(
+      "bad_cursor",
+      "cursor is not one this server handed out; pass next_cursor as given",
+      {
+        field: "cursor",
+      },
+    );
+  }
+  return n;
+}
+
+export function assertionRoutes(deps: RouteDeps): Hono<HttpEnv> {
+  const { engine } = deps;
+  const app = new Hono<HttpEnv>();
+
+  app.get("/v1/assertions/:id", (c) => {
+    const row = engine.getAssertion(hexParam(c.req.param("id"), "id"));
+    if (row === undefined) {
+      throw new StemeError("not_found", "no assertion with this id is recorded", { field: "id" });
+    }
+    return c.json(assertionView(row));
+  });
+
+  app.get("/v1/history", (c) => {
+    const concept = requiredParam(c.req.query("concept"), "concept");
+    const predicate = requiredParam(c.req.query("predicate"), "predicate");
+    const limit =
+      intParam(c.req.query("limit"), "limit", { min: 1, max: HISTORY_MAX_LIMIT }) ??
+      HISTORY_DEFAULT_LIMIT;
+    const after = parseCursor(c.req.query("cursor"));
+    const rows = engine.history(concept, predicate, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({
+      concept,
+      predicate,
+      items: page.map(assertionView),
+      tree_size: engine.tree.size,
+      next_cursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
+    });
+  });
+
+  return app;
+}

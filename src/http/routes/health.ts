@@ -1,0 +1,89 @@
+/**
+ * Health endpoints (SPEC §3). `/v1/health/live` answers from memory only, so a
+ * full or hung disk never fails liveness; `/v1/health/ready` is 503 with
+ * `Retry-After` while the engine takes no writes; `/v1/health` is the summary:
+ * tree, log and storage figures and the last recovery report.
+ */
+import { statfsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { StemeError } from "../../errors.ts";
+import type { RouteDeps } from "../app-deps.ts";
+import type { HttpEnv } from "../http-env.ts";
+import { SERVER_VERSION } from "../server-version.ts";
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function diskFigures(
+  dir: string,
+): { disk_free_bytes: number; disk_total_bytes: number } | undefined {
+  try {
+    const s = statfsSync(dir);
+    return { disk_free_bytes: s.bavail * s.bsize, disk_total_bytes: s.blocks * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
+  const { engine, config } = deps;
+  const uptime = () => Math.floor((performance.now() - deps.startedAt) / 1000);
+  const app = new Hono<HttpEnv>();
+
+  app.get("/v1/health/live", (c) => c.json({ status: "live", uptime_s: uptime() }));
+
+  app.get("/v1/health/ready", (c) => {
+    if (!engine.ready) {
+      throw new StemeError(
+        "not_ready",
+        "the engine takes no writes (recovering, closing or failed)",
+        {
+          retryAfterS: 5,
+        },
+      );
+    }
+    return c.json({ status: "ready", tree_size: engine.tree.size });
+  });
+
+  app.get("/v1/health", (c) => {
+    const sth = engine.treeHead();
+    const log = engine.log.stats();
+    const db = join(config.dataDir, "db", "state.sqlite");
+    return c.json({
+      status: engine.ready ? "ok" : "not_ready",
+      version: SERVER_VERSION,
+      uptime_s: uptime(),
+      tree_size: sth.tree_size,
+      root: sth.root,
+      sth,
+      log: {
+        segments: log.segments,
+        bytes: log.bytes,
+        records: log.records,
+        batches: log.batches,
+        fsyncs: log.fsyncs,
+        failed_batches: log.failedBatches,
+        fsync_seconds_mean:
+          log.fsyncSecondsCount > 0 ? log.fsyncSecondsSum / log.fsyncSecondsCount : 0,
+      },
+      storage: {
+        db_bytes: fileBytes(db),
+        db_wal_bytes: fileBytes(`${db}-wal`),
+        ...diskFigures(config.dataDir),
+      },
+      recovery: {
+        replayed_records: engine.recovery.replayedRecords,
+        millis: Math.round(engine.recovery.millis),
+        truncated_bytes: engine.recovery.truncatedBytes,
+      },
+    });
+  });
+
+  return app;
+}

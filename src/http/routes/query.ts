@@ -1,0 +1,29 @@
+/**
+ * `GET /v1/query` and `POST /v1/query` (SPEC §4): the same parameters from the
+ * query string or a JSON body, parsed and answered by the lens module — the one
+ * query path that HTTP, CLI and dashboard share. Nothing lens-specific lives here.
+ */
+import { Hono } from "hono";
+import { parseQueryParams } from "../../lens/query-params.ts";
+import { runQuery } from "../../lens/run-query.ts";
+import type { RouteDeps } from "../app-deps.ts";
+import type { HttpEnv } from "../http-env.ts";
+import { readJsonObject } from "../json-body.ts";
+
+export function queryRoutes(deps: RouteDeps): Hono<HttpEnv> {
+  const { engine, config } = deps;
+  const options = { defaultTrust: config.defaultTrust };
+  const app = new Hono<HttpEnv>();
+
+  app.get("/v1/query", (c) => {
+    const params = parseQueryParams(c.req.query(), "query");
+    return c.json(runQuery(engine, params, options));
+  });
+
+  app.post("/v1/query", async (c) => {
+    const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
+    return c.json(runQuery(engine, parseQueryParams(body, "json"), options));
+  });
+
+  return app;
+}

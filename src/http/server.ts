@@ -1,0 +1,110 @@
+/**
+ * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
+ * resolve the admin token, serve the app with `Bun.serve`, and stop cleanly —
+ * stop accepting connections, let in-flight requests finish (their writes are
+ * fsynced before they answer), then close the engine, which drains its commit
+ * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
+ */
+import type { Config } from "../config.ts";
+import { Engine } from "../engine/engine.ts";
+import type { EngineOptions } from "../engine/engine-options.ts";
+import type { Logger } from "../logger.ts";
+import { resolveAdminToken } from "./admin-token.ts";
+import { createApp } from "./app.ts";
+import { Metrics } from "./metrics.ts";
+import { SERVER_VERSION } from "./server-version.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  engine: Engine;
+  /** Stops accepting, waits for in-flight requests, closes the engine. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Headroom over `maxBodyBytes` for Bun's own hard limit, so the app's check
+ * (a problem+json 413) normally answers first; Bun's limit is the backstop.
+ */
+const BODY_LIMIT_SLACK = 1024 * 1024;
+const RETENTION_INTERVAL_MS = 3_600_000;
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const metrics = new Metrics(SERVER_VERSION);
+  const options: EngineOptions = {
+    dataDir: config.dataDir,
+    segmentBytes: config.segmentBytes,
+    logRetentionHours: config.logRetentionHours,
+    logger,
+    log: { onFsync: metrics.onFsync },
+  };
+  const engine = await Engine.open(options);
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    const adminToken = resolveAdminToken(config, config.dataDir, logger);
+    const app = createApp({ engine, config, logger, adminToken, metrics });
+    server = Bun.serve({
+      port: config.port,
+      hostname: config.host,
+      fetch: app.fetch,
+      maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
+    });
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  const url = server.url.href.replace(/\/$/, "");
+  const port = server.port as number;
+  logger.info("listening", { url, version: SERVER_VERSION, data_dir: config.dataDir });
+
+  // Log retention (SPEC §5): hourly, and never concurrently with itself.
+  const retention = setInterval(() => {
+    try {
+      const removed = engine.runRetention();
+      if (removed.length > 0) logger.info("log retention removed segments", { removed });
+    } catch (e) {
+      logger.warn("log retention failed", { error: String(e) });
+    }
+  }, RETENTION_INTERVAL_MS);
+  retention.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("stopping: draining in-flight requests");
+      clearInterval(retention);
+      await server.stop(false);
+      await engine.close();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url, port, engine, stop };
+}
+
+/**
+ * SIGTERM and SIGINT → `stop()` → exit 0 (SPEC §1: SIGTERM drains in-flight
+ * writes). A failed stop exits 1. Returns a function that removes the handlers.
+ */
+export function installSignalHandlers(
+  server: Pick<RunningServer, "stop">,
+  logger: Logger,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info("signal received", { signal });
+    server.stop().then(
+      () => exit(0),
+      (e) => {
+        logger.error("stop failed", { error: String(e) });
+        exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  return () => {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  };
+}
