@@ -13,6 +13,11 @@ const MiB = 1024 * 1024;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = () =>
+  z.union([
+    z.boolean(),
+    z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+  ]);
 
 /** The settings table. Order here is the order of `.env.example`. */
 export const SETTINGS = {
@@ -67,6 +72,92 @@ export const SETTINGS = {
     type: z.string().min(16).optional(),
     default: undefined,
     doc: "admin bearer token; generated into the data dir when unset",
+  },
+  // Content defense (SPEC §6). Defaults never get in the way of honest use or the SPEC §9 benchmarks.
+  agentPolicy: {
+    type: z.enum(["open", "registered", "probation"]),
+    default: "open",
+    doc: "open: anyone; registered: only agents in the registry (others 403); probation: unregistered agents' assertions are quarantined",
+  },
+  quarantineSuspicious: {
+    type: bool(),
+    default: true,
+    doc: "quarantine prompt-injection phrases, invisible/bidi-override Unicode and script tags",
+  },
+  quarantineContradiction: {
+    type: bool(),
+    default: true,
+    doc: "quarantine a lower-trust agent contradicting a strong consensus",
+  },
+  contradictionMinAgents: {
+    type: int(2, 1_000_000),
+    default: 3,
+    doc: "agents that make a consensus strong (with the agreement below)",
+  },
+  contradictionMinAgreement: {
+    type: num(0, 1),
+    default: 0.9,
+    doc: "agreement that makes a consensus strong",
+  },
+  floodPerKeyPerMinute: {
+    type: int(0),
+    default: 120,
+    doc: "assertions one agent may make on one key per minute before quarantine (0 = off)",
+  },
+  agentBreakerWindow: {
+    type: int(1, 100_000),
+    default: 50,
+    doc: "recent submissions per agent the agent breaker looks at",
+  },
+  agentBreakerMinSubmissions: {
+    type: int(1, 100_000),
+    default: 20,
+    doc: "submissions in the window before the agent breaker may open",
+  },
+  agentBreakerThreshold: {
+    type: num(0, 1),
+    default: 0.8,
+    doc: "share of rejected or quarantined submissions in the window that opens the agent breaker",
+  },
+  agentBreakerOpenSeconds: {
+    type: num(0.001, 86_400),
+    default: 30,
+    doc: "how long an open agent breaker refuses before a half-open trial",
+  },
+  storageBreakerProbeSeconds: {
+    type: num(0.001, 3600),
+    default: 5,
+    doc: "how often an open storage breaker probes the log",
+  },
+  rateAssertPerAgent: {
+    type: num(0, 1e9),
+    default: 5000,
+    doc: "assertions/s per agent key (token bucket; 0 = off)",
+  },
+  rateAssertPerIp: {
+    type: num(0, 1e9),
+    default: 100_000,
+    doc: "assert requests/s per client IP (0 = off)",
+  },
+  rateQueryPerIp: {
+    type: num(0, 1e9),
+    default: 100_000,
+    doc: "read requests/s per client IP (0 = off)",
+  },
+  rateAdminPerIp: {
+    type: num(0, 1e9),
+    default: 20,
+    doc: "admin requests/s per client IP, failed tokens included (0 = off)",
+  },
+  rateBurstSeconds: {
+    type: num(0.001, 3600),
+    default: 2,
+    doc: "bucket size, in seconds of the rate (burst allowance)",
+  },
+  trustProxyHops: {
+    type: int(0, 16),
+    default: 0,
+    doc: "reverse proxies in front whose X-Forwarded-For is trusted for the client IP",
   },
 } as const satisfies Record<string, { type: z.ZodType; default: unknown; doc: string }>;
 

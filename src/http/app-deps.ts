@@ -2,6 +2,8 @@
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/engine-options.ts";
+import type { IngestGuard } from "../ingest/ingest-guard.ts";
+import type { IngestService } from "../ingest/ingest-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -15,6 +17,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Metrics registry to record into (default: a fresh one per app). */
   metrics?: Metrics;
+  /** Content-defense guards on the ingest path (SPEC §6). */
+  guards?: readonly IngestGuard[];
 }
 
 /** `AppDeps` with every default filled in, as the routes receive them. */
@@ -24,6 +28,7 @@ export interface RouteDeps {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  ingest: IngestService;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

@@ -4,7 +4,9 @@
  * `notFound`. Wiring only; each route lives in ./routes/<area>.ts.
  */
 import { type Context, Hono } from "hono";
+import { systemClock } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
+import { IngestService } from "../ingest/ingest-service.ts";
 import { accessLog } from "./access-log.ts";
 import type { AppDeps, RouteDeps } from "./app-deps.ts";
 import { problemResponse } from "./error-mapper.ts";
@@ -27,12 +29,22 @@ export type { AppDeps } from "./app-deps.ts";
 const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
 
 export function createApp(deps: AppDeps): Hono<HttpEnv> {
+  const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? new Metrics(SERVER_VERSION);
+  const ingest = new IngestService({
+    engine: deps.engine,
+    config: deps.config,
+    clock,
+    guards: deps.guards ?? [],
+    onOutcome: (status) => metrics.ingested.inc({ status }),
+  });
   const routeDeps: RouteDeps = {
     engine: deps.engine,
     config: deps.config,
     logger: deps.logger,
-    clock: deps.clock ?? { now: () => Date.now() },
-    metrics: deps.metrics ?? new Metrics(SERVER_VERSION),
+    clock,
+    metrics,
+    ingest,
     startedAt: performance.now(),
   };
   const { logger } = deps;

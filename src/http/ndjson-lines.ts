@@ -5,12 +5,11 @@
  * request: it becomes a `bad_json` error in its slot, so it is rejected alone.
  */
 import { isStemeError, StemeError } from "../errors.ts";
+import type { IngestInput } from "../ingest/ingest-service.ts";
 import { decodeUtf8, parseJsonBody } from "./json-body.ts";
 
-export type ParsedLine = { ok: true; value: unknown } | { ok: false; error: StemeError };
-
-export function parseNdjson(body: Uint8Array): ParsedLine[] {
-  const out: ParsedLine[] = [];
+export function parseNdjson(body: Uint8Array): IngestInput[] {
+  const out: IngestInput[] = [];
   let start = 0;
   let lineNo = 0;
   while (start <= body.length) {

@@ -1,24 +1,22 @@
 /**
  * `POST /v1/assert` (SPEC §3): one assertion (a JSON object), a batch (a JSON
- * array) or NDJSON (one per line). Each item is validated and its signature
- * verified (`prepareAssertion`) before anything reaches the engine; the valid
- * ones go to `engine.ingest` as one group, which resolves only after their
- * records are fsynced and applied — so every answer here is a durable receipt.
+ * array) or NDJSON (one per line). Parsing and reply shapes live here; the
+ * IngestService validates, verifies, guards and commits, and resolves only after
+ * the records are fsynced and applied — so every answer is a durable receipt.
  *
  * A single bad assertion is a problem response (422 …); in a batch a bad item
  * is rejected alone and the rest are recorded.
  */
 import { Hono } from "hono";
-import type { ItemOutcome } from "../../engine/plan.ts";
-import { isStemeError, StemeError } from "../../errors.ts";
+import type { StemeError } from "../../errors.ts";
 import { toHex } from "../../hex.ts";
+import type { IngestInput, ItemResult } from "../../ingest/ingest-service.ts";
 import type { SignedTreeHead } from "../../merkle/tree-head.ts";
-import type { PreparedAssertion } from "../../protocol/assertion.ts";
-import { prepareAssertion } from "../../protocol/prepare.ts";
 import type { RouteDeps } from "../app-deps.ts";
+import { clientIp } from "../client-ip.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { bodyKind, decodeUtf8, parseJsonBody } from "../json-body.ts";
-import { type ParsedLine, parseNdjson } from "../ndjson-lines.ts";
+import { parseNdjson } from "../ndjson-lines.ts";
 import { flagParam } from "../params.ts";
 import { readBody } from "../read-body.ts";
 
@@ -53,26 +51,11 @@ const itemError = (e: StemeError): ItemError => ({
 });
 
 export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine, config, metrics } = deps;
-  /** prepareAssertion, counting a failure as a rejected submission. */
-  const prepare = (doc: unknown, nowMs: number): PreparedAssertion => {
-    try {
-      return prepareAssertion(doc, {
-        nowMs,
-        maxSkewMs: config.maxSkewMs,
-        maxValueBytes: config.maxValueBytes,
-      });
-    } catch (e) {
-      if (isStemeError(e)) metrics.ingested.inc({ status: "rejected" });
-      throw e;
-    }
-  };
+  const { engine, config, ingest } = deps;
 
-  async function single(doc: unknown, withProof: boolean): Promise<Response> {
-    const prepared = prepare(doc, deps.clock.now());
-    const { outcomes, sth } = await engine.ingest([prepared]);
-    const outcome = outcomes[0] as ItemOutcome;
-    metrics.ingested.inc({ status: outcome.status });
+  async function single(doc: unknown, ip: string, withProof: boolean): Promise<Response> {
+    const { results, sth } = await ingest.submit([{ ok: true, value: doc }], ip);
+    const outcome = results[0] as ItemResult;
     if (outcome.status === "rejected") throw outcome.error;
     const body: Record<string, unknown> = {
       id: outcome.id,
@@ -88,50 +71,17 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     return Response.json(body, { status: outcome.status === "duplicate" ? 200 : 201 });
   }
 
-  async function batch(items: ParsedLine[]): Promise<BatchResponse> {
-    if (items.length === 0) {
-      throw new StemeError("empty_batch", "the batch holds no assertions; send at least one");
-    }
-    if (items.length > config.maxBatch) {
-      throw new StemeError(
-        "batch_too_large",
-        `the batch holds ${items.length} assertions; at most ${config.maxBatch} per request (STEMEDB_MAX_BATCH)`,
-        { limit: config.maxBatch },
-      );
-    }
-    const results: BatchItemResult[] = new Array(items.length);
-    const prepared: PreparedAssertion[] = [];
-    const slots: number[] = [];
-    const nowMs = deps.clock.now();
-    items.forEach((item, index) => {
-      try {
-        if (!item.ok) throw item.error;
-        prepared.push(prepare(item.value, nowMs));
-        slots.push(index);
-      } catch (e) {
-        if (!isStemeError(e)) throw e;
-        if (!item.ok) metrics.ingested.inc({ status: "rejected" });
-        results[index] = { index, id: null, seq: null, status: "rejected", error: itemError(e) };
-      }
-    });
-    let sth: SignedTreeHead;
-    if (prepared.length > 0) {
-      const ingested = await engine.ingest(prepared);
-      sth = ingested.sth;
-      ingested.outcomes.forEach((o, i) => {
-        const index = slots[i] as number;
-        metrics.ingested.inc({ status: o.status });
-        results[index] =
-          o.status === "rejected"
-            ? { index, id: o.id, seq: null, status: "rejected", error: itemError(o.error) }
-            : { index, id: o.id, seq: o.seq, status: o.status };
-      });
-    } else {
-      sth = engine.treeHead();
-    }
-    const count = (s: BatchItemResult["status"]) => results.filter((r) => r.status === s).length;
+  async function batch(items: IngestInput[], ip: string): Promise<BatchResponse> {
+    const { results, sth } = await ingest.submit(items, ip);
+    const shaped = results.map(
+      (r, index): BatchItemResult =>
+        r.status === "rejected"
+          ? { index, id: r.id, seq: null, status: "rejected", error: itemError(r.error) }
+          : { index, id: r.id, seq: r.seq, status: r.status },
+    );
+    const count = (s: BatchItemResult["status"]) => shaped.filter((r) => r.status === s).length;
     return {
-      results,
+      results: shaped,
       accepted: count("accepted"),
       duplicates: count("duplicate"),
       quarantined: count("quarantined"),
@@ -146,12 +96,18 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     const kind = bodyKind(c.req.raw, ["json", "ndjson"]);
     const withProof = flagParam(c.req.query("proof"), "proof");
     const body = await readBody(c.req.raw, config.maxBodyBytes);
-    if (kind === "ndjson") return c.json(await batch(parseNdjson(body)));
+    const ip = clientIp(c, config.trustProxyHops);
+    if (kind === "ndjson") return c.json(await batch(parseNdjson(body), ip));
     const doc = parseJsonBody(decodeUtf8(body));
     if (Array.isArray(doc)) {
-      return c.json(await batch(doc.map((value): ParsedLine => ({ ok: true, value }))));
+      return c.json(
+        await batch(
+          doc.map((value): IngestInput => ({ ok: true, value })),
+          ip,
+        ),
+      );
     }
-    return single(doc, withProof);
+    return single(doc, ip, withProof);
   });
   return app;
 }

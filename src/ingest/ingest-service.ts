@@ -1,0 +1,146 @@
+/**
+ * The ingest pipeline above the engine (STYLE.md §1: http → ingest → engine):
+ * validate and verify each document (`prepareAssertion`), let the guards admit
+ * it, hand the admitted ones to the engine as one group commit, and report one
+ * result per input in input order. Single assertions, JSON batches and NDJSON
+ * all come through `submit`; the HTTP layer only parses bodies and shapes replies.
+ */
+import type { Config } from "../config.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { Clock } from "../engine/engine-options.ts";
+import { isStemeError, StemeError } from "../errors.ts";
+import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { PreparedAssertion } from "../protocol/assertion.ts";
+import { prepareAssertion } from "../protocol/prepare.ts";
+import type { IngestContext, IngestGuard, SubmissionStatus } from "./ingest-guard.ts";
+
+/** One input document, or the reason it could not even be parsed. */
+export type IngestInput = { ok: true; value: unknown } | { ok: false; error: StemeError };
+
+export type ItemResult =
+  | {
+      id: string;
+      seq: number;
+      status: "accepted" | "quarantined" | "duplicate";
+      reasons?: string[];
+    }
+  | { id: string | null; seq: null; status: "rejected"; error: StemeError };
+
+export interface SubmitResult {
+  results: ItemResult[];
+  sth: SignedTreeHead;
+}
+
+export interface IngestServiceDeps {
+  engine: Engine;
+  config: Pick<Config, "maxSkewMs" | "maxValueBytes" | "maxBatch">;
+  clock: Clock;
+  guards?: readonly IngestGuard[];
+  /** Called once per input with its final status (metrics). */
+  onOutcome?: (status: SubmissionStatus) => void;
+}
+
+export class IngestService {
+  readonly #deps: IngestServiceDeps;
+  readonly #guards: readonly IngestGuard[];
+
+  constructor(deps: IngestServiceDeps) {
+    this.#deps = deps;
+    this.#guards = deps.guards ?? [];
+  }
+
+  /** Records what can be recorded; bad items are rejected alone. Throws only for whole-request faults. */
+  async submit(inputs: readonly IngestInput[], ip: string): Promise<SubmitResult> {
+    const { engine, config, clock } = this.#deps;
+    if (inputs.length === 0) {
+      throw new StemeError("empty_batch", "the batch holds no assertions; send at least one");
+    }
+    if (inputs.length > config.maxBatch) {
+      throw new StemeError(
+        "batch_too_large",
+        `the batch holds ${inputs.length} assertions; at most ${config.maxBatch} per request (STEMEDB_MAX_BATCH)`,
+        { limit: config.maxBatch },
+      );
+    }
+    const ctx: IngestContext = { ip, nowMs: clock.now() };
+    const limits = {
+      nowMs: ctx.nowMs,
+      maxSkewMs: config.maxSkewMs,
+      maxValueBytes: config.maxValueBytes,
+    };
+    const results: ItemResult[] = new Array(inputs.length);
+    const admitted: PreparedAssertion[] = [];
+    const slots: number[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (!input.ok) {
+        results[index] = rejected(null, input.error);
+        continue;
+      }
+      let item: PreparedAssertion;
+      try {
+        item = prepareAssertion(input.value, limits);
+      } catch (e) {
+        if (!isStemeError(e)) throw e;
+        results[index] = rejected(null, e);
+        continue;
+      }
+      const refusal = this.#admit(item, ctx);
+      if (refusal) {
+        results[index] = rejected(item.idHex, refusal);
+        this.#observe(item.assertion.agent, "rejected", refusal, ctx);
+        continue;
+      }
+      admitted.push(item);
+      slots.push(index);
+    }
+    const sth =
+      admitted.length > 0 ? await this.#ingest(admitted, slots, results, ctx) : engine.treeHead();
+    for (const r of results) this.#deps.onOutcome?.(r.status);
+    return { results, sth };
+  }
+
+  async #ingest(
+    items: PreparedAssertion[],
+    slots: number[],
+    results: ItemResult[],
+    ctx: IngestContext,
+  ): Promise<SignedTreeHead> {
+    const { outcomes, sth } = await this.#deps.engine.ingest(items);
+    for (const [i, o] of outcomes.entries()) {
+      const index = slots[i] as number;
+      const agent = (items[i] as PreparedAssertion).assertion.agent;
+      if (o.status === "rejected") {
+        results[index] = rejected(o.id, o.error);
+        this.#observe(agent, "rejected", o.error, ctx);
+      } else {
+        results[index] = o;
+        this.#observe(agent, o.status, undefined, ctx);
+      }
+    }
+    return sth;
+  }
+
+  #admit(item: PreparedAssertion, ctx: IngestContext): StemeError | undefined {
+    for (const g of this.#guards) {
+      const refusal = g.admit?.(item, ctx);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+
+  #observe(
+    agent: string,
+    status: SubmissionStatus,
+    error: StemeError | undefined,
+    ctx: IngestContext,
+  ): void {
+    for (const g of this.#guards) g.observe?.(agent, status, error, ctx);
+  }
+}
+
+const rejected = (id: string | null, error: StemeError): ItemResult => ({
+  id,
+  seq: null,
+  status: "rejected",
+  error,
+});
