@@ -6,8 +6,9 @@
  * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 import type { Config } from "../config.ts";
+import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
-import type { EngineOptions } from "../engine/engine-options.ts";
+import { type EngineOptions, systemClock } from "../engine/engine-options.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
@@ -31,8 +32,10 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const metrics = new Metrics(SERVER_VERSION);
+  const defense = buildDefense(config, systemClock);
   const options: EngineOptions = {
     dataDir: config.dataDir,
+    policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
     logger,
@@ -42,7 +45,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let server: ReturnType<typeof Bun.serve>;
   try {
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
-    const app = createApp({ engine, config, logger, adminToken, metrics });
+    const app = createApp({ engine, config, logger, adminToken, metrics, guards: defense.guards });
     server = Bun.serve({
       port: config.port,
       hostname: config.host,
