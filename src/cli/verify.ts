@@ -1,0 +1,43 @@
+/**
+ * `stemedb verify [DATA_DIR]`: the offline check of a data dir
+ * (src/verify/verify-data-dir.ts). Prints one line per check — PASS or FAIL,
+ * its name, where (segment and offset, seq and id, Merkle node) and what —
+ * then PASS or FAIL overall; exit 0 or 1. --json prints the report instead.
+ */
+import { Command } from "commander";
+import { parseConfig } from "../config.ts";
+import { type VerifyReport, verifyDataDir } from "../verify/verify-data-dir.ts";
+import { CliExit, type CliIo } from "./cli-io.ts";
+
+export function verifyCommand(io: CliIo): Command {
+  return new Command("verify")
+    .description("check a data dir offline: log checksums, SQLite, Merkle root, ids, signatures")
+    .argument("[data_dir]", "data directory (default: STEMEDB_DATA_DIR, else ./data)")
+    .option("--json", "print the report as JSON")
+    .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
+    .action(async (dataDir: string | undefined, options: { json?: boolean }) => {
+      const dir = dataDir ?? parseConfig({}, io.env).dataDir;
+      const report = await verifyDataDir(dir);
+      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+      if (!report.ok) throw new CliExit(1);
+    });
+}
+
+export function renderReport(report: VerifyReport): string {
+  const lines = [`verifying ${report.dir}`];
+  for (const c of report.checks) {
+    let where = "";
+    if (c.where !== undefined) {
+      if ("segment" in c.where) where = ` [${c.where.segment} offset ${c.where.offset}]`;
+      else if ("seq" in c.where) where = ` [seq ${c.where.seq} id ${c.where.id}]`;
+      else where = ` [node level ${c.where.level} index ${c.where.index}]`;
+    }
+    lines.push(`${c.ok ? "PASS" : "FAIL"}  ${c.name}${where}: ${c.detail}`);
+  }
+  const n = report.counts;
+  lines.push(
+    `${report.ok ? "PASS" : "FAIL"}: ${n.assertions} assertion(s), tree_size ${n.tree_size}, ` +
+      `${n.log_records} log record(s) in ${n.segments} segment(s)`,
+  );
+  return `${lines.join("\n")}\n`;
+}
