@@ -29,7 +29,11 @@ export type ErrorCode =
   | "bad_cursor"
   | "unauthorized"
   | "forbidden"
+  | "agent_not_registered"
+  | "agent_not_allowed"
+  | "not_quarantined"
   | "rate_limited"
+  | "agent_breaker_open"
   // server side
   | "not_ready"
   | "storage_unavailable"
@@ -44,6 +48,10 @@ export interface ErrorContext {
   segment?: string;
   offset?: number;
   lsn?: number;
+  /** Seconds a client should wait (429/503 → `Retry-After`). */
+  retryAfterS?: number;
+  /** Extra response headers for the HTTP answer (e.g. the `RateLimit` fields of a 429). */
+  headers?: Record<string, string>;
   [key: string]: unknown;
 }
 

@@ -6,17 +6,44 @@
  * guards to the HTTP app.
  */
 import type { Config } from "../config.ts";
-import { acceptAll, type Clock, type IngestPolicy } from "../engine/engine-options.ts";
+import type { Clock, IngestPolicy } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
+import type { AgentBreakerStatus } from "./agent-breaker.ts";
+import { agentGuards, type DefenseEvents } from "./agent-guards.ts";
+import { type AgentRegistry, agentPolicyGuard } from "./agent-policy.ts";
+import { quarantinePolicy } from "./quarantine-policy.ts";
 
 export interface Defense {
   /** Passed to Engine.open: accepted or quarantined, per assertion. */
   policy: IngestPolicy;
   /** Passed to createApp: agent policy, breakers, per-agent rate limits. */
   guards: IngestGuard[];
+  /** Open agent breakers, for health and metrics. */
+  agentBreakers: AgentBreakerStatus;
 }
 
-export function buildDefense(_config: Config, _clock: Clock): Defense {
-  // Quarantine rules and guards are added here as they are built (issue: content defense).
-  return { policy: acceptAll, guards: [] };
+/**
+ * `registry` is where the agent-policy guard reads entries (the engine, which
+ * opens after this runs: guards are called only once it has). Without one
+ * there is no agent-policy guard — `allowed: false` is not enforced — which
+ * only tests that need no registry should rely on; `registered` requires one.
+ */
+export function buildDefense(
+  config: Config,
+  clock: Clock,
+  events: DefenseEvents = {},
+  registry?: AgentRegistry,
+): Defense {
+  if (registry === undefined && config.agentPolicy === "registered") {
+    throw new TypeError('buildDefense: agentPolicy "registered" needs the agent registry');
+  }
+  // The agent policy refuses first: a refused agent spends no breaker or rate budget.
+  const policyGuard =
+    registry === undefined ? [] : [agentPolicyGuard({ policy: config.agentPolicy, registry })];
+  const agents = agentGuards(config, clock, events, registry);
+  return {
+    policy: quarantinePolicy(config, clock),
+    guards: [...policyGuard, ...agents.guards],
+    agentBreakers: agents.breakers,
+  };
 }

@@ -1,4 +1,5 @@
 /** What the engine needs from its surroundings: all injected, so tests can swap them. */
+import type { StorageBreakerOptions } from "../defense/storage-breaker.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
@@ -16,6 +17,8 @@ export const systemClock: Clock = { now: () => Date.now() };
  * duplicate and retraction checks. The default accepts everything.
  */
 export interface IngestPolicy {
+  /** Called once before each commit group is planned: the previous group is applied (or refused). */
+  beginGroup?(state: State): void;
   classify(
     item: PreparedAssertion,
     state: State,
@@ -33,4 +36,8 @@ export interface EngineOptions {
   policy?: IngestPolicy;
   /** Passed through to the segment log: metrics hook, injected file operations. */
   log?: Pick<SegmentLogOptions, "onFsync" | "fileOps" | "fsyncDir">;
+  /** The storage circuit breaker (SPEC §6): probe interval (default 5 s), transition hook. */
+  storageBreaker?: Pick<StorageBreakerOptions, "onTransition" | "schedule"> & {
+    probeSeconds?: number;
+  };
 }

@@ -12,8 +12,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
+import { nodeFileOps } from "../log/file-ops.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
 import type { MerkleTree } from "../merkle/merkle-tree.ts";
@@ -53,6 +55,8 @@ export class Engine {
   readonly tree: MerkleTree;
   readonly signer: NativeSigner;
   readonly recovery: RecoveryReport;
+  /** Opens on a failed log append; while open, writes are refused and the engine is not ready. */
+  readonly storageBreaker: StorageBreaker;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #policy: IngestPolicy;
@@ -87,6 +91,14 @@ export class Engine {
     this.#policy = options.policy ?? acceptAll;
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
+    const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
+    this.storageBreaker = new StorageBreaker({
+      probe: probeDirectory(parts.log.dir, options.log?.fileOps ?? nodeFileOps),
+      probeSeconds,
+      clock: this.#clock,
+      logger: this.#logger,
+      ...hooks,
+    });
   }
 
   /** Opens (or creates) a data dir: node key, log scan, state, replay of the unapplied tail. */
@@ -134,6 +146,8 @@ export class Engine {
   commit<T>(work: CommitRequest<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StemeError("not_ready", "engine is closed"));
     if (this.#failed) return Promise.reject(this.#failed);
+    const refusal = this.storageBreaker.refusal();
+    if (refusal) return Promise.reject(refusal);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ ...work, resolve, reject } as CommitWork);
       this.#committing ??= this.#drain();
@@ -150,6 +164,12 @@ export class Engine {
   }
 
   async #commitGroup(group: CommitWork[]): Promise<void> {
+    // Work queued behind the append that opened the storage breaker is refused, not tried.
+    const refusal = this.storageBreaker.refusal();
+    if (refusal) {
+      for (const w of group) w.reject(refusal);
+      return;
+    }
     const plan = planWork(group, {
       state: this.state,
       treeSize: this.tree.size,
@@ -166,6 +186,7 @@ export class Engine {
           e instanceof StemeError
             ? e
             : new StemeError("storage_unavailable", "log append failed", {}, e);
+        if (err.code === "storage_unavailable") this.storageBreaker.recordFailure(err);
         for (const w of group) w.reject(err);
         return;
       }
@@ -201,7 +222,7 @@ export class Engine {
   }
 
   get ready(): boolean {
-    return !this.#closed && this.#failed === undefined;
+    return !this.#closed && this.#failed === undefined && this.storageBreaker.state === "closed";
   }
 
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
@@ -282,8 +303,16 @@ export class Engine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.storageBreaker.stop();
     while (this.#committing) await this.#committing;
-    if (this.#failed === undefined) this.#writeMetadata();
+    if (this.#failed === undefined) {
+      // Informational only; a full disk must not stop the close (the log is the truth).
+      try {
+        this.#writeMetadata();
+      } catch (e) {
+        this.#logger.warn("could not write metadata.json on close", { error: String(e) });
+      }
+    }
     await this.log.close();
     this.state.close();
     this.#lock.release();

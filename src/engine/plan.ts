@@ -70,6 +70,7 @@ interface InGroup {
 }
 
 export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
+  ctx.policy.beginGroup?.(ctx.state);
   const records: PlannedRecord[] = [];
   const seen = new Map<string, InGroup>();
   let nextSeq = ctx.treeSize + 1;
@@ -123,9 +124,8 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
         if (current === undefined) {
           work.error = new StemeError("not_found", "no assertion with this id", { field: "id" });
         } else if (current !== "quarantined") {
-          work.error = new StemeError("invalid_field", `assertion is ${current}, not quarantined`, {
-            field: "id",
-          });
+          const detail = `assertion is ${current}, not quarantined`;
+          work.error = new StemeError("not_quarantined", detail, { field: "id" });
         } else {
           push({
             type: RecordType.status,

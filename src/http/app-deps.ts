@@ -1,5 +1,6 @@
 /** What `createApp` needs, all injected (STYLE.md §5) so tests can swap them. */
 import type { Config } from "../config.ts";
+import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
@@ -19,6 +20,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Content-defense guards on the ingest path (SPEC §6). */
   guards?: readonly IngestGuard[];
+  /** Open agent breakers (from `buildDefense`), shown by health and metrics. */
+  agentBreakers?: AgentBreakerStatus;
 }
 
 /** `AppDeps` with every default filled in, as the routes receive them. */
@@ -29,6 +32,7 @@ export interface RouteDeps {
   clock: Clock;
   metrics: Metrics;
   ingest: IngestService;
+  agentBreakers: AgentBreakerStatus;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

@@ -13,6 +13,7 @@ import { problemResponse } from "./error-mapper.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import { Metrics } from "./metrics.ts";
+import { rateLimiters } from "./rate-limit.ts";
 import { requestId } from "./request-id.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { assertRoutes } from "./routes/assert.ts";
@@ -20,7 +21,9 @@ import { assertionRoutes } from "./routes/assertions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { merkleRoutes } from "./routes/merkle.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { quarantineRoutes } from "./routes/quarantine.ts";
 import { queryRoutes } from "./routes/query.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 export type { AppDeps } from "./app-deps.ts";
@@ -45,14 +48,19 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     clock,
     metrics,
     ingest,
+    agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     startedAt: performance.now(),
   };
   const { logger } = deps;
   const app = new Hono<HttpEnv>();
 
   app.use(requestId());
+  app.use(securityHeaders());
   app.use(httpMetrics({ metrics: routeDeps.metrics }));
   app.use(accessLog({ logger }));
+  // Per-IP rate limits (SPEC §6), before the routes and so before any admin token check.
+  const limiters = rateLimiters({ config: deps.config, clock, onLimited: metrics.rateLimitedHit });
+  for (const [path, limiter] of limiters) app.use(path, limiter);
 
   app.route("/", assertRoutes(routeDeps));
   app.route("/", assertionRoutes(routeDeps));
@@ -61,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.route("/", healthRoutes(routeDeps));
   app.route("/", metricsRoutes(routeDeps));
   app.route("/", agentRoutes(routeDeps, { adminToken: deps.adminToken }));
+  app.route("/", quarantineRoutes(routeDeps, { adminToken: deps.adminToken }));
 
   app.notFound((c) =>
     problemResponse(

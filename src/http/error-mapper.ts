@@ -39,7 +39,11 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   bad_cursor: { status: 422, title: "Bad cursor" },
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  agent_not_registered: { status: 403, title: "Agent not registered" },
+  agent_not_allowed: { status: 403, title: "Agent not allowed" },
+  not_quarantined: { status: 409, title: "Assertion is not awaiting review" },
   rate_limited: { status: 429, title: "Too many requests" },
+  agent_breaker_open: { status: 503, title: "Agent circuit breaker open" },
   not_ready: { status: 503, title: "Not ready" },
   storage_unavailable: { status: 503, title: "Storage unavailable" },
   corrupt_segment: { status: 500, title: "Internal error" },
@@ -90,9 +94,12 @@ export function toProblem(
     detail = `internal error; the server log has the details under request id ${requestId}`;
   } else {
     detail = steme?.message ?? "request failed";
-    if (spec.status === 503)
+    // Server-side refusals are the operator's business; a client's open breaker is not (no log flood).
+    if (spec.status === 503 && code !== "agent_breaker_open")
       logger.warn("request refused", { request_id: requestId, code, detail });
   }
+  const extra = steme?.context.headers;
+  if (extra !== undefined && spec.status < 500) Object.assign(headers, extra);
   if (spec.status === 401) headers["www-authenticate"] = 'Bearer realm="stemedb"';
   if (spec.status === 429 || spec.status === 503) {
     const after = steme?.context.retryAfterS;

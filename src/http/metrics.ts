@@ -9,6 +9,9 @@
  * (`startServer`), so the fsync and batch-size histograms are exact.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
+import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
+import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
 import type { LogStats } from "../log/segment-log-config.ts";
 
 /** What a scrape reads from the engine. */
@@ -16,6 +19,15 @@ export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
   log: { stats(): LogStats };
+  storageBreaker?: { readonly state: BreakerState };
+}
+
+export type BreakerName = "storage" | "agent";
+
+/** What a scrape reads about quarantine (`engine.state.quarantine`). */
+export interface QuarantineFigures {
+  pendingCount(): number;
+  flaggedAfter(afterSeq: number): { lastSeq: number; byReason: Map<string, number> };
 }
 
 const DURATION_BUCKETS = [
@@ -33,6 +45,14 @@ export class Metrics {
   readonly ingested: Counter<"status">;
   readonly fsyncDuration: Histogram;
   readonly commitBatch: Histogram;
+  readonly breakerTransitions: Counter<"breaker" | "to">;
+  readonly rateLimited: Counter<"class" | "route">;
+  readonly #breakerState: Gauge<"breaker">;
+  readonly #agentBreakersOpen: Gauge;
+  readonly quarantined: Counter<"reason">;
+  readonly #quarantinePending: Gauge;
+  /** Last seq counted into `quarantined` (it is read from the state, incrementally). */
+  #quarantinedSeq = 0;
   readonly #treeSize: Gauge;
   readonly #ready: Gauge;
   readonly #segments: Gauge;
@@ -72,6 +92,42 @@ export class Metrics {
       buckets: BATCH_BUCKETS,
       registers,
     });
+    this.breakerTransitions = new Counter({
+      name: "stemedb_breaker_transitions_total",
+      help: "Circuit breaker state changes, by breaker (storage, agent) and new state",
+      labelNames: ["breaker", "to"],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: "stemedb_rate_limited_total",
+      help: "Requests (assert, query, admin per IP) and assertions (agent) refused by a rate limit",
+      labelNames: ["class", "route"],
+      registers,
+    });
+    this.#breakerState = new Gauge({
+      name: "stemedb_breaker_state",
+      help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+      labelNames: ["breaker"],
+      registers,
+    });
+    this.#breakerState.set({ breaker: "storage" }, 0);
+    this.#agentBreakersOpen = gauge(
+      registers,
+      "stemedb_agent_breakers_open",
+      "Agents whose circuit breaker is open (their submissions are refused)",
+    );
+    this.quarantined = new Counter({
+      name: "stemedb_quarantined_total",
+      help: "Assertions quarantined, by reason (one with two reasons counts under both); read from the state, so it survives restarts",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of QUARANTINE_REASONS) this.quarantined.inc({ reason }, 0);
+    this.#quarantinePending = gauge(
+      registers,
+      "stemedb_quarantine_pending",
+      "Quarantined assertions awaiting review (status quarantined)",
+    );
     this.#treeSize = gauge(
       registers,
       "stemedb_merkle_tree_size",
@@ -101,11 +157,36 @@ export class Metrics {
     this.commitBatch.observe(batchRecords);
   };
 
+  /** A breaker changed state (the breakers' `onTransition` hook). */
+  readonly breakerTransition = (breaker: BreakerName, to: BreakerState): void => {
+    this.breakerTransitions.inc({ breaker, to });
+  };
+
+  /** A rate limit refused something; `route` is the route template. */
+  readonly rateLimitedHit = (rateClass: string, route: string): void => {
+    this.rateLimited.inc({ class: rateClass, route });
+  };
+
+  /** Reads the agent breakers' figure into its gauge; call before every exposition. */
+  observeAgentBreakers(status: AgentBreakerStatus | undefined): void {
+    this.#agentBreakersOpen.set(status?.openCount() ?? 0);
+  }
+
+  /** Reads the quarantine figures: the pending gauge, and decisions recorded since the last scrape. */
+  observeQuarantine(q: QuarantineFigures): void {
+    this.#quarantinePending.set(q.pendingCount());
+    const { lastSeq, byReason } = q.flaggedAfter(this.#quarantinedSeq);
+    for (const [reason, n] of byReason) this.quarantined.inc({ reason }, n);
+    this.#quarantinedSeq = lastSeq;
+  }
+
   /** Reads the engine's figures into the gauges; call before every exposition. */
   observeEngine(engine: EngineFigures): void {
     const stats = engine.log.stats();
     this.#treeSize.set(engine.tree.size);
     this.#ready.set(engine.ready ? 1 : 0);
+    const storage = engine.storageBreaker?.state ?? "closed";
+    this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
     this.#segments.set(stats.segments);
     this.#logBytes.set(stats.bytes);
     this.#rss.set(process.memoryUsage.rss());

@@ -6,6 +6,7 @@
  * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 import type { Config } from "../config.ts";
+import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
 import { type EngineOptions, systemClock } from "../engine/engine-options.ts";
@@ -32,7 +33,9 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const metrics = new Metrics(SERVER_VERSION);
-  const defense = buildDefense(config, systemClock);
+  // The agent-policy guard reads the registry from the engine opened below (guards run only after).
+  const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
+  const defense = buildDefense(config, systemClock, metrics, registry);
   const options: EngineOptions = {
     dataDir: config.dataDir,
     policy: defense.policy,
@@ -40,12 +43,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logRetentionHours: config.logRetentionHours,
     logger,
     log: { onFsync: metrics.onFsync },
+    storageBreaker: {
+      probeSeconds: config.storageBreakerProbeSeconds,
+      onTransition: (to) => metrics.breakerTransition("storage", to),
+    },
   };
   const engine = await Engine.open(options);
   let server: ReturnType<typeof Bun.serve>;
   try {
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
-    const app = createApp({ engine, config, logger, adminToken, metrics, guards: defense.guards });
+    const app = createApp({
+      engine,
+      config,
+      logger,
+      adminToken,
+      metrics,
+      guards: defense.guards,
+      agentBreakers: defense.agentBreakers,
+    });
     server = Bun.serve({
       port: config.port,
       hostname: config.host,

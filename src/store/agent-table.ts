@@ -1,6 +1,13 @@
 /**
  * The agent registry (SPEC §3, §6): name, trust (0–1) and allowed per agent key.
  * Updates merge the fields given; the registry has no history in v1.
+ *
+ * The whole registry is also held in memory, loaded once and kept in step by
+ * `merge` (its only writer, the apply path): it is admin-managed and small,
+ * and it is read for every assertion (agent policy, quarantine rules, trust
+ * lens), where a SQLite read would cost more than the rest of the check. Should
+ * the transaction around a `merge` roll back, the engine stops taking writes
+ * until a restart, which reloads it.
  */
 import type { Database, Statement } from "bun:sqlite";
 
@@ -27,25 +34,37 @@ export interface AgentUpdate {
 const toEntry = (r: AgentRow): AgentEntry => ({ ...r, allowed: r.allowed === 1 });
 
 export class AgentTable {
-  readonly #get: Statement<AgentRow, [string]>;
   readonly #list: Statement<AgentRow, [string, number]>;
   readonly #upsert: Statement;
+  readonly #entries = new Map<string, AgentEntry>();
+  #version = 0;
 
   constructor(db: Database) {
-    this.#get = db.query(
-      "SELECT agent, name, trust, allowed, updated_at FROM agents WHERE agent = ?",
-    );
     this.#list = db.query(
       "SELECT agent, name, trust, allowed, updated_at FROM agents WHERE agent > ? ORDER BY agent LIMIT ?",
     );
     this.#upsert = db.query(
       "INSERT OR REPLACE INTO agents (agent, name, trust, allowed, updated_at) VALUES (?, ?, ?, ?, ?)",
     );
+    for (const row of db
+      .query<AgentRow, []>("SELECT agent, name, trust, allowed, updated_at FROM agents")
+      .iterate()) {
+      this.#entries.set(row.agent, toEntry(row));
+    }
   }
 
   get(agent: string): AgentEntry | undefined {
-    const row = this.#get.get(agent);
-    return row === null ? undefined : toEntry(row);
+    return this.#entries.get(agent);
+  }
+
+  /** Every entry, in no particular order (from memory). */
+  entries(): IterableIterator<AgentEntry> {
+    return this.#entries.values();
+  }
+
+  /** Changes whenever an entry does: callers caching something derived from the registry compare it. */
+  get version(): number {
+    return this.#version;
   }
 
   list(after: string, limit: number): AgentEntry[] {
@@ -63,6 +82,8 @@ export class AgentTable {
       updated_at: u.at,
     };
     this.#upsert.run(next.agent, next.name, next.trust, next.allowed ? 1 : 0, next.updated_at);
+    this.#entries.set(next.agent, next);
+    this.#version++;
     return next;
   }
 }

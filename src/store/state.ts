@@ -8,6 +8,7 @@ import { AgentTable } from "./agent-table.ts";
 import { AssertionTable } from "./assertion-table.ts";
 import { MetaTable } from "./meta-table.ts";
 import { openDatabase } from "./open-database.ts";
+import { QuarantineTable } from "./quarantine-table.ts";
 import { QueryStore } from "./query-store.ts";
 import { SqliteNodeStore } from "./sqlite-node-store.ts";
 
@@ -18,6 +19,7 @@ export class State {
   readonly meta: MetaTable;
   readonly nodes: SqliteNodeStore;
   readonly query: QueryStore;
+  readonly quarantine: QuarantineTable;
 
   constructor(db: Database) {
     this.db = db;
@@ -26,6 +28,7 @@ export class State {
     this.meta = new MetaTable(db);
     this.nodes = new SqliteNodeStore(db);
     this.query = new QueryStore(db);
+    this.quarantine = new QuarantineTable(db);
   }
 
   static open(path: string): State {

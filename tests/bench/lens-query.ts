@@ -1,9 +1,9 @@
 /**
  * In-process query throughput (no HTTP) of single-key `latest` queries, exact
- * and tail, over 200k synthetic assertions in a temp-file State. A benchmark,
- * not a test (`bun test` does not pick up *.bench.ts):
+ * and tail, over 200k synthetic assertions in a temp-file State. A
+ * micro-benchmark, not a test (`bun test` only picks up *.test.ts):
  *
- *   npx bun tests/unit/lens/query-throughput.bench.ts [rows]
+ *   npx bun tests/bench/lens-query.ts [rows]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

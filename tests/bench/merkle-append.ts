@@ -1,7 +1,7 @@
 /**
  * Throughput of the Merkle ingest path (SPEC §2.3, §9): leaf hashing plus
  * MerkleTree.append into a MemoryNodeStore, for 1,000,000 leaves in batches of
- * 1,000. Not a test (bun test skips *.bench.ts): run `npx bun tests/unit/merkle/append.bench.ts`.
+ * 1,000. A micro-benchmark, not a test: `npx bun tests/bench/merkle-append.ts [leaves]`.
  */
 import { randomBytes } from "node:crypto";
 import { leafHash } from "../../src/merkle/hash.ts";

@@ -31,6 +31,8 @@ export interface BatchItemResult {
   id: string | null;
   seq: number | null;
   status: "accepted" | "quarantined" | "duplicate" | "rejected";
+  /** Quarantine reasons, on quarantined items. */
+  reasons?: string[];
   error?: ItemError;
 }
 
@@ -77,7 +79,9 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
       (r, index): BatchItemResult =>
         r.status === "rejected"
           ? { index, id: r.id, seq: null, status: "rejected", error: itemError(r.error) }
-          : { index, id: r.id, seq: r.seq, status: r.status },
+          : r.reasons !== undefined && r.reasons.length > 0
+            ? { index, id: r.id, seq: r.seq, status: r.status, reasons: r.reasons }
+            : { index, id: r.id, seq: r.seq, status: r.status },
     );
     const count = (s: BatchItemResult["status"]) => shaped.filter((r) => r.status === s).length;
     return {

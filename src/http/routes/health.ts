@@ -1,13 +1,17 @@
 /**
  * Health endpoints (SPEC §3). `/v1/health/live` answers from memory only, so a
  * full or hung disk never fails liveness; `/v1/health/ready` is 503 with
- * `Retry-After` while the engine takes no writes; `/v1/health` is the summary:
- * tree, log and storage figures and the last recovery report.
+ * `Retry-After` while the engine takes no writes (recovering, closing, or the
+ * storage breaker open: then Retry-After is the time to its next probe);
+ * `/v1/health` is the summary: tree, log and storage figures, the last
+ * recovery report, breaker states, the rate limits in force and the quarantine
+ * queue (pending review, per reason).
  */
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { StemeError } from "../../errors.ts";
+import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { SERVER_VERSION } from "../server-version.ts";
@@ -31,14 +35,29 @@ function diskFigures(
   }
 }
 
+/** Pending review, in all and per reason (SPEC §6); reads only the pending index. */
+function quarantineFigures(q: QuarantineTable): {
+  pending: number;
+  by_reason: Record<string, number>;
+} {
+  const byReason = q.pendingByReason();
+  return { pending: q.pendingCount(), by_reason: Object.fromEntries(byReason) };
+}
+
 export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine, config } = deps;
+  const { engine, config, agentBreakers } = deps;
   const uptime = () => Math.floor((performance.now() - deps.startedAt) / 1000);
   const app = new Hono<HttpEnv>();
 
   app.get("/v1/health/live", (c) => c.json({ status: "live", uptime_s: uptime() }));
 
   app.get("/v1/health/ready", (c) => {
+    const storage = engine.storageBreaker.refusal();
+    if (storage !== undefined) {
+      throw new StemeError("not_ready", "the storage breaker is open: writes are refused", {
+        retryAfterS: storage.context.retryAfterS,
+      });
+    }
     if (!engine.ready) {
       throw new StemeError(
         "not_ready",
@@ -81,6 +100,15 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         replayed_records: engine.recovery.replayedRecords,
         millis: Math.round(engine.recovery.millis),
         truncated_bytes: engine.recovery.truncatedBytes,
+      },
+      breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
+      quarantine: quarantineFigures(engine.state.quarantine),
+      rate_limits: {
+        assert_per_ip: config.rateAssertPerIp,
+        assert_per_agent: config.rateAssertPerAgent,
+        query_per_ip: config.rateQueryPerIp,
+        admin_per_ip: config.rateAdminPerIp,
+        burst_seconds: config.rateBurstSeconds,
       },
     });
   });

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Engine } from "../../../src/engine/engine.ts";
 import type { IngestPolicy } from "../../../src/engine/engine-options.ts";
-import { isStemeError } from "../../../src/errors.ts";
+import { isStemeError, type StemeError } from "../../../src/errors.ts";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import type { FileOps } from "../../../src/log/file-ops.ts";
 import { nodeFileOps } from "../../../src/log/file-ops.ts";
@@ -149,7 +149,7 @@ describe("Engine", () => {
         });
         expect((await e.setStatus(held.id, "released")).status).toBe(3);
         await expect(e.setStatus(held.id, "rejected")).rejects.toMatchObject({
-          code: "invalid_field",
+          code: "not_quarantined",
         });
         await e.updateAgent({ agent: bob.key, trust: 0.9, name: "bob" });
         root = e.treeHead().root;
@@ -188,7 +188,7 @@ describe("Engine", () => {
     });
   });
 
-  test("a failed log write answers storage_unavailable, applies nothing, and the next write works", async () => {
+  test("a failed log write answers storage_unavailable, applies nothing, and opens the storage breaker until a probe succeeds", async () => {
     using dir = tempDir();
     let failNext = false;
     const flaky: FileOps = {
@@ -210,23 +210,57 @@ describe("Engine", () => {
         };
       },
     };
-    await withEngine(
-      dir.path,
-      async (e) => {
-        await e.ingest([claim(alice, 1)]);
-        failNext = true;
-        const lost = claim(alice, 2);
-        const err = await e.ingest([lost]).catch((x: unknown) => x);
-        expect(isStemeError(err, "storage_unavailable")).toBe(true);
-        expect(e.getAssertion(lost.id)).toBeUndefined();
-        expect(e.tree.size).toBe(1);
-        const again = await e.ingest([lost]);
-        expect(again.outcomes[0]).toEqual({ id: lost.idHex, seq: 2, status: "accepted" });
+    let now = 1_767_225_600_000;
+    let probesScheduled = 0;
+    const e = await Engine.open({
+      dataDir: dir.path,
+      logger: silentLogger,
+      clock: { now: () => now },
+      log: { fileOps: flaky },
+      // Probes run when the test says so: no timers.
+      storageBreaker: {
+        probeSeconds: 5,
+        schedule: () => {
+          probesScheduled++;
+          return () => {};
+        },
       },
-      { fileOps: flaky },
-    );
-    await withEngine(dir.path, async (e) => {
-      expect(e.tree.size).toBe(2);
+    });
+    const lost = claim(alice, 2);
+    try {
+      await e.ingest([claim(alice, 1)]);
+      failNext = true;
+      const err = await e.ingest([lost]).catch((x: unknown) => x);
+      expect(isStemeError(err, "storage_unavailable")).toBe(true);
+      expect(e.getAssertion(lost.id)).toBeUndefined();
+      expect(e.tree.size).toBe(1);
+
+      // Open: writes are refused at once (the log is not touched), reads go on, not ready.
+      expect(e.storageBreaker.state).toBe("open");
+      expect(e.ready).toBe(false);
+      expect(probesScheduled).toBe(1);
+      const refused = await e.ingest([lost]).catch((x: unknown) => x);
+      expect(isStemeError(refused, "storage_unavailable")).toBe(true);
+      expect((refused as StemeError).context.retryAfterS).toBe(5);
+      expect(e.log.stats().failedBatches).toBe(1);
+      expect(e.getAssertion(claim(alice, 1).id)).toBeDefined();
+
+      // A failed probe keeps it open for another interval; a good one closes it.
+      expect(await e.storageBreaker.probe()).toBe(false); // not due yet
+      now += 5000;
+      failNext = true;
+      expect(await e.storageBreaker.probe()).toBe(false);
+      expect(e.storageBreaker.state).toBe("open");
+      now += 5000;
+      expect(await e.storageBreaker.probe()).toBe(true);
+      expect(e.ready).toBe(true);
+      const again = await e.ingest([lost]);
+      expect(again.outcomes[0]).toEqual({ id: lost.idHex, seq: 2, status: "accepted" });
+    } finally {
+      await e.close();
+    }
+    await withEngine(dir.path, async (reopened) => {
+      expect(reopened.tree.size).toBe(2);
     });
   });
 

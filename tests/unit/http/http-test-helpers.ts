@@ -33,7 +33,9 @@ export interface TestApp {
 
 export async function openTestApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "stemedb-http-"));
-  const config = parseConfig({ dataDir: dir, port: 0, ...overrides });
+  // In-process requests share one client address ("unknown"), so admin-heavy tests would trip
+  // the per-IP admin limit; rate-limit.test.ts tests the limits with their defaults.
+  const config = parseConfig({ dataDir: dir, port: 0, rateAdminPerIp: 0, ...overrides });
   const metrics = new Metrics(SERVER_VERSION);
   const engine = await Engine.open({
     dataDir: dir,

@@ -1,0 +1,125 @@
+/**
+ * Per-client-IP rate limits per endpoint class (SPEC §6): token buckets
+ * (`TokenBuckets`) with capacity = rate × `rateBurstSeconds`, refilled
+ * continuously; a rate of 0 turns the class off. Every limited response
+ * carries the fields of draft-ietf-httpapi-ratelimit-headers (-11, Structured
+ * Field syntax, RFC 9651):
+ *
+ *   RateLimit-Policy: "query";q=200000;w=2     quota q per window w seconds
+ *   RateLimit: "query";r=199999;t=1            r left; t = seconds until the bucket is full
+ *
+ * and a refusal is a 429 problem+json `rate_limited` with `Retry-After` (the
+ * seconds until a token is back; then `t` equals it, as the draft's §6 asks).
+ * Health, readiness, liveness and `/metrics` are never limited: monitors and
+ * orchestrators must always get through.
+ */
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { Config } from "../config.ts";
+import { TokenBuckets } from "../defense/token-bucket.ts";
+import type { Clock } from "../engine/engine-options.ts";
+import { StemeError } from "../errors.ts";
+import { clientIp } from "./client-ip.ts";
+import type { HttpEnv } from "./http-env.ts";
+
+export type RateClass = "assert" | "query" | "admin";
+
+/** The routes of each class (Hono path patterns). Admin limits run before the token check. */
+export const RATE_LIMITED_ROUTES: Readonly<Record<RateClass, readonly string[]>> = Object.freeze({
+  assert: ["/v1/assert"],
+  query: ["/v1/query", "/v1/history", "/v1/assertions/*", "/v1/proof/*", "/v1/merkle/root"],
+  admin: ["/v1/agents", "/v1/agents/*", "/v1/quarantine", "/v1/quarantine/*"],
+});
+
+export interface RateLimitOptions {
+  rateClass: RateClass;
+  /** Requests per second per client IP; 0 turns the limit off. */
+  ratePerSecond: number;
+  burstSeconds: number;
+  clock: Clock;
+  trustProxyHops: number;
+  maxKeys?: number;
+  /** Called once per refusal with the route template (metrics). */
+  onLimited?: (rateClass: RateClass, route: string) => void;
+}
+
+/** `RateLimit-Policy` item: quota `q` per window `w` (whole seconds ≥ 1, as the draft requires). */
+export function rateLimitPolicy(name: string, ratePerSecond: number, burstSeconds: number): string {
+  const w = Math.max(1, Math.round(burstSeconds));
+  return `"${name}";q=${Math.floor(ratePerSecond * w)};w=${w}`;
+}
+
+/** `RateLimit` item: `r` tokens left, `t` seconds (rounded up) of the effective window. */
+export function rateLimitItem(name: string, remaining: number, seconds: number): string {
+  return `"${name}";r=${Math.max(0, Math.floor(remaining))};t=${Math.max(0, Math.ceil(seconds))}`;
+}
+
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv> {
+  const { rateClass, ratePerSecond, burstSeconds, trustProxyHops, onLimited } = options;
+  if (ratePerSecond === 0) return (_c, next) => next();
+  const buckets = new TokenBuckets({
+    ratePerSecond,
+    burstSeconds,
+    clock: options.clock,
+    ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }),
+  });
+  const policy = rateLimitPolicy(rateClass, ratePerSecond, burstSeconds);
+  // A request matched by two of the class's patterns (`/v1/agents` and `/v1/agents/*`) pays once.
+  const charged = new WeakSet<Request>();
+  return async (c, next) => {
+    if (charged.has(c.req.raw)) return next();
+    charged.add(c.req.raw);
+    const taken = buckets.take(clientIp(c, trustProxyHops));
+    if (!taken.allowed) {
+      const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "unmatched";
+      onLimited?.(rateClass, route);
+      throw new StemeError(
+        "rate_limited",
+        `too many ${rateClass} requests from this client: the limit is ${ratePerSecond}/s ` +
+          `(STEMEDB_RATE_${rateClass.toUpperCase()}_PER_IP); retry after the Retry-After delay`,
+        {
+          retryAfterS: taken.retryAfterS,
+          headers: {
+            "ratelimit-policy": policy,
+            ratelimit: rateLimitItem(rateClass, 0, taken.retryAfterS),
+          },
+        },
+      );
+    }
+    await next();
+    c.res.headers.set("RateLimit-Policy", policy);
+    c.res.headers.set("RateLimit", rateLimitItem(rateClass, taken.remaining, taken.fullInS));
+  };
+}
+
+export interface RateLimitersOptions {
+  config: Pick<
+    Config,
+    "rateAssertPerIp" | "rateQueryPerIp" | "rateAdminPerIp" | "rateBurstSeconds" | "trustProxyHops"
+  >;
+  clock: Clock;
+  onLimited?: RateLimitOptions["onLimited"];
+}
+
+/** One limiter per class from the config, as `[path pattern, middleware]` pairs for `app.use`. */
+export function rateLimiters(options: RateLimitersOptions): [string, MiddlewareHandler<HttpEnv>][] {
+  const { config, clock, onLimited } = options;
+  const rates: Record<RateClass, number> = {
+    assert: config.rateAssertPerIp,
+    query: config.rateQueryPerIp,
+    admin: config.rateAdminPerIp,
+  };
+  const pairs: [string, MiddlewareHandler<HttpEnv>][] = [];
+  for (const rateClass of Object.keys(RATE_LIMITED_ROUTES) as RateClass[]) {
+    const limiter = rateLimit({
+      rateClass,
+      ratePerSecond: rates[rateClass],
+      burstSeconds: config.rateBurstSeconds,
+      clock,
+      trustProxyHops: config.trustProxyHops,
+      ...(onLimited === undefined ? {} : { onLimited }),
+    });
+    for (const path of RATE_LIMITED_ROUTES[rateClass]) pairs.push([path, limiter]);
+  }
+  return pairs;
+}
