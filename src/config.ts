@@ -117,7 +117,7 @@ export const SETTINGS = {
   agentBreakerThreshold: {
     type: num(0, 1),
     default: 0.8,
-    doc: "share of rejected or quarantined submissions in the window that opens the agent breaker",
+    doc: "share of rejected or quarantined submissions in the window that opens the agent breaker (0 = off)",
   },
   agentBreakerOpenSeconds: {
     type: num(0.001, 86_400),
@@ -146,7 +146,7 @@ export const SETTINGS = {
   },
   rateAdminPerIp: {
     type: num(0, 1e9),
-    default: 20,
+    default: 50,
     doc: "admin requests/s per client IP, failed tokens included (0 = off)",
   },
   rateBurstSeconds: {

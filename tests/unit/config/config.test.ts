@@ -48,3 +48,11 @@ describe("config", () => {
     for (const key of Object.keys(SETTINGS)) expect(file).toContain(envName(key));
   });
 });
+
+test("README documents every setting", () => {
+  const readme = readFileSync(join(import.meta.dir, "../../../README.md"), "utf8");
+  for (const key of Object.keys(SETTINGS)) {
+    expect(readme).toContain(`\`${envName(key)}\``);
+    expect(readme).toContain(`\`--${flagName(key)}\``);
+  }
+});

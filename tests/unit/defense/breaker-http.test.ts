@@ -51,7 +51,7 @@ describe("agent breaker over HTTP", () => {
 
     const health = await body<Health>(await t.app.request("/v1/health"));
     expect(health.breakers).toEqual({ storage: "closed", agents_open: 1 });
-    expect(health.rate_limits).toMatchObject({ assert_per_agent: 5000, admin_per_ip: 20 });
+    expect(health.rate_limits).toMatchObject({ assert_per_agent: 5000, admin_per_ip: 50 });
     const scrape = await t.scrape();
     expect(scrape).toContain("stemedb_agent_breakers_open 1");
     expect(scrape).toContain('stemedb_breaker_transitions_total{breaker="agent",to="open"} 1');
