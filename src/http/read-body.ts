@@ -25,7 +25,16 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((cause: unknown) => {
+      // Bun fails the stream on broken framing (a bad chunk size) or a connection closed mid-body:
+      // the client's fault, never a 500 (SPEC §3). Bun has usually answered 400 already.
+      throw new StemeError(
+        "bad_json",
+        "request body could not be read to its end (malformed chunked encoding, or the connection closed)",
+        {},
+        cause,
+      );
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

@@ -5,6 +5,7 @@
  * resulting KeyObjects cached, since building one costs about as much as a verify.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { isWeakPublicKey } from "./weak-public-key.ts";
 
 // RFC 8410 §10.1/§10.3 DER headers for Ed25519 SubjectPublicKeyInfo and PKCS#8.
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -17,6 +18,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | undefined {
   const cacheKey = Buffer.from(publicKey).toString("hex");
   let key = publicKeys.get(cacheKey);
   if (key === undefined) {
+    // Small-order keys verify forged signatures natively; refuse them (weak-public-key.ts).
+    if (isWeakPublicKey(publicKey)) return undefined;
     try {
       key = createPublicKey({
         key: Buffer.concat([SPKI_PREFIX, publicKey]),
