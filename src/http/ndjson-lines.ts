@@ -8,7 +8,16 @@ import { isStemeError, StemeError } from "../errors.ts";
 import type { IngestInput } from "../ingest/ingest-service.ts";
 import { decodeUtf8, parseJsonBody } from "./json-body.ts";
 
-export function parseNdjson(body: Uint8Array): IngestInput[] {
+export function parseNdjson(body: Uint8Array, maxItems: number): IngestInput[] {
+  // Count first (a byte scan): an oversize batch costs no JSON parsing.
+  const items = countItems(body);
+  if (items > maxItems) {
+    throw new StemeError(
+      "batch_too_large",
+      `the batch holds ${items} assertions; at most ${maxItems} per request (STEMEDB_MAX_BATCH)`,
+      { limit: maxItems },
+    );
+  }
   const out: IngestInput[] = [];
   let start = 0;
   let lineNo = 0;
@@ -32,6 +41,18 @@ export function parseNdjson(body: Uint8Array): IngestInput[] {
     }
   }
   return out;
+}
+
+function countItems(body: Uint8Array): number {
+  let count = 0;
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    if (!isBlank(body.subarray(start, end))) count++;
+    start = end + 1;
+  }
+  return count;
 }
 
 function isBlank(bytes: Uint8Array): boolean {

@@ -101,7 +101,7 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     const withProof = flagParam(c.req.query("proof"), "proof");
     const body = await readBody(c.req.raw, config.maxBodyBytes);
     const ip = clientIp(c, config.trustProxyHops);
-    if (kind === "ndjson") return c.json(await batch(parseNdjson(body), ip));
+    if (kind === "ndjson") return c.json(await batch(parseNdjson(body, config.maxBatch), ip));
     const doc = parseJsonBody(decodeUtf8(body));
     if (Array.isArray(doc)) {
       return c.json(

@@ -294,5 +294,10 @@ describe("NDJSON", () => {
       status: 413,
       code: "batch_too_large",
     });
+    // Counted before parsing: lines that are not even JSON still make it 413.
+    expect(await problem(await ndjson("x\n".repeat(MAX_BATCH + 1)))).toMatchObject({
+      status: 413,
+      code: "batch_too_large",
+    });
   });
 });
