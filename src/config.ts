@@ -53,6 +53,11 @@ export const SETTINGS = {
     default: 16_384,
     doc: "maximum canonical size of an assertion's value",
   },
+  verifyWorkers: {
+    type: int(0, 64),
+    default: 2,
+    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread)",
+  },
   maxBatch: {
     type: int(1, 1_000_000),
     default: 1000,

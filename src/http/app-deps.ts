@@ -5,6 +5,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import type { IngestService } from "../ingest/ingest-service.ts";
+import type { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Metrics registry to record into (default: a fresh one per app). */
   metrics?: Metrics;
+  /** Worker threads for validation and signature checks (default: inline). */
+  pool?: PreparePool;
   /** Content-defense guards on the ingest path (SPEC §6). */
   guards?: readonly IngestGuard[];
   /** Open agent breakers (from `buildDefense`), shown by health and metrics. */

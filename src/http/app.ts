@@ -39,6 +39,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     config: deps.config,
     clock,
     guards: deps.guards ?? [],
+    ...(deps.pool ? { pool: deps.pool } : {}),
     onOutcome: (status) => metrics.ingested.inc({ status }),
   });
   const routeDeps: RouteDeps = {

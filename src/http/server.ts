@@ -10,6 +10,7 @@ import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
 import { type EngineOptions, systemClock } from "../engine/engine-options.ts";
+import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
@@ -49,6 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
   };
   const engine = await Engine.open(options);
+  const pool = new PreparePool({ workers: config.verifyWorkers });
   let server: ReturnType<typeof Bun.serve>;
   try {
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
@@ -60,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       metrics,
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
+      pool,
     });
     server = Bun.serve({
       port: config.port,
@@ -68,6 +71,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
     });
   } catch (e) {
+    pool.close();
     await engine.close();
     throw e;
   }
@@ -92,6 +96,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.info("stopping: draining in-flight requests");
       clearInterval(retention);
       await server.stop(false);
+      pool.close();
       await engine.close();
       logger.info("stopped");
     })();

@@ -1,6 +1,7 @@
 /**
  * The ingest pipeline above the engine (STYLE.md §1: http → ingest → engine):
- * validate and verify each document (`prepareAssertion`), let the guards admit
+ * validate and verify each document (`prepareAssertion`, on worker threads for
+ * large submissions — see PreparePool), let the guards admit
  * it, hand the admitted ones to the engine as one group commit, and report one
  * result per input in input order. Single assertions, JSON batches and NDJSON
  * all come through `submit`; the HTTP layer only parses bodies and shapes replies.
@@ -8,11 +9,11 @@
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Clock } from "../engine/engine-options.ts";
-import { isStemeError, StemeError } from "../errors.ts";
+import { StemeError } from "../errors.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
-import { prepareAssertion } from "../protocol/prepare.ts";
 import type { IngestContext, IngestGuard, SubmissionStatus } from "./ingest-guard.ts";
+import { PreparePool } from "./prepare-pool.ts";
 
 /** One input document, or the reason it could not even be parsed. */
 export type IngestInput = { ok: true; value: unknown } | { ok: false; error: StemeError };
@@ -38,15 +39,19 @@ export interface IngestServiceDeps {
   guards?: readonly IngestGuard[];
   /** Called once per input with its final status (metrics). */
   onOutcome?: (status: SubmissionStatus) => void;
+  /** Where validation and signature checks run (default: inline, no workers). */
+  pool?: PreparePool;
 }
 
 export class IngestService {
   readonly #deps: IngestServiceDeps;
   readonly #guards: readonly IngestGuard[];
+  readonly #pool: PreparePool;
 
   constructor(deps: IngestServiceDeps) {
     this.#deps = deps;
     this.#guards = deps.guards ?? [];
+    this.#pool = deps.pool ?? new PreparePool({ workers: 0 });
   }
 
   /** Records what can be recorded; bad items are rejected alone. Throws only for whole-request faults. */
@@ -69,21 +74,26 @@ export class IngestService {
       maxValueBytes: config.maxValueBytes,
     };
     const results: ItemResult[] = new Array(inputs.length);
+    const docs: unknown[] = [];
+    const docSlots: number[] = [];
+    for (const [index, input] of inputs.entries()) {
+      if (input.ok) {
+        docs.push(input.value);
+        docSlots.push(index);
+      } else {
+        results[index] = rejected(null, input.error);
+      }
+    }
+    const prepared = await this.#pool.prepare(docs, limits);
     const admitted: PreparedAssertion[] = [];
     const slots: number[] = [];
-    for (const [index, input] of inputs.entries()) {
-      if (!input.ok) {
-        results[index] = rejected(null, input.error);
+    for (const [i, p] of prepared.entries()) {
+      const index = docSlots[i] as number;
+      if (!p.ok) {
+        results[index] = rejected(null, p.error);
         continue;
       }
-      let item: PreparedAssertion;
-      try {
-        item = prepareAssertion(input.value, limits);
-      } catch (e) {
-        if (!isStemeError(e)) throw e;
-        results[index] = rejected(null, e);
-        continue;
-      }
+      const item = p.prepared;
       const refusal = this.#admit(item, ctx);
       if (refusal) {
         results[index] = rejected(item.idHex, refusal);

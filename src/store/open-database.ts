@@ -22,6 +22,11 @@ export function openDatabase(path: string): Database {
   db.run("PRAGMA synchronous = NORMAL");
   db.run("PRAGMA busy_timeout = 5000");
   db.run("PRAGMA cache_size = -65536"); // 64 MiB page cache
+  // Checkpoint every ~80 MiB of WAL instead of SQLite's 4 MiB: index pages that
+  // many commits dirty are copied into the database once per checkpoint, not
+  // once per 1000 pages. Measured on 500k rows with our indexes: 5.1k → 8.9k
+  // rows/s at 50k pages; 20k pages keeps the WAL (and its disk use) bounded.
+  db.run("PRAGMA wal_autocheckpoint = 20000");
   db.run("PRAGMA temp_store = MEMORY");
   migrate(db);
   return db;

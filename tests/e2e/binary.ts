@@ -16,18 +16,22 @@ export interface Result {
   stderr: string;
 }
 
-/** Builds src/main.ts with `bun build --compile` into a new temp dir; returns the binary's path. */
+/**
+ * Builds the binary exactly as `npm run build` does (its arguments are read from
+ * package.json, so entry points such as the prepare worker never drift), into a
+ * new temp dir; returns the binary's path.
+ */
 export async function buildBinary(): Promise<{ path: string; millis: number }> {
   const out = join(mkdtempSync(join(tmpdir(), "stemedb-bin-")), "stemedb");
   const started = performance.now();
-  const proc = Bun.spawn(
-    [process.execPath, "build", "--compile", "src/main.ts", "--outfile", out],
-    {
-      cwd: REPO,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-  );
+  const script: string = (await Bun.file(join(REPO, "package.json")).json()).scripts.build;
+  const args = script.split(/\s+/).slice(1); // drop "bun"
+  args[args.indexOf("--outfile") + 1] = out;
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: REPO,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
   if (code !== 0) throw new Error(`bun build --compile failed (${code}): ${stderr}`);
   return { path: out, millis: performance.now() - started };
