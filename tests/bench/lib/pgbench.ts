@@ -1,0 +1,54 @@
+/**
+ * Query rate of PostgreSQL with `pgbench` and a custom script: the same
+ * shape of load as wrk against StemeDB — one client thread (`-j 1`), 64
+ * connections each running one query after another (`-c 64`), prepared
+ * statements, for a fixed time. Connection set-up is excluded from the rate.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Postgres } from "./postgres.ts";
+import { progress } from "./progress.ts";
+import { runTracked } from "./run-tracked.ts";
+
+export interface PgbenchResult {
+  rate: number;
+  transactions: number;
+  latencyMeanMs: number;
+  failed: number;
+}
+
+export async function runPgbench(
+  pg: Postgres,
+  scriptFile: string,
+  script: string,
+  options: { connections: number; seconds: number },
+): Promise<PgbenchResult> {
+  writeFileSync(scriptFile, script);
+  const argv = [
+    join(pg.pgBin, "pgbench"),
+    "--no-vacuum",
+    "--protocol=prepared",
+    `--client=${options.connections}`,
+    "--jobs=1",
+    `--time=${options.seconds}`,
+    `--file=${scriptFile}`,
+    "--host=127.0.0.1",
+    `--port=${pg.port}`,
+    `--username=${pg.user}`,
+    pg.database,
+  ];
+  const { out, err, code } = await runTracked(argv);
+  const tps = /^tps = ([\d.]+) \(without initial connection time\)/m.exec(out)?.[1];
+  if (code !== 0 || tps === undefined) {
+    throw new Error(`pgbench failed (exit ${code}): ${err.slice(-1500)}\n${out.slice(-1000)}`);
+  }
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? Number.NaN);
+  const result: PgbenchResult = {
+    rate: Math.round(Number(tps)),
+    transactions: num(/^number of transactions actually processed: (\d+)/m),
+    latencyMeanMs: num(/^latency average = ([\d.]+) ms/m),
+    failed: num(/^number of failed transactions: (\d+)/m) || 0,
+  };
+  progress(`  pgbench ${result.rate}/s, mean latency ${result.latencyMeanMs} ms`);
+  return result;
+}

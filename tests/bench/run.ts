@@ -1,0 +1,197 @@
+/**
+ * `npm run bench` — SPEC §9 figures, each next to a baseline measured in the
+ * same run on the same machine. Wiring only; each figure lives in ./figures/.
+ *
+ *   bun tests/bench/run.ts [--quick] [--out DIR] [--profile] [--assertions N] [--seconds S]
+ *
+ * Order: sign the dataset; CPU baselines (native verify, prepareAssertion);
+ * raw bun:sqlite inserts; PostgreSQL load and look-ups; then a StemeDB server
+ * subprocess: batch ingest of the dataset over HTTP, queries (wrk), footprint,
+ * SIGKILL + restart, single POSTs (wrk) and the bare Bun server. Progress on
+ * stderr, the table on stdout, the JSON under --out (default
+ * tests/bench/results). `--profile` runs the servers under `bun --cpu-prof`
+ * (profiles in $TMPDIR/stemedb-bench-profiles-<pid>, kept; the SIGKILLed
+ * server writes none; summarize one with profile-top.ts). Profiling slows the
+ * server: figures of such a run are not comparable. Every process and temp dir
+ * is removed at the end, also on failure.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { MODES } from "./bench-mode.ts";
+import { collectFigures, type Measurements } from "./collect-figures.ts";
+import { measureBatchIngest } from "./figures/batch-ingest.ts";
+import { measureFootprint } from "./figures/footprint.ts";
+import { measurePostgresBaseline } from "./figures/postgres-baseline.ts";
+import { measureQueries } from "./figures/queries.ts";
+import { measureRestart } from "./figures/restart.ts";
+import { measureSinglePost } from "./figures/single-post.ts";
+import { measureSqliteBaseline } from "./figures/sqlite-baseline.ts";
+import { measureVerifyBaseline } from "./figures/verify-baseline.ts";
+import { onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { AgentPool, type Batch, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { loadAverage } from "./lib/proc-stats.ts";
+import { progress } from "./lib/progress.ts";
+import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
+import { ensureTools } from "./lib/tools.ts";
+import { formatTable, resultFileName, withVerdicts, writeResult } from "./report.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string", default: join(BENCH_DIR, "results") },
+    profile: { type: "boolean", default: false },
+    assertions: { type: "string" },
+    seconds: { type: "string" },
+  },
+});
+const mode = { ...MODES[args.quick ? "quick" : "full"] };
+if (args.assertions !== undefined) mode.assertions = Number(args.assertions);
+if (args.seconds !== undefined) mode.seconds = Number(args.seconds);
+const outDir = resolve(args.out);
+
+function gitOutput(...argv: string[]): string {
+  const r = Bun.spawnSync(["git", ...argv], { cwd: BENCH_DIR, stdout: "pipe", stderr: "ignore" });
+  return r.exitCode === 0 ? r.stdout.toString().trim() : "";
+}
+
+const startedAt = new Date();
+// The code under test is the working tree as the run starts (servers load src/ when spawned).
+const git = {
+  sha: gitOutput("rev-parse", "--short", "HEAD") || "nogit",
+  dirty: gitOutput("status", "--porcelain", "--", ":/src").length > 0,
+};
+const machine = {
+  nproc: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  memTotalBytes: totalmem(),
+  kernel: release(),
+  bun: Bun.version,
+  loadAverageStart: loadAverage(),
+  loadAverageEnd: [0, 0, 0] as [number, number, number],
+  /** Load average as each phase began: the machine may be shared (SPEC §9 runs on 2 cores). */
+  loadAverageByPhase: {} as Record<string, [number, number, number]>,
+};
+
+function phase(name: string): void {
+  machine.loadAverageByPhase[name] = loadAverage();
+  progress(`— ${name} (load average ${machine.loadAverageByPhase[name].join(" ")})`);
+}
+progress(
+  `mode ${mode.name}: ${mode.assertions} assertions; ${machine.nproc} cores; load average ${machine.loadAverageStart.join(" ")}`,
+);
+
+let exitCode = 0;
+try {
+  const tools = ensureTools();
+  const work = mkdtempSync(join(tmpdir(), "stemedb-bench-"));
+  onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
+
+  progress(`signing ${mode.assertions} assertions from ${mode.agents} agents`);
+  const agents = new AgentPool(mode.agents);
+  let batches: Batch[] = buildDataset(mode.assertions, mode.batchSize, agents, Date.now());
+
+  phase("cpu baselines");
+  const verify = measureVerifyBaseline(batches, mode.cpuSeconds);
+  phase("sqlite baseline");
+  const sqlite = measureSqliteBaseline(batches);
+  phase("postgres baseline");
+  const postgres = await measurePostgresBaseline(tools.pgBin, batches, {
+    n: mode.assertions,
+    concurrency: mode.ingestConcurrency,
+    connections: mode.connections,
+    seconds: mode.seconds,
+    dir: work,
+  });
+  // Only the HTTP bodies are needed from here: a smaller heap for the harness's GC.
+  for (const b of batches) b.rows = [];
+  Bun.gc(true);
+
+  const dataDir = join(work, "data");
+  const profileDir = join(tmpdir(), `stemedb-bench-profiles-${process.pid}`);
+  const bunFlags = args.profile
+    ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`]
+    : [];
+  if (args.profile) progress(`CPU profiles of the server go to ${profileDir}`);
+  const startStemedb = () =>
+    ServerProcess.start({
+      script: join(BENCH_DIR, "serve-for-bench.ts"),
+      args: [dataDir],
+      bunFlags,
+    });
+  let server = await startStemedb();
+  await server.waitReady();
+  progress(`StemeDB server pid ${server.pid} at ${server.url}`);
+  phase("batch ingest");
+  const ingest = await measureBatchIngest(server.url, server.pid, batches, mode.ingestConcurrency);
+  batches = [];
+
+  phase("queries");
+  const queries = await measureQueries(server.url, {
+    wrk: tools.wrk,
+    n: mode.assertions,
+    connections: mode.connections,
+    seconds: mode.seconds,
+    warmupSeconds: mode.warmupSeconds,
+    dir: work,
+  });
+  const footprint = measureFootprint(server.pid, dataDir, mode.assertions);
+  phase("restart");
+  const restarted = await measureRestart(server, startStemedb);
+  server = restarted.server;
+
+  progress(`signing ${mode.singleBodies} single-POST bodies`);
+  const bodies = singleBodies(mode.singleBodies, agents, Date.now());
+  phase("single POSTs");
+  const single = await measureSinglePost(server.url, server.pid, bodies, {
+    wrk: tools.wrk,
+    connections: mode.connections,
+    seconds: mode.seconds,
+    dir: work,
+  });
+  await server.stop();
+
+  const measurements: Measurements = {
+    assertions: mode.assertions,
+    verify,
+    sqlite,
+    postgres,
+    ingest,
+    queries,
+    footprint,
+    restart: restarted.restart,
+    single,
+  };
+  const figures = withVerdicts(collectFigures(measurements));
+  machine.loadAverageEnd = loadAverage();
+  const file = writeResult(outDir, resultFileName(startedAt, git.sha, mode.name), {
+    benchmark: "stemedb",
+    date: startedAt.toISOString(),
+    git,
+    mode: mode.name,
+    settings: mode,
+    machine,
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    figures,
+    measurements,
+  });
+  process.stdout.write(`${formatTable(figures)}\n\n`);
+  process.stdout.write(
+    `mode ${mode.name}, ${mode.assertions.toLocaleString("en")} assertions; ${machine.nproc} cores; ` +
+      `load average ${machine.loadAverageStart.join(" ")} at start, ${machine.loadAverageEnd.join(" ")} at end\n` +
+      `1-min load average as each phase began: ${Object.entries(machine.loadAverageByPhase)
+        .map(([name, l]) => `${name} ${l[0]}`)
+        .join(", ")}\n` +
+      `server-side p50/p99: interpolated inside the duration-histogram bucket shown; client p50/p99: wrk\n` +
+      `results: ${file}\n`,
+  );
+} catch (e) {
+  exitCode = 1;
+  process.stderr.write(
+    `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+} finally {
+  await runCleanups();
+}
+process.exit(exitCode);

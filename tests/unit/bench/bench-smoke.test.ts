@@ -1,0 +1,81 @@
+/**
+ * Smoke test of the benchmark harness (SPEC §9): runs `tests/bench/run.ts
+ * --quick` once as a subprocess and checks that it exits 0 and writes every
+ * figure, with finite values and baselines, to its JSON file. No thresholds:
+ * figures belong to the benchmark, not to tests.
+ *
+ * The run needs wrk and PostgreSQL; the harness installs them with apt-get when
+ * root. Where they are missing and cannot be installed, the test is skipped
+ * (saying why) — except in CI (CI=true), where that is a failure.
+ */
+import { expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FIGURE_KEYS } from "../../bench/collect-figures.ts";
+import type { ReportedFigure } from "../../bench/report.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const RUN = join(import.meta.dir, "..", "..", "bench", "run.ts");
+
+function pgInstalled(): boolean {
+  const root = "/usr/lib/postgresql";
+  return (
+    (existsSync(root) &&
+      readdirSync(root).some((v) => existsSync(join(root, v, "bin", "pgbench")))) ||
+    Bun.which("initdb") !== null
+  );
+}
+
+/** Why the quick run cannot work here, or undefined when it can. */
+function unavailable(): string | undefined {
+  const missing = [
+    ...(Bun.which("wrk") === null ? ["wrk"] : []),
+    ...(pgInstalled() ? [] : ["postgresql"]),
+  ];
+  if (missing.length === 0) return undefined;
+  const canInstall = process.getuid?.() === 0 && Bun.which("apt-get") !== null;
+  return canInstall ? undefined : `${missing.join(" and ")} missing, and not root with apt-get`;
+}
+
+const reason = unavailable();
+const inCi = process.env.CI === "true";
+
+if (reason !== undefined && !inCi) {
+  test.skip(`bench --quick (skipped: ${reason})`, () => {});
+  console.warn(`bench smoke test skipped: ${reason}`);
+} else {
+  test("bench --quick completes and reports every figure with its baselines", async () => {
+    if (reason !== undefined) throw new Error(`cannot run the benchmark in CI: ${reason}`);
+    using out = tempDir("stemedb-bench-smoke-");
+    const proc = Bun.spawn([process.execPath, RUN, "--quick", "--out", out.path], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    if (code !== 0) console.error(stderr.slice(-4000));
+    expect(code).toBe(0);
+    expect(stdout).toContain("| figure");
+
+    const files = readdirSync(out.path).filter((f) => f.endsWith(".json"));
+    expect(files).toHaveLength(1);
+    const result = JSON.parse(readFileSync(join(out.path, files[0] as string), "utf8")) as {
+      mode: string;
+      machine: { nproc: number; loadAverageStart: number[] };
+      figures: ReportedFigure[];
+    };
+    expect(result.mode).toBe("quick");
+    expect(result.machine.nproc).toBeGreaterThan(0);
+    expect(result.machine.loadAverageStart).toHaveLength(3);
+    const byKey = new Map(result.figures.map((f) => [f.key, f]));
+    for (const key of FIGURE_KEYS) {
+      const figure = byKey.get(key);
+      expect(figure, key).toBeDefined();
+      expect(Number.isFinite(figure?.value), key).toBe(true);
+      for (const b of figure?.baselines ?? []) expect(Number.isFinite(b.value), key).toBe(true);
+    }
+  }, 600_000);
+}
