@@ -25,6 +25,7 @@ import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
+import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
 import { applyRecords, type LoggedRecord } from "./apply.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
@@ -68,6 +69,7 @@ export class Engine {
   #failed: StemeError | undefined;
   #closed = false;
   readonly #lock: DataDirLock;
+  readonly #checkpointer: Checkpointer;
 
   private constructor(
     parts: {
@@ -77,6 +79,7 @@ export class Engine {
       signer: NativeSigner;
       recovery: RecoveryReport;
       lock: DataDirLock;
+      checkpointer: Checkpointer;
     },
     options: EngineOptions,
   ) {
@@ -86,6 +89,7 @@ export class Engine {
     this.signer = parts.signer;
     this.recovery = parts.recovery;
     this.#lock = parts.lock;
+    this.#checkpointer = parts.checkpointer;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#policy = options.policy ?? acceptAll;
@@ -123,7 +127,8 @@ export class Engine {
       logger: options.logger,
       now: () => (options.clock ?? systemClock).now(),
     });
-    const state = State.open(join(options.dataDir, "db", "state.sqlite"));
+    const dbPath = join(options.dataDir, "db", "state.sqlite");
+    const state = State.open(dbPath);
     try {
       const { tree, replayed } = recover(state, log);
       const recovery: RecoveryReport = {
@@ -131,7 +136,14 @@ export class Engine {
         millis: performance.now() - started,
         truncatedBytes: log.openReport?.truncatedBytes ?? 0,
       };
-      const engine = new Engine({ state, log, tree, signer: key.signer, recovery, lock }, options);
+      // Checkpoints move to a worker thread; the engine's connection checkpoints
+      // itself only as a safety net if the worker falls far behind (~400 MiB).
+      const checkpointer = new Checkpointer(dbPath);
+      state.db.run("PRAGMA wal_autocheckpoint = 100000");
+      const engine = new Engine(
+        { state, log, tree, signer: key.signer, recovery, lock, checkpointer },
+        options,
+      );
       engine.#writeMetadata();
       options.logger.info("engine ready", { tree_size: tree.size, ...recovery });
       return engine;
@@ -314,6 +326,7 @@ export class Engine {
       }
     }
     await this.log.close();
+    await this.#checkpointer.stop(); // its connection closes first: ours checkpoints the rest
     this.state.close();
     this.#lock.release();
   }

@@ -8,6 +8,7 @@
 import { StemeError } from "../errors.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import { type PrepareLimits, prepareAssertion } from "../protocol/prepare.ts";
+import { workerEntry } from "../worker-entry.ts";
 import type { PrepareJob, PrepareReply, PrepareResult } from "./prepare-messages.ts";
 
 export type Prepared = { ok: true; prepared: PreparedAssertion } | { ok: false; error: StemeError };
@@ -18,14 +19,7 @@ export interface PreparePoolOptions {
   inlineBelow?: number;
 }
 
-/**
- * In the compiled binary (SPEC §11) the worker is an extra entry point, found
- * by its path relative to the entry points' common root (src/); from source,
- * by a URL relative to this file.
- */
-const WORKER_ENTRY = import.meta.url.includes("$bunfs")
-  ? "./ingest/prepare-worker.ts"
-  : new URL("./prepare-worker.ts", import.meta.url).href;
+const WORKER_ENTRY = workerEntry("ingest/prepare-worker.ts", "prepare-worker.ts", import.meta.url);
 
 interface Pending {
   resolve(results: PrepareResult[]): void;
