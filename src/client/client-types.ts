@@ -4,7 +4,7 @@
  * curl shows. Servers may add members; the SDK passes them through.
  */
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
-import type { Assertion, JsonValue } from "../protocol/assertion.ts";
+import type { Assertion } from "../protocol/assertion.ts";
 
 export type { SignedTreeHead } from "../merkle/tree-head.ts";
 export type { Assertion, JsonValue, UnsignedAssertion } from "../protocol/assertion.ts";
@@ -77,48 +77,13 @@ export interface QueryParams {
   cursor?: string;
 }
 
-/** One result of the `all` lens: a visible assertion. */
-export interface AssertionResult {
-  id: string;
-  concept: string;
-  predicate: string;
-  value: JsonValue;
-  confidence: number;
-  agent: string;
-  ts: number;
-  seq: number;
-  status: RecordStatus;
-}
-
-export interface Alternative {
-  value: JsonValue;
-  weight: number;
-  support: string[];
-  agents: string[];
-}
-
-/** One result of the `latest`, `consensus` and `trust` lenses: a resolved key. */
-export interface KeyResult {
-  concept: string;
-  predicate: string;
-  value: JsonValue;
-  confidence: number;
-  support: string[];
-  agents: string[];
-  conflict: boolean;
-  agreement: number;
-  alternatives: Alternative[];
-}
-
-export interface QueryResponse {
-  lens: LensName;
-  tree_size: number;
-  root: string;
-  next_cursor: string | null;
-  as_of_scope?: "assertions";
-  results: (KeyResult | AssertionResult)[];
-  [key: string]: unknown;
-}
+// The query response shapes are the server's own (type-only: nothing of the lens runs here).
+export type {
+  Alternative,
+  AssertionResult,
+  KeyResult,
+  QueryResponse,
+} from "../lens/query-response.ts";
 
 /** `GET /v1/history`: every assertion of one key in seq order, retractions included. */
 export interface HistoryParams {

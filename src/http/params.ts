@@ -53,3 +53,17 @@ export function flagParam(value: string | undefined, field: string): boolean {
   if (value === "1" || value === "true") return true;
   throw new StemeError("invalid_field", `${field} must be 1, true, 0 or false`, { field });
 }
+
+/** A seq cursor as the paged seq-ordered routes (history, quarantine) hand it out: "" or absent is the start. */
+export function seqCursorParam(value: string | undefined): number {
+  if (value === undefined || value === "") return 0;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new StemeError(
+      "bad_cursor",
+      "cursor is not one this server handed out; pass next_cursor as given",
+      { field: "cursor" },
+    );
+  }
+  return n;
+}

@@ -8,7 +8,8 @@ import type { Database, Statement } from "bun:sqlite";
 import { leafHash } from "../merkle/hash.ts";
 import type { MerkleNodeStore } from "../merkle/node-store.ts";
 
-const LEVEL_SHIFT = 2 ** 40;
+/** merkle_nodes.k of node (level, index) is level * LEVEL_SHIFT + index. */
+export const LEVEL_SHIFT = 2 ** 40;
 
 export class SqliteNodeStore implements MerkleNodeStore {
   readonly #get: Statement<{ hash: Uint8Array }, [number]>;

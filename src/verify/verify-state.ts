@@ -9,6 +9,7 @@
  * one. Finally the root recomputed from the leaves is compared with the root
  * the state claims (its stored nodes at its `tree_size`).
  */
+
 import type { Database } from "bun:sqlite";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { valueCanonicalFromC } from "../engine/log-records.ts";
@@ -20,25 +21,24 @@ import { parseAssertion } from "../protocol/assertion-schema.ts";
 import { canonicalString } from "../protocol/canonical.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
-import { SqliteNodeStore } from "../store/sqlite-node-store.ts";
+import type { StoredAssertion } from "../store/assertion-table.ts";
+import { LEVEL_SHIFT, SqliteNodeStore } from "../store/sqlite-node-store.ts";
 import type { CheckCollector } from "./verify-report.ts";
 
-/** merkle_nodes key of node (level, index), as src/store/sqlite-node-store.ts writes it. */
-const LEVEL_SHIFT = 2 ** 40;
-
-interface Row {
-  seq: number;
-  id: Uint8Array;
-  concept: string;
-  predicate: string;
-  agent: string;
-  value: string;
-  confidence: number | null;
-  ts: number;
-  retracts: Uint8Array | null;
-  canonical: Uint8Array;
-  sig: Uint8Array;
-}
+type Row = Pick<
+  StoredAssertion,
+  | "seq"
+  | "id"
+  | "concept"
+  | "predicate"
+  | "agent"
+  | "value"
+  | "confidence"
+  | "ts"
+  | "retracts"
+  | "canonical"
+  | "sig"
+>;
 
 export interface StateFacts {
   treeSize: number;

@@ -8,25 +8,10 @@ import { StemeError } from "../../errors.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import { assertionView } from "../assertion-view.ts";
 import type { HttpEnv } from "../http-env.ts";
-import { hexParam, intParam, requiredParam } from "../params.ts";
+import { hexParam, intParam, requiredParam, seqCursorParam } from "../params.ts";
 
 export const HISTORY_DEFAULT_LIMIT = 100;
 export const HISTORY_MAX_LIMIT = 1000;
-
-function parseCursor(value: string | undefined): number {
-  if (value === undefined || value === "") return 0;
-  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n)) {
-    throw new StemeError(
-      "bad_cursor",
-      "cursor is not one this server handed out; pass next_cursor as given",
-      {
-        field: "cursor",
-      },
-    );
-  }
-  return n;
-}
 
 export function assertionRoutes(deps: RouteDeps): Hono<HttpEnv> {
   const { engine } = deps;
@@ -46,7 +31,7 @@ export function assertionRoutes(deps: RouteDeps): Hono<HttpEnv> {
     const limit =
       intParam(c.req.query("limit"), "limit", { min: 1, max: HISTORY_MAX_LIMIT }) ??
       HISTORY_DEFAULT_LIMIT;
-    const after = parseCursor(c.req.query("cursor"));
+    const after = seqCursorParam(c.req.query("cursor"));
     const rows = engine.history(concept, predicate, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -24,7 +24,7 @@ import { adminAuth } from "../admin-auth.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import { assertionView } from "../assertion-view.ts";
 import type { HttpEnv } from "../http-env.ts";
-import { hexParam, intParam } from "../params.ts";
+import { hexParam, intParam, seqCursorParam } from "../params.ts";
 
 export const QUARANTINE_DEFAULT_LIMIT = 100;
 export const QUARANTINE_MAX_LIMIT = 1000;
@@ -93,19 +93,6 @@ function filterOf(q: (name: string) => string | undefined): QuarantineFilter {
   return filter;
 }
 
-function cursorOf(value: string | undefined): number {
-  if (value === undefined || value === "") return 0;
-  const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n)) {
-    throw new StemeError(
-      "bad_cursor",
-      "cursor is not one this server handed out; pass next_cursor as given",
-      { field: "cursor" },
-    );
-  }
-  return n;
-}
-
 export interface QuarantineRoutesOptions {
   adminToken: string;
 }
@@ -124,7 +111,7 @@ export function quarantineRoutes(deps: RouteDeps, options: QuarantineRoutesOptio
       intParam(q("limit"), "limit", { min: 1, max: QUARANTINE_MAX_LIMIT }) ??
       QUARANTINE_DEFAULT_LIMIT;
     const since = intParam(q("since"), "since", { min: 0 }) ?? 0;
-    const after = Math.max(since, cursorOf(q("cursor")));
+    const after = Math.max(since, seqCursorParam(q("cursor")));
     const quarantine = engine.state.quarantine;
     const rows = quarantine.list(filter, after, limit + 1);
     const page = rows.slice(0, limit);
