@@ -55,8 +55,8 @@ export const SETTINGS = {
   },
   verifyWorkers: {
     type: int(0, 64),
-    default: 2,
-    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread)",
+    default: 0,
+    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; see README Performance)",
   },
   maxBatch: {
     type: int(1, 1_000_000),
