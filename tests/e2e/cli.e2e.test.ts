@@ -39,7 +39,9 @@ afterAll(async () => {
 async function serve(): Promise<ServerProcess> {
   const s = await startServe(
     bin,
-    ["--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1"],
+    // Verify workers on: the import's first batch (20 ≥ 16) is checked on worker
+    // threads, which must load from inside the compiled binary.
+    ["--data-dir", dataDir, "--port", "0", "--host", "127.0.0.1", "--verify-workers", "2"],
     work,
   );
   running.push(s);
@@ -135,7 +137,7 @@ describe("serve → write → prove → restart → verify", () => {
           JSON.stringify({ concept: `acme/bulk/n${i}`, predicate: "status", value: i }),
         ).join("\n"),
       );
-      const imported = await run(["import", ndjson, "--url", s.url, "--key", key, "--batch", "7"]);
+      const imported = await run(["import", ndjson, "--url", s.url, "--key", key, "--batch", "20"]);
       expect(imported).toEqual({
         code: 0,
         stdout: "imported 30 line(s): accepted 30, duplicates 0, quarantined 0, rejected 0\n",
