@@ -4,9 +4,11 @@
  * and collect stdout, stderr and the exit code together, and run `serve` in the
  * background until it prints the URL it listens on.
  */
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
 
@@ -62,68 +64,9 @@ export async function runBinary(
   return { code, stdout, stderr };
 }
 
-export interface ServerProcess {
-  url: string;
-  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  /** stdout and stderr so far (both keep being collected until exit). */
-  output(): { stdout: string; stderr: string };
-  /** Sends `signal` and resolves with the exit code and the full output. */
-  stop(signal?: NodeJS.Signals): Promise<Result>;
-}
+export type ServerProcess = ServeProcess;
 
-/** Collects a stream into a string; `waitFor` resolves once the text matches. */
-function collect(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      for (const w of waiters.splice(0)) {
-        const m = text.match(w.re);
-        if (m) w.resolve(m);
-        else waiters.push(w);
-      }
-    }
-  })();
-  return {
-    text: () => text,
-    done,
-    waitFor(re: RegExp): Promise<RegExpMatchArray> {
-      const m = text.match(re);
-      if (m) return Promise.resolve(m);
-      return new Promise((resolve) => waiters.push({ re, resolve }));
-    },
-  };
-}
-
-/** Starts `serve` and waits for its "listening on <url>" line (or for it to exit first). */
-export async function startServe(bin: string, args: string[], cwd: string): Promise<ServerProcess> {
-  const proc = Bun.spawn([bin, "serve", ...args], {
-    cwd,
-    env: cleanEnv(),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = collect(proc.stdout);
-  const err = collect(proc.stderr);
-  const listening = out.waitFor(/listening on (http:\/\/\S+)/);
-  const exited = proc.exited.then(async (code) => {
-    await Promise.all([out.done, err.done]);
-    throw new Error(`serve exited (${code}) before listening:\n${out.text()}\n${err.text()}`);
-  });
-  const match = await Promise.race([listening, exited]);
-  exited.catch(() => {}); // after listening, exit is observed through stop()
-  return {
-    url: match[1] as string,
-    proc,
-    output: () => ({ stdout: out.text(), stderr: err.text() }),
-    async stop(signal: NodeJS.Signals = "SIGTERM") {
-      proc.kill(signal);
-      const code = await proc.exited;
-      await Promise.all([out.done, err.done]);
-      return { code, stdout: out.text(), stderr: err.text() };
-    },
-  };
+/** Starts `serve` with a clean environment and waits for its "listening on <url>" line. */
+export function startServe(bin: string, args: string[], cwd: string): Promise<ServerProcess> {
+  return startServeProcess(bin, args, { cwd });
 }

@@ -18,21 +18,14 @@
  * Every server is stopped with SIGTERM (exit 0) and `stemedb verify` passes on
  * its data dir.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { JsonValue } from "../../src/protocol/assertion.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
+import { fillDisk } from "../helpers/fill-disk.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
 import { buildBinary, runBinary } from "./binary.ts";
 
@@ -359,28 +352,6 @@ const STORAGE_TITLE = runnable
   ? "storage breaker: a full tmpfs WAL → 503 storage_unavailable, reads go on, closes by itself once space is back"
   : "SKIPPED (not root: mount -t tmpfs needs root) storage breaker through the binary";
 
-function fill(path: string): number {
-  const fd = openSync(path, "w");
-  let total = 0;
-  try {
-    for (const size of [65_536, 4_096, 512, 1]) {
-      const chunk = new Uint8Array(size);
-      for (;;) {
-        try {
-          total += writeSync(fd, chunk);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOSPC") break;
-          throw e;
-        }
-      }
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return total;
-}
-
 describe("storage breaker", () => {
   test.skipIf(!runnable)(
     STORAGE_TITLE,
@@ -399,7 +370,7 @@ describe("storage breaker", () => {
       const next = () => claim(writer, "acme/disk/full", n++);
       expect((await assert(node, next())).status).toBe(201);
 
-      fill(join(wal, "filler"));
+      fillDisk(join(wal, "filler"));
       let refused: Awaited<ReturnType<typeof assert>> | undefined;
       for (let i = 0; i < 300 && refused === undefined; i++) {
         const r = await assert(node, next());

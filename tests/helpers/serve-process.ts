@@ -3,8 +3,8 @@
  * "listening on <url>") as a subprocess with its own STEMEDB_* environment:
  * started with only PATH and HOME from the outer environment plus `env`, its
  * stdout and stderr collected until exit, resolved once it prints the URL it
- * listens on (or rejected if it exits first). Complements
- * tests/e2e/binary.ts, whose `startServe` takes no environment.
+ * listens on (or rejected if it exits first). tests/e2e/binary.ts's
+ * `startServe` is this with no extra environment.
  */
 
 export interface ServeProcess {

@@ -8,8 +8,9 @@
  * the refused ones. Needs root for mount(8): skipped (with the reason) when
  * not root, except under CI=true, where it must run.
  */
+
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/config.ts";
@@ -19,6 +20,7 @@ import { silentLogger } from "../../../src/logger.ts";
 import type { Assertion } from "../../../src/protocol/assertion.ts";
 import { assertionId } from "../../../src/protocol/assertion-id.ts";
 import { canonicalBytes } from "../../../src/protocol/canonical.ts";
+import { fillDisk } from "../../helpers/fill-disk.ts";
 import { type Receipt, testAgent } from "./http-test-helpers.ts";
 
 const isRoot = process.getuid?.() === 0;
@@ -49,29 +51,6 @@ afterAll(async () => {
 function idOf(doc: Assertion): string {
   const { sig: _sig, ...unsigned } = doc;
   return toHex(assertionId(canonicalBytes(unsigned)));
-}
-
-/** Writes zeros until ENOSPC; returns the bytes written. */
-function fill(path: string): number {
-  const fd = openSync(path, "w");
-  let total = 0;
-  try {
-    for (const size of [65_536, 4_096, 512, 1]) {
-      const chunk = new Uint8Array(size);
-      for (;;) {
-        try {
-          total += writeSync(fd, chunk);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOSPC") break;
-          throw e;
-        }
-      }
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return total;
 }
 
 /** Polls until `check` is true, at most `tries` times `everyMs` apart. */
@@ -128,7 +107,7 @@ describe("storage breaker on a real full disk", () => {
         acked.set(r.id, r.seq);
       }
 
-      const filled = fill(join(wal, "filler"));
+      const filled = fillDisk(join(wal, "filler"));
       timeline.push(`${at()}: filler took ${filled} bytes (tmpfs full)`);
 
       // Writes go on into the segment's last partly used page, then fail.
