@@ -6,11 +6,11 @@
  * tree's root is HASH() of the empty string (RFC 6962 §2.1, MTH({})).
  *
  * These run once per leaf and about once more per leaf for its parents on the
- * ingest path, so they avoid per-call set-up: one pristine hasher is cloned into
- * a reused working hasher (`_cloneInto(to)` is noble's documented reuse API), and
- * the only allocation per call is the 32-byte result the caller keeps.
+ * ingest path: the prefix and inputs go into scratch buffers so each hash is one
+ * call to the shared BLAKE3 (src/protocol/blake3.ts), and the only allocation is
+ * the 32-byte result the caller keeps.
  */
-import { blake3 } from "@noble/hashes/blake3.js";
+import { blake3 } from "../protocol/blake3.ts";
 
 const LEAF_PREFIX = new Uint8Array([0x00]);
 const NODE_PREFIX = new Uint8Array([0x01]);
@@ -21,10 +21,7 @@ export const HASH_LENGTH = 32;
 /** RFC 6962 §2.1: MTH({}) = HASH(). */
 export const EMPTY_ROOT: Uint8Array = blake3(new Uint8Array(0));
 
-const pristine = blake3.create();
-const work = blake3.create();
-// Scratch inputs with the prefix in place: one update() per hash is markedly
-// faster than one per part.
+// Scratch inputs with the prefix in place: one update() per hash.
 const leafInput = new Uint8Array(1 + HASH_LENGTH);
 const nodeInput = new Uint8Array(1 + 2 * HASH_LENGTH);
 leafInput[0] = 0x00;
@@ -32,31 +29,19 @@ nodeInput[0] = 0x01;
 
 /** RFC 6962 §2.1: MTH({d(0)}) = HASH(0x00 ‖ d(0)); here d(0) is the assertion id. */
 export function leafHash(id: Uint8Array): Uint8Array {
-  const h = pristine._cloneInto(work);
-  if (id.length === HASH_LENGTH) {
-    leafInput.set(id, 1);
-    h.update(leafInput);
-  } else {
-    h.update(LEAF_PREFIX).update(id);
-  }
-  const out = new Uint8Array(HASH_LENGTH);
-  h.digestInto(out);
-  return out;
+  if (id.length !== HASH_LENGTH) return blake3(LEAF_PREFIX, id);
+  leafInput.set(id, 1);
+  return blake3(leafInput);
 }
 
 /** RFC 6962 §2.1: HASH(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const h = pristine._cloneInto(work);
-  if (left.length === HASH_LENGTH && right.length === HASH_LENGTH) {
-    nodeInput.set(left, 1);
-    nodeInput.set(right, 1 + HASH_LENGTH);
-    h.update(nodeInput);
-  } else {
-    h.update(NODE_PREFIX).update(left).update(right);
+  if (left.length !== HASH_LENGTH || right.length !== HASH_LENGTH) {
+    return blake3(NODE_PREFIX, left, right);
   }
-  const out = new Uint8Array(HASH_LENGTH);
-  h.digestInto(out);
-  return out;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_LENGTH);
+  return blake3(nodeInput);
 }
 
 /** Byte equality for hashes (public data: no constant-time requirement). */

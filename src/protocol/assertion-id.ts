@@ -1,12 +1,11 @@
 /**
  * Assertion ids (SPEC §2.2): `id` = BLAKE3-256 of `C`, the RFC 8785 bytes of the
- * assertion without `sig`, written as 64 lowercase hex chars. Computed by
- * @noble/hashes: Bun 1.4 has no native BLAKE3 (`Bun.CryptoHasher.algorithms`
- * lists only the BLAKE2 family, and `node:crypto` has no "blake3" digest), so
- * there is no faster path to prefer. The server always computes the id itself
- * from what it received; a client-supplied id is never trusted.
+ * assertion without `sig`, written as 64 lowercase hex chars (BLAKE3 through
+ * ./blake3.ts; tests cross-check against @noble/hashes). The server always
+ * computes the id itself from what it received; a client-supplied id is never
+ * trusted.
  */
-import { blake3 } from "@noble/hashes/blake3.js";
+import { blake3 } from "./blake3.ts";
 
 /** Length of an assertion id in bytes (BLAKE3 default output, 256 bits). */
 export const ASSERTION_ID_BYTES = 32;
