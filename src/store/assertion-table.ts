@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { reverseConcept } from "./concept-path.ts";
+import { IdFilter } from "./id-filter.ts";
 
 /** One stored assertion as the store knows it. `value` is its canonical JSON text. */
 export interface StoredAssertion {
@@ -37,6 +38,8 @@ export class AssertionTable {
   readonly #setStatus: Statement<unknown, [number, Uint8Array]>;
   readonly #history: Statement<StoredAssertion, [string, string, number, number]>;
   readonly #count: Statement<{ n: number }, []>;
+  readonly #ids: Statement<{ id: Uint8Array }, []>;
+  #filter: IdFilter;
 
   constructor(db: Database) {
     this.#insert = db.query(
@@ -53,9 +56,19 @@ export class AssertionTable {
        WHERE concept = ? AND predicate = ? AND seq > ? ORDER BY seq LIMIT ?`,
     );
     this.#count = db.query("SELECT count(*) AS n FROM assertions");
+    this.#ids = db.query("SELECT id FROM assertions");
+    this.#filter = this.#loadFilter(2 * this.count());
+  }
+
+  #loadFilter(capacity: number): IdFilter {
+    const filter = new IdFilter(capacity);
+    for (const row of this.#ids.iterate()) filter.add(row.id);
+    return filter;
   }
 
   insert(r: NewAssertionRow): void {
+    if (this.#filter.full) this.#filter = this.#loadFilter(2 * this.#filter.capacity);
+    this.#filter.add(r.id);
     this.#insert.run(
       r.seq,
       r.id,
@@ -85,6 +98,7 @@ export class AssertionTable {
 
   /** Cheap existence check for duplicate detection. */
   seqOf(id: Uint8Array): { seq: number; status: number } | undefined {
+    if (!this.#filter.mightContain(id)) return undefined;
     return this.#seqById.get(id) ?? undefined;
   }
 
