@@ -28,6 +28,9 @@ interface Pending {
 
 export class PreparePool {
   readonly #workers: Worker[] = [];
+  /** Per worker: resolves once it said it is ready (job 0). */
+  readonly #ready: Promise<void>[] = [];
+  readonly #markReady: (() => void)[] = [];
   readonly #pending = new Map<number, Pending>();
   readonly #inlineBelow: number;
   #nextJob = 1;
@@ -37,7 +40,11 @@ export class PreparePool {
     this.#inlineBelow = options.inlineBelow ?? 16;
     for (let i = 0; i < options.workers; i++) {
       const worker = new Worker(WORKER_ENTRY);
+      let markReady: () => void = () => {};
+      this.#ready.push(new Promise((resolve) => (markReady = resolve)));
+      this.#markReady.push(markReady);
       worker.onmessage = (event: MessageEvent<PrepareReply>) => {
+        if (event.data.job === 0) return markReady();
         const pending = this.#pending.get(event.data.job);
         this.#pending.delete(event.data.job);
         pending?.resolve(event.data.results);
@@ -64,9 +71,12 @@ export class PreparePool {
     return (await Promise.all(chunks)).flat().map(fromResult);
   }
 
-  #run(docs: unknown[], limits: PrepareLimits): Promise<PrepareResult[]> {
+  async #run(docs: unknown[], limits: PrepareLimits): Promise<PrepareResult[]> {
     const job = this.#nextJob++;
-    const worker = this.#workers[this.#nextWorker++ % this.#workers.length] as Worker;
+    const slot = this.#nextWorker++ % this.#workers.length;
+    await this.#ready[slot];
+    const worker = this.#workers[slot];
+    if (worker === undefined) throw new StemeError("not_ready", "the prepare pool is closed");
     return new Promise((resolve, reject) => {
       this.#pending.set(job, { resolve, reject });
       const message: PrepareJob = { job, docs, limits };
@@ -77,6 +87,8 @@ export class PreparePool {
   close(): void {
     for (const w of this.#workers) w.terminate();
     this.#workers.length = 0;
+    for (const wake of this.#markReady) wake(); // waiters then see no worker and refuse
+    this.#markReady.length = 0;
     const error = new StemeError("not_ready", "the prepare pool is closed");
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();

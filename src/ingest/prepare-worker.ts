@@ -24,3 +24,9 @@ self.onmessage = (event: MessageEvent<PrepareJob>) => {
   const reply: PrepareReply = { job, results };
   self.postMessage(reply);
 };
+
+// Imports above may finish with a top-level await (the WASM BLAKE3), during
+// which a message could arrive before `onmessage` exists; the pool therefore
+// posts nothing until it hears this.
+const ready: PrepareReply = { job: 0, results: [] };
+self.postMessage(ready);

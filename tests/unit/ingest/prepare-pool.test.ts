@@ -38,3 +38,14 @@ test("small submissions are prepared inline and a closed pool refuses work", asy
   closed.close();
   expect((await closed.prepare(one, limits))[0]?.ok).toBe(true); // no workers left: inline
 });
+
+test("a pool closed while a submission waits for its workers refuses it instead of hanging", async () => {
+  const agent = testAgent(23);
+  const docs = Array.from({ length: 8 }, (_, i) =>
+    agent.sign({ concept: "pool/x", predicate: "n", value: i }),
+  );
+  const p = new PreparePool({ workers: 1, inlineBelow: 2 });
+  const pending = p.prepare(docs, limits);
+  p.close();
+  await expect(pending).rejects.toMatchObject({ code: "not_ready" });
+});
