@@ -23,32 +23,12 @@ export interface AssertReceipt {
   audit_path?: string[];
 }
 
-export interface ItemError {
-  code: string;
-  detail: string;
-  field?: string | null;
-}
-
-export interface BatchItemResult {
-  index: number;
-  /** Null when the item could not be parsed into an assertion. */
-  id: string | null;
-  /** Null for a rejected item. */
-  seq: number | null;
-  status: "accepted" | "quarantined" | "duplicate" | "rejected";
-  error?: ItemError;
-}
-
-/** `POST /v1/assert` with an array or NDJSON: one result per item, in order. */
-export interface BatchReceipt {
-  results: BatchItemResult[];
-  accepted: number;
-  duplicates: number;
-  quarantined: number;
-  rejected: number;
-  tree_size: number;
-  sth: SignedTreeHead;
-}
+// Batch results are the server's own shapes (type-only: nothing of the server runs here).
+export type {
+  BatchItemResult,
+  BatchResponse as BatchReceipt,
+  ItemError,
+} from "../http/routes/assert.ts";
 
 /** `GET /v1/assertions/:id`. */
 export interface StoredAssertionView {

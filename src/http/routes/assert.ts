@@ -20,7 +20,7 @@ import { parseNdjson } from "../ndjson-lines.ts";
 import { flagParam } from "../params.ts";
 import { readBody } from "../read-body.ts";
 
-interface ItemError {
+export interface ItemError {
   code: string;
   detail: string;
   field: string | null;

@@ -3,9 +3,11 @@
  * HTTP API in-process with `app.request()`. Assertions are signed with real
  * Ed25519 keys by the client-side signer (src/protocol/sign.ts).
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ConsistencyProof, InclusionProof } from "../../../src/client/client-types.ts";
 import { type Config, parseConfig } from "../../../src/config.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { toHex } from "../../../src/hex.ts";
@@ -135,22 +137,9 @@ export interface HistoryPage {
   next_cursor: string | null;
 }
 
-export interface InclusionProof {
-  leaf_index: number;
-  tree_size: number;
-  audit_path: string[];
-  root: string;
-}
-
-export interface ConsistencyProof {
-  from: number;
-  to: number;
-  proof: string[];
-}
-
 export interface AgentList {
   agents: AgentEntry[];
   next_cursor: string | null;
 }
 
-export type { AssertionView, BatchResponse, QueryResponse };
+export type { AssertionView, BatchResponse, ConsistencyProof, InclusionProof, QueryResponse };
