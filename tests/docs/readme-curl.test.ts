@@ -4,43 +4,24 @@
  * address (127.0.0.1:18180 → the test server's port 0 address) and the data
  * dir of the admin token file are substituted.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseConfig } from "../../src/config.ts";
-import { type RunningServer, startServer } from "../../src/http/server.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
+import { expect, test } from "bun:test";
+import { README, readmeServer } from "./readme-server.ts";
 
-const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
-const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
   .flatMap((m) => (m[1] as string).split("\n"))
   .filter((line) => line.startsWith("curl "));
 
-let dir: TempDir;
-let server: RunningServer;
-
-beforeAll(async () => {
-  dir = tempDir();
-  server = await startServer(
-    parseConfig({ dataDir: join(dir.path, "data"), port: 0 }),
-    silentLogger,
-  );
-});
-afterAll(async () => {
-  await server.stop();
-  dir[Symbol.dispose]();
-});
+const server = readmeServer();
 
 test("the README has curl examples", () => {
   expect(commands.length).toBeGreaterThan(10);
 });
 
 test.each(commands.map((c) => [c]))("README: %s", async (command) => {
-  const line = command.replaceAll("http://127.0.0.1:18180", server.url);
+  const line = command.replaceAll("http://127.0.0.1:18180", server.url());
   // Async: the server runs in this process and must keep answering.
   const run = Bun.spawn(["bash", "-c", `${line} -o /dev/null -w '%{http_code}'`], {
-    cwd: dir.path,
+    cwd: server.dir(),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -1,0 +1,30 @@
+/**
+ * A real server on port 0 in a temp data dir for the README tests, plus the
+ * README's text. `readmeServer()` registers its own beforeAll/afterAll.
+ */
+import { afterAll, beforeAll } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseConfig } from "../../src/config.ts";
+import { type RunningServer, startServer } from "../../src/http/server.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
+
+export const README = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
+
+export function readmeServer(): { url(): string; dir(): string } {
+  let dir: TempDir;
+  let server: RunningServer;
+  beforeAll(async () => {
+    dir = tempDir();
+    server = await startServer(
+      parseConfig({ dataDir: join(dir.path, "data"), port: 0 }),
+      silentLogger,
+    );
+  });
+  afterAll(async () => {
+    await server.stop();
+    dir[Symbol.dispose]();
+  });
+  return { url: () => server.url, dir: () => dir.path };
+}
