@@ -10,7 +10,7 @@
  * are `pg_total_relation_size` (heap, indexes, TOAST; WAL not counted).
  */
 import { join } from "node:path";
-import { type Batch, COMPONENTS, conceptCount } from "../lib/dataset.ts";
+import { type Batch, COMPONENTS, conceptCount, rowParams } from "../lib/dataset.ts";
 import { runPgbench } from "../lib/pgbench.ts";
 import { connect, startPostgres } from "../lib/postgres.ts";
 import { progress } from "../lib/progress.ts";
@@ -45,21 +45,7 @@ function insertStatement(batch: Batch): { text: string; params: unknown[] } {
     values.push(
       `(${p(1)},${p(2)},${p(3)},${p(4)},${p(5)},${p(6)},${p(7)},${p(8)},${p(9)},NULL,${p(10)},NULL,${p(11)},${p(12)},${p(13)})`,
     );
-    params.push(
-      r.seq,
-      r.id,
-      r.concept,
-      r.concept_rev,
-      r.predicate,
-      r.agent,
-      r.value,
-      r.confidence,
-      r.ts,
-      r.status,
-      r.received_at,
-      r.canonical,
-      r.sig,
-    );
+    params.push(...rowParams(r));
   }
   if (params.length !== batch.rows.length * COLUMNS) throw new Error("column count mismatch");
   return { text: `INSERT INTO assertions VALUES ${values.join(",")}`, params };

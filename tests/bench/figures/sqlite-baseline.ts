@@ -5,11 +5,13 @@
  * process — no HTTP, no verification, no log, no Merkle tree. Also reports the
  * bytes per row on disk once the WAL is checkpointed into the database file.
  */
+
+import type { SQLQueryBindings } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/store/open-database.ts";
-import type { Batch } from "../lib/dataset.ts";
+import { type Batch, rowParams } from "../lib/dataset.ts";
 import { duBytes } from "../lib/disk.ts";
 import { progress } from "../lib/progress.ts";
 
@@ -33,21 +35,7 @@ export function measureSqliteBaseline(batches: Batch[]): SqliteBaseline {
     for (const batch of batches) {
       db.transaction(() => {
         for (const r of batch.rows) {
-          insert.run(
-            r.seq,
-            r.id,
-            r.concept,
-            r.concept_rev,
-            r.predicate,
-            r.agent,
-            r.value,
-            r.confidence,
-            r.ts,
-            r.status,
-            r.received_at,
-            r.canonical,
-            r.sig,
-          );
+          insert.run(...(rowParams(r) as SQLQueryBindings[]));
         }
       }).immediate();
       rows += batch.rows.length;

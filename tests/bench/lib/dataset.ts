@@ -42,6 +42,25 @@ export interface BenchRow {
   sig: Uint8Array;
 }
 
+/** A row's values in the baselines' column order (retracts and reasons are NULL in SQL). */
+export function rowParams(r: BenchRow): unknown[] {
+  return [
+    r.seq,
+    r.id,
+    r.concept,
+    r.concept_rev,
+    r.predicate,
+    r.agent,
+    r.value,
+    r.confidence,
+    r.ts,
+    r.status,
+    r.received_at,
+    r.canonical,
+    r.sig,
+  ];
+}
+
 export interface Batch {
   /** Assertions in the batch. */
   count: number;
