@@ -23,12 +23,12 @@ export interface AssertReceipt {
   audit_path?: string[];
 }
 
-// Batch results are the server's own shapes (type-only: nothing of the server runs here).
+// Batch results: the wire shapes the server builds (src/protocol, shared by both sides).
 export type {
   BatchItemResult,
   BatchResponse as BatchReceipt,
   ItemError,
-} from "../http/routes/assert.ts";
+} from "../protocol/batch-receipt.ts";
 
 /** `GET /v1/assertions/:id`. */
 export interface StoredAssertionView {

@@ -18,7 +18,7 @@
  * seen evicted first), and at most `maxAgents` open breakers.
  */
 
-import type { Clock } from "../engine/engine-options.ts";
+import type { Clock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
 import type { IngestGuard, SubmissionStatus } from "../ingest/ingest-guard.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";

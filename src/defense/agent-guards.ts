@@ -4,8 +4,9 @@
  * per-agent assertion rate limit (`STEMEDB_RATE_ASSERT_PER_AGENT`; 0 turns it
  * off). The breaker comes first, so a paused agent spends no tokens.
  */
+
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import type { Clock } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import { AgentBreaker, type AgentBreakerStatus } from "./agent-breaker.ts";
 import type { AgentRegistry } from "./agent-policy.ts";

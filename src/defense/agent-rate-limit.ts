@@ -7,7 +7,7 @@
  * nobody can spend another agent's tokens by forging its key.
  */
 
-import type { Clock } from "../engine/engine-options.ts";
+import type { Clock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";

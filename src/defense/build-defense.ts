@@ -5,9 +5,11 @@
  * `startServer` builds this once and hands the policy to the engine and the
  * guards to the HTTP app.
  */
+
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import type { Clock, IngestPolicy } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
+import type { IngestPolicy } from "../ingest-policy.ts";
 import type { AgentBreakerStatus } from "./agent-breaker.ts";
 import { agentGuards, type DefenseEvents } from "./agent-guards.ts";
 import { type AgentRegistry, agentPolicyGuard } from "./agent-policy.ts";

@@ -12,7 +12,7 @@
  * so a lost trial cannot wedge the breaker half-open. Time comes from the
  * injected clock: tests move it, nothing here sleeps.
  */
-import type { Clock } from "../engine/engine-options.ts";
+import type { Clock } from "../clock.ts";
 
 export type BreakerState = "closed" | "half-open" | "open";
 

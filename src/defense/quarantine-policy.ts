@@ -16,8 +16,10 @@
  * it plans each commit group, and rules drop their memory of the previous
  * group's items then (by that time those are in the state, or were refused).
  */
+
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import type { Clock, IngestPolicy } from "../engine/engine-options.ts";
+import type { IngestPolicy } from "../ingest-policy.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { State } from "../store/state.ts";
 import { probationRule } from "./agent-policy.ts";

@@ -9,7 +9,7 @@
  * it again. No write is ever a trial: only the probe is.
  */
 import { join } from "node:path";
-import type { Clock } from "../engine/engine-options.ts";
+import type { Clock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
 import { type FileOps, writeFully } from "../log/file-ops.ts";
 import type { Logger } from "../logger.ts";

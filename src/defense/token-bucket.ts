@@ -10,7 +10,7 @@
  * no decision) are evicted first, then the least recently used, down to 90% of
  * the cap so the sweep is amortized.
  */
-import type { Clock } from "../engine/engine-options.ts";
+import type { Clock } from "../clock.ts";
 
 export interface TokenBucketOptions {
   /** Tokens per second (> 0; a disabled limit has no buckets at all). */

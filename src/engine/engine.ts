@@ -12,9 +12,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Clock, systemClock } from "../clock.ts";
 import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
+import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import { nodeFileOps } from "../log/file-ops.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
@@ -29,13 +31,7 @@ import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
 import { applyRecords, type LoggedRecord } from "./apply.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
-import {
-  acceptAll,
-  type Clock,
-  type EngineOptions,
-  type IngestPolicy,
-  systemClock,
-} from "./engine-options.ts";
+import type { EngineOptions } from "./engine-options.ts";
 import { type CommitRequest, type CommitWork, type ItemOutcome, planWork } from "./plan.ts";
 import { recover } from "./recover.ts";
 

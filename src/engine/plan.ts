@@ -8,11 +8,11 @@
  */
 import { StemeError } from "../errors.ts";
 import { fromHex } from "../hex.ts";
+import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { Assertion, PreparedAssertion } from "../protocol/assertion.ts";
 import type { AgentUpdate } from "../store/agent-table.ts";
 import type { State } from "../store/state.ts";
-import type { IngestPolicy } from "./engine-options.ts";
 import {
   type DomainRecord,
   encodeRecord,

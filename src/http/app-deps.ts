@@ -1,8 +1,9 @@
 /** What `createApp` needs, all injected (STYLE.md §5) so tests can swap them. */
+
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { Clock } from "../engine/engine-options.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import type { IngestService } from "../ingest/ingest-service.ts";
 import type { PreparePool } from "../ingest/prepare-pool.ts";

@@ -4,7 +4,7 @@
  * `notFound`. Wiring only; each route lives in ./routes/<area>.ts.
  */
 import { type Context, Hono } from "hono";
-import { systemClock } from "../engine/engine-options.ts";
+import { systemClock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import { accessLog } from "./access-log.ts";

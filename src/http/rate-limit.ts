@@ -15,9 +15,9 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { TokenBuckets } from "../defense/token-bucket.ts";
-import type { Clock } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { clientIp } from "./client-ip.ts";
 import type { HttpEnv } from "./http-env.ts";

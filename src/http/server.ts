@@ -5,11 +5,13 @@
  * fsynced before they answer), then close the engine, which drains its commit
  * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
+
+import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
-import { type EngineOptions, systemClock } from "../engine/engine-options.ts";
+import type { EngineOptions } from "../engine/engine-options.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";

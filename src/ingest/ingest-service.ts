@@ -6,9 +6,10 @@
  * result per input in input order. Single assertions, JSON batches and NDJSON
  * all come through `submit`; the HTTP layer only parses bodies and shapes replies.
  */
+
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { Clock } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";

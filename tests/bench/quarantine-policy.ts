@@ -17,7 +17,7 @@ import { rmSync } from "node:fs";
 import { parseConfig } from "../../src/config.ts";
 import { quarantinePolicy } from "../../src/defense/quarantine-policy.ts";
 import { Engine } from "../../src/engine/engine.ts";
-import { acceptAll, type IngestPolicy } from "../../src/engine/engine-options.ts";
+import { acceptAll, type IngestPolicy } from "../../src/ingest-policy.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { PreparedAssertion } from "../../src/protocol/assertion.ts";
 import { tempDir } from "../helpers/temp-dir.ts";

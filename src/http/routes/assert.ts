@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import type { StemeError } from "../../errors.ts";
 import { toHex } from "../../hex.ts";
 import type { IngestInput, ItemResult } from "../../ingest/ingest-service.ts";
-import type { SignedTreeHead } from "../../merkle/tree-head.ts";
+import type { BatchItemResult, BatchResponse, ItemError } from "../../protocol/batch-receipt.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import { clientIp } from "../client-ip.ts";
 import type { HttpEnv } from "../http-env.ts";
@@ -19,32 +19,6 @@ import { bodyKind, decodeUtf8, parseJsonBody } from "../json-body.ts";
 import { parseNdjson } from "../ndjson-lines.ts";
 import { flagParam } from "../params.ts";
 import { readBody } from "../read-body.ts";
-
-export interface ItemError {
-  code: string;
-  detail: string;
-  field: string | null;
-}
-
-export interface BatchItemResult {
-  index: number;
-  id: string | null;
-  seq: number | null;
-  status: "accepted" | "quarantined" | "duplicate" | "rejected";
-  /** Quarantine reasons, on quarantined items. */
-  reasons?: string[];
-  error?: ItemError;
-}
-
-export interface BatchResponse {
-  results: BatchItemResult[];
-  accepted: number;
-  duplicates: number;
-  quarantined: number;
-  rejected: number;
-  tree_size: number;
-  sth: SignedTreeHead;
-}
 
 const itemError = (e: StemeError): ItemError => ({
   code: e.code,

@@ -14,12 +14,12 @@ import { toHex } from "../../../src/hex.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { AssertionView } from "../../../src/http/assertion-view.ts";
 import { Metrics } from "../../../src/http/metrics.ts";
-import type { BatchResponse } from "../../../src/http/routes/assert.ts";
 import { SERVER_VERSION } from "../../../src/http/server-version.ts";
 import type { QueryResponse } from "../../../src/lens/query-response.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import type { SignedTreeHead } from "../../../src/merkle/tree-head.ts";
 import type { Assertion, UnsignedAssertion } from "../../../src/protocol/assertion.ts";
+import type { BatchResponse } from "../../../src/protocol/batch-receipt.ts";
 import { type AgentKey, generateAgentKey, signAssertion } from "../../../src/protocol/sign.ts";
 import type { AgentEntry } from "../../../src/store/agent-table.ts";
 
