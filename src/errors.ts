@@ -40,6 +40,12 @@ export type ErrorCode =
   | "corrupt_segment"
   | "bad_format_version"
   | "config_invalid"
+  // backup, archive and restore (SPEC §7)
+  | "already_exists"
+  | "corrupt_backup"
+  | "backup_gap"
+  | "backup_unavailable"
+  | "data_dir_not_empty"
   | "internal";
 
 /** Context that helps an operator find the problem: never secrets, never whole payloads. */

@@ -49,6 +49,11 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   corrupt_segment: { status: 500, title: "Internal error" },
   bad_format_version: { status: 500, title: "Internal error" },
   config_invalid: { status: 500, title: "Internal error" },
+  already_exists: { status: 500, title: "Internal error" },
+  corrupt_backup: { status: 500, title: "Internal error" },
+  backup_gap: { status: 500, title: "Internal error" },
+  backup_unavailable: { status: 500, title: "Internal error" },
+  data_dir_not_empty: { status: 500, title: "Internal error" },
   internal: { status: 500, title: "Internal error" },
 });
 

@@ -1,0 +1,32 @@
+/**
+ * Where backups and the archive go (SPEC §7): one small interface with two
+ * implementations, a local directory (dir-target.ts) and S3 (s3-target.ts).
+ * Both pass one conformance suite (tests/unit/backup/target-conformance.ts).
+ *
+ * Contract every implementation keeps:
+ * - Objects are immutable: `put` on an existing key fails with `already_exists`
+ *   and changes nothing. Nothing is ever overwritten in place.
+ * - A `put` is all or nothing: an interrupted upload leaves no object that
+ *   `get` or `list` would return (retried or resumed by the caller, never
+ *   mistaken for complete).
+ * - `list` returns complete objects under a prefix in ascending key order.
+ * - Keys are `/`-separated relative paths of `[A-Za-z0-9._-]` segments.
+ * - Bodies are opaque here; object-codec.ts makes them self-verifying.
+ */
+
+export interface ObjectInfo {
+  key: string;
+  /** Stored (compressed) size in bytes. */
+  size: number;
+}
+
+export interface BackupTarget {
+  /** The URL it was opened from, for reports (`s3://bucket/prefix` or a directory path). */
+  readonly url: string;
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** The object's bytes, or undefined when there is no such (complete) object. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Removes an object; absent is not an error. Used only by `prune`. */
+  delete(key: string): Promise<void>;
+}

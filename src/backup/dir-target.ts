@@ -1,0 +1,116 @@
+/**
+ * A local directory as a backup target (SPEC §7: a target URL may be a path).
+ * `put` writes into `.partial/` under the root, fsyncs, then hard-links the file
+ * to its key — `link` fails if the key exists, so an object is never replaced —
+ * and fsyncs the directory. A crash mid-put leaves only a `.partial/` file,
+ * which `list` and `get` never see and the next `put` of that key replaces.
+ */
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { StemeError } from "../errors.ts";
+import type { BackupTarget, ObjectInfo } from "./backup-target.ts";
+
+const PARTIAL = ".partial";
+const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+export function checkKey(key: string): void {
+  if (!KEY.test(key) || key.split("/").some((s) => s === "." || s === ".." || s === PARTIAL)) {
+    throw new TypeError(`bad backup object key: ${JSON.stringify(key)}`);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class DirTarget implements BackupTarget {
+  readonly url: string;
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = resolve(root);
+    this.url = this.#root;
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    checkKey(key);
+    const final = join(this.#root, key);
+    const partialDir = join(this.#root, PARTIAL);
+    mkdirSync(partialDir, { recursive: true });
+    mkdirSync(dirname(final), { recursive: true });
+    const partial = join(partialDir, key.replaceAll("/", "__"));
+    const fd = openSync(partial, "w", 0o600);
+    try {
+      for (let at = 0; at < body.length; ) at += writeSync(fd, body, at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(partial, final);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+        throw new StemeError("already_exists", `backup object ${key} already exists`, {
+          object: key,
+        });
+      }
+      throw new StemeError("backup_unavailable", `cannot write ${final}`, { object: key }, e);
+    }
+    rmSync(partial, { force: true });
+    fsyncDir(dirname(final));
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    checkKey(key);
+    try {
+      return new Uint8Array(readFileSync(join(this.#root, key)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new StemeError("backup_unavailable", `cannot read ${key}`, { object: key }, e);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    const walk = (rel: string) => {
+      let names: string[];
+      try {
+        names = readdirSync(join(this.#root, rel));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw new StemeError("backup_unavailable", `cannot list ${this.#root}`, {}, e);
+      }
+      for (const name of names) {
+        if (rel === "" && name === PARTIAL) continue;
+        const key = rel === "" ? name : `${rel}/${name}`;
+        const st = statSync(join(this.#root, key));
+        if (st.isDirectory()) walk(key);
+        else if (key.startsWith(prefix)) out.push({ key, size: st.size });
+      }
+    };
+    walk("");
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    rmSync(join(this.#root, key), { force: true });
+  }
+}
