@@ -166,15 +166,59 @@ export const SETTINGS = {
   },
 } as const satisfies Record<string, { type: z.ZodType; default: unknown; doc: string }>;
 
+/**
+ * The client commands' settings (assert, query, import, proof, mcp): where the
+ * server is, which agent key signs, which server key tree heads must carry.
+ * Same derivation as SETTINGS (`STEMEDB_URL`, `--url`), except that a setting
+ * may name its flag (`agentKey` is `--key`, as every command spells it).
+ */
+export const CLIENT_SETTINGS = {
+  url: {
+    type: z.string().min(1),
+    default: `http://${SETTINGS.host.default}:${SETTINGS.port.default}`,
+    doc: "StemeDB server URL the client commands (assert, query, import, proof, mcp) talk to",
+  },
+  agentKey: {
+    type: z.string().min(1).optional(),
+    default: undefined,
+    flag: "key",
+    doc: "agent key file (from `stemedb keygen --out`, mode 0600) that assert, import and mcp sign with",
+  },
+  serverKey: {
+    type: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex chars")
+      .optional(),
+    default: undefined,
+    doc: "pin the server's tree-head key (64 hex): proof and mcp refuse tree heads signed by any other key",
+  },
+} as const satisfies Record<
+  string,
+  { type: z.ZodType; default: unknown; doc: string; flag?: string }
+>;
+
+type SettingsTable = Record<
+  string,
+  { type: z.ZodType; default: unknown; doc: string; flag?: string }
+>;
+
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = Readonly<{ [K in SettingKey]: z.output<(typeof SETTINGS)[K]["type"]> }>;
+export type ClientSettingKey = keyof typeof CLIENT_SETTINGS;
+export type ClientConfig = Readonly<{
+  [K in ClientSettingKey]: z.output<(typeof CLIENT_SETTINGS)[K]["type"]>;
+}>;
 
 export function envName(key: string): string {
   return `STEMEDB_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
-export function flagName(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The flag of setting `key` (without `--`): its own `flag`, else derived from the key. */
+export function flagName(
+  key: string,
+  setting?: { readonly flag?: string; readonly doc: string },
+): string {
+  return setting?.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /**
@@ -185,13 +229,29 @@ export function parseConfig(
   flags: Partial<Record<SettingKey, unknown>> = {},
   env: Record<string, string | undefined> = {},
 ): Config {
+  return parseTable(SETTINGS, flags, env) as Config;
+}
+
+/** Parse the client commands' settings (flags > STEMEDB_* env > defaults), as `parseConfig`. */
+export function parseClientConfig(
+  flags: Partial<Record<ClientSettingKey, unknown>> = {},
+  env: Record<string, string | undefined> = {},
+): ClientConfig {
+  return parseTable(CLIENT_SETTINGS, flags, env) as ClientConfig;
+}
+
+function parseTable(
+  table: SettingsTable,
+  flags: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const [key, setting] of Object.entries(SETTINGS)) {
-    const fromFlag = flags[key as SettingKey];
+  for (const [key, setting] of Object.entries(table)) {
+    const fromFlag = flags[key];
     const fromEnv = env[envName(key)];
     const raw = fromFlag ?? (fromEnv === "" ? undefined : fromEnv) ?? setting.default;
     const source =
-      fromFlag !== undefined ? `--${flagName(key)}` : fromEnv ? envName(key) : "default";
+      fromFlag !== undefined ? `--${flagName(key, setting)}` : fromEnv ? envName(key) : "default";
     const parsed = setting.type.safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? "invalid";
@@ -201,16 +261,21 @@ export function parseConfig(
     }
     out[key] = parsed.data;
   }
-  return Object.freeze(out) as Config;
+  return Object.freeze(out);
 }
 
-/** `.env.example` text, generated from the table so it can never drift. */
+/** `.env.example` text, generated from both tables so it can never drift. */
 export function envExample(): string {
   const lines = ["# StemeDB settings. Flags override these; these override the defaults shown."];
-  for (const [key, setting] of Object.entries(SETTINGS)) {
-    lines.push(`# ${setting.doc}`);
-    const value = setting.default === undefined ? "" : String(setting.default);
-    lines.push(`${value === "" ? "# " : ""}${envName(key)}=${value}`);
-  }
+  const section = (table: Record<string, { default: unknown; doc: string }>) => {
+    for (const [key, setting] of Object.entries(table)) {
+      lines.push(`# ${setting.doc}`);
+      const value = setting.default === undefined ? "" : String(setting.default);
+      lines.push(`${value === "" ? "# " : ""}${envName(key)}=${value}`);
+    }
+  };
+  section(SETTINGS);
+  lines.push("", "# Client commands (assert, query, import, proof, mcp).");
+  section(CLIENT_SETTINGS);
   return `${lines.join("\n")}\n`;
 }

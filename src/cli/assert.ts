@@ -14,11 +14,19 @@ import type { Assertion, JsonValue, UnsignedAssertion } from "../protocol/assert
 import type { AgentKey } from "../protocol/sign.ts";
 import { signAssertion } from "../protocol/sign.ts";
 import { CliExit, type CliIo, usageError } from "./cli-io.ts";
-import { collect, makeClient, parseHex32, parseUnit, urlOption } from "./cli-options.ts";
+import {
+  clientConfig,
+  collect,
+  keyOption,
+  makeClient,
+  parseHex32,
+  parseUnit,
+  urlOption,
+} from "./cli-options.ts";
 import { readText } from "./read-text.ts";
 
 interface AssertOptions {
-  url: string;
+  url?: string;
   key?: string;
   concept?: string;
   predicate?: string;
@@ -34,7 +42,7 @@ export function assertCommand(io: CliIo): Command {
   return new Command("assert")
     .description("sign an assertion with an agent key and send it")
     .addOption(urlOption())
-    .option("--key <file>", "agent key file (from `stemedb keygen --out`)")
+    .addOption(keyOption("agent key file (from `stemedb keygen --out`)"))
     .option("--concept <path>", "concept path, e.g. acme/payments/checkout")
     .option("--predicate <name>", "predicate, e.g. status")
     .option("--value <json>", "the value as JSON, e.g. '\"degraded\"' or '{\"p99_ms\":812}'")
@@ -55,8 +63,9 @@ export function assertCommand(io: CliIo): Command {
         "Exit codes: 0 recorded (accepted, quarantined or duplicate), 1 refused, 2 usage error.\n",
     )
     .action(async (options: AssertOptions) => {
-      const key = options.key === undefined ? undefined : readAgentKeyFile(options.key);
-      const client = makeClient(options.url, io);
+      const settings = clientConfig(options, io);
+      const key = settings.agentKey === undefined ? undefined : readAgentKeyFile(settings.agentKey);
+      const client = makeClient(settings.url, io);
       const fromFlags = [options.concept, options.predicate, options.value].some(
         (x) => x !== undefined,
       );

@@ -1,17 +1,55 @@
 /**
  * Options and argument parsers shared by the client-side commands (assert,
- * query, import, proof): the server URL, and number parsers that turn a bad
- * value into a usage error (exit 2) naming the option.
+ * query, import, proof, mcp): the server URL, the agent key file and the pinned
+ * server key — declared in CLIENT_SETTINGS (src/config.ts) and resolved by the
+ * one config parser, flag > STEMEDB_* env > default — and number parsers that
+ * turn a bad value into a usage error (exit 2) naming the option.
  */
 import { InvalidArgumentError, Option } from "commander";
 import { StemeClient } from "../client/steme-client.ts";
-import { SETTINGS } from "../config.ts";
+import {
+  CLIENT_SETTINGS,
+  type ClientConfig,
+  type ClientSettingKey,
+  envName,
+  flagName,
+  parseClientConfig,
+} from "../config.ts";
 import type { CliIo } from "./cli-io.ts";
 
-export const DEFAULT_URL = `http://${SETTINGS.host.default}:${SETTINGS.port.default}`;
+/** The option of client setting `key`, its help naming the environment variable and default. */
+export function clientOption(key: ClientSettingKey, placeholder: string, help?: string): Option {
+  const setting: { default: unknown; doc: string; flag?: string } = CLIENT_SETTINGS[key];
+  const shown = setting.default === undefined ? "" : `, default ${String(setting.default)}`;
+  return new Option(
+    `--${flagName(key, setting)} <${placeholder}>`,
+    `${help ?? setting.doc} (env ${envName(key)}${shown})`,
+  );
+}
 
 export function urlOption(): Option {
-  return new Option("--url <url>", "StemeDB server URL").default(DEFAULT_URL);
+  return clientOption("url", "url", "StemeDB server URL");
+}
+
+export function keyOption(help: string): Option {
+  return clientOption("agentKey", "file", help);
+}
+
+export function serverKeyOption(): Option {
+  return clientOption("serverKey", "key", "pin the server's public key (64 hex)").argParser(
+    parseHex32,
+  );
+}
+
+/** What the command's flags and the environment say about the client settings. */
+export function clientConfig(
+  options: { url?: string; key?: string; serverKey?: string },
+  io: CliIo,
+): ClientConfig {
+  return parseClientConfig(
+    { url: options.url, agentKey: options.key, serverKey: options.serverKey },
+    io.env,
+  );
 }
 
 export function makeClient(url: string, io: CliIo): StemeClient {

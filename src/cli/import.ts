@@ -19,14 +19,14 @@ import { toHex } from "../hex.ts";
 import type { UnsignedAssertion } from "../protocol/assertion.ts";
 import { type AgentKey, signAssertion } from "../protocol/sign.ts";
 import { CliExit, type CliIo } from "./cli-io.ts";
-import { makeClient, parsePositive, urlOption } from "./cli-options.ts";
+import { clientConfig, keyOption, makeClient, parsePositive, urlOption } from "./cli-options.ts";
 import { describeClientError } from "./report-error.ts";
 
 const SHOWN_ERRORS = 20;
 const MAX_RETRIES = 5;
 
 interface ImportOptions {
-  url: string;
+  url?: string;
   key?: string;
   batch: number;
 }
@@ -44,7 +44,7 @@ export function importCommand(io: CliIo): Command {
     .description("bulk-import NDJSON assertions from a file or stdin (-)")
     .argument("<file>", "NDJSON file, or - for stdin")
     .addOption(urlOption())
-    .option("--key <file>", "agent key file: sign the lines that carry no sig")
+    .addOption(keyOption("agent key file: sign the lines that carry no sig"))
     .addOption(
       new Option("--batch <n>", "assertions per request").argParser(parsePositive).default(1000),
     )
@@ -54,8 +54,9 @@ export function importCommand(io: CliIo): Command {
         "Exit codes: 0 all recorded, 1 an item was rejected or a request failed, 2 usage error.\n",
     )
     .action(async (file: string, options: ImportOptions) => {
-      const key = options.key === undefined ? undefined : readAgentKeyFile(options.key);
-      const client = makeClient(options.url, io);
+      const settings = clientConfig(options, io);
+      const key = settings.agentKey === undefined ? undefined : readAgentKeyFile(settings.agentKey);
+      const client = makeClient(settings.url, io);
       const totalBytes = file === "-" ? undefined : fileSize(file);
       const input = file === "-" ? io.stdin() : createReadStream(file);
       const totals: Totals = { lines: 0, accepted: 0, duplicates: 0, quarantined: 0, rejected: 0 };

@@ -14,10 +14,17 @@ import type { SignedTreeHead } from "../client/client-types.ts";
 import { consistencyProblem, inclusionProblem } from "../client/verify-proof.ts";
 import { treeHeadProblem } from "../client/verify-tree-head.ts";
 import { CliExit, type CliIo, usageError } from "./cli-io.ts";
-import { makeClient, parseCount, parseHex32, urlOption } from "./cli-options.ts";
+import {
+  clientConfig,
+  makeClient,
+  parseCount,
+  parseHex32,
+  serverKeyOption,
+  urlOption,
+} from "./cli-options.ts";
 
 interface ProofOptions {
-  url: string;
+  url?: string;
   serverKey?: string;
   oldSth?: string;
   fromSize?: number;
@@ -30,11 +37,7 @@ export function proofCommand(io: CliIo): Command {
     .description("verify locally that an assertion is in the server's signed Merkle tree")
     .argument("<id>", "assertion id (64 hex)", parseHex32)
     .addOption(urlOption())
-    .addOption(
-      new Option("--server-key <key>", "pin the server's public key (64 hex)").argParser(
-        parseHex32,
-      ),
-    )
+    .addOption(serverKeyOption())
     .option("--old-sth <file>", "an earlier STH (JSON): also verify the log only grew since")
     .addOption(
       new Option("--from-size <m>", "tree size of --old-sth (checked against it)").argParser(
@@ -61,7 +64,8 @@ export function proofCommand(io: CliIo): Command {
           );
         }
       }
-      const client = makeClient(options.url, io);
+      const settings = clientConfig(options, io);
+      const client = makeClient(settings.url, io);
       const fail = (what: string, why: string): never => {
         io.stdout(`FAIL ${what}: ${why}\n`);
         throw new CliExit(1);
@@ -69,9 +73,9 @@ export function proofCommand(io: CliIo): Command {
 
       const sth = await client.root();
       // Pinned by --server-key, else by the old STH: the server must keep its key.
-      const pinned = options.serverKey ?? oldSth?.server_key;
+      const pinned = settings.serverKey ?? oldSth?.server_key;
       const pinNote =
-        options.serverKey !== undefined
+        settings.serverKey !== undefined
           ? "pinned by --server-key"
           : oldSth !== undefined
             ? "the key of --old-sth"

@@ -12,11 +12,18 @@ import type {
   QueryResponse,
 } from "../client/client-types.ts";
 import { type CliIo, usageError } from "./cli-io.ts";
-import { makeClient, parseCount, parsePositive, parseUnit, urlOption } from "./cli-options.ts";
+import {
+  clientConfig,
+  makeClient,
+  parseCount,
+  parsePositive,
+  parseUnit,
+  urlOption,
+} from "./cli-options.ts";
 import { formatTable, shortHex, valueCell } from "./format-table.ts";
 
 interface QueryOptions {
-  url: string;
+  url?: string;
   concept?: string;
   match?: MatchKind;
   predicate?: string;
@@ -63,7 +70,7 @@ export function queryCommand(io: CliIo): Command {
       ) {
         throw usageError("give at least one of --concept, --predicate, --agent");
       }
-      const answer = await makeClient(options.url, io).query({
+      const answer = await makeClient(clientConfig(options, io).url, io).query({
         concept: options.concept,
         match: options.match,
         predicate: options.predicate,

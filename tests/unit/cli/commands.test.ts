@@ -153,6 +153,32 @@ describe("import", () => {
   });
 });
 
+describe("client settings from the environment", () => {
+  test("STEMEDB_URL, STEMEDB_AGENT_KEY and STEMEDB_SERVER_KEY stand for their flags; a flag wins", async () => {
+    const env = { STEMEDB_URL: url, STEMEDB_AGENT_KEY: keyPath };
+    const r = await run(
+      ["assert", "--concept", "acme/env", "--predicate", "status", "--value", '"ok"'],
+      { env },
+    );
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    const receipt = JSON.parse(r.stdout);
+    expect(receipt.status).toBe("accepted");
+    const q = await run(["query", "--concept", "acme/env", "--json"], { env });
+    expect(JSON.parse(q.stdout).results[0].value).toBe("ok");
+    const flagWins = await run(["query", "--url", "http://127.0.0.1:1", "--concept", "x"], { env });
+    expect([flagWins.code, flagWins.stdout]).toEqual([1, ""]);
+    expect(flagWins.stderr).toContain("network_error: cannot reach http://127.0.0.1:1");
+    const pinned = await run(["proof", receipt.id], {
+      env: { ...env, STEMEDB_SERVER_KEY: "00".repeat(32) },
+    });
+    expect(pinned.code).toBe(1);
+    expect(pinned.stdout).toContain(`not the pinned key ${"00".repeat(32)}`);
+    const bad = await run(["query", "--concept", "x"], { env: { STEMEDB_SERVER_KEY: "zz" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("STEMEDB_SERVER_KEY=zz");
+  });
+});
+
 describe("query", () => {
   test("a readable table by default, the server's JSON with --json", async () => {
     const table = await run(["query", "--url", url, "--concept", "acme/web"]);

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { envExample, envName, flagName, parseConfig, SETTINGS } from "../../../src/config.ts";
+import {
+  CLIENT_SETTINGS,
+  envExample,
+  envName,
+  flagName,
+  parseClientConfig,
+  parseConfig,
+  SETTINGS,
+} from "../../../src/config.ts";
 import { isStemeError } from "../../../src/errors.ts";
 
 describe("config", () => {
@@ -46,13 +54,28 @@ describe("config", () => {
     const file = readFileSync(join(import.meta.dir, "../../../.env.example"), "utf8");
     expect(file).toBe(envExample());
     for (const key of Object.keys(SETTINGS)) expect(file).toContain(envName(key));
+    for (const key of Object.keys(CLIENT_SETTINGS)) expect(file).toContain(envName(key));
+  });
+
+  test("client settings: same precedence, the agent key's flag is --key", () => {
+    expect(parseClientConfig()).toEqual({
+      url: "http://127.0.0.1:18180",
+      agentKey: undefined,
+      serverKey: undefined,
+    });
+    const env = { STEMEDB_URL: "http://db:1", STEMEDB_AGENT_KEY: "/k/a.key" };
+    expect(parseClientConfig({}, env)).toMatchObject({ url: "http://db:1", agentKey: "/k/a.key" });
+    expect(parseClientConfig({ url: "http://flag:2" }, env).url).toBe("http://flag:2");
+    expect(flagName("agentKey", CLIENT_SETTINGS.agentKey)).toBe("key");
+    expect(() => parseClientConfig({}, { STEMEDB_SERVER_KEY: "abc" })).toThrow(
+      /STEMEDB_SERVER_KEY=abc: must be 64 lowercase hex chars/,
+    );
   });
 });
 
 test("README documents every setting", () => {
   const readme = readFileSync(join(import.meta.dir, "../../../README.md"), "utf8");
-  for (const key of Object.keys(SETTINGS)) {
-    expect(readme).toContain(`\`${envName(key)}\``);
-    expect(readme).toContain(`\`--${flagName(key)}\``);
+  for (const [key, setting] of [...Object.entries(SETTINGS), ...Object.entries(CLIENT_SETTINGS)]) {
+    expect(readme).toContain(`| \`${envName(key)}\` | \`--${flagName(key, setting)}\` |`);
   }
 });
