@@ -9,6 +9,7 @@ import { assertCommand } from "./assert.ts";
 import type { CliIo } from "./cli-io.ts";
 import { importCommand } from "./import.ts";
 import { keygenCommand } from "./keygen.ts";
+import { mcpCommand } from "./mcp.ts";
 import { proofCommand } from "./proof.ts";
 import { queryCommand } from "./query.ts";
 import { reportError } from "./report-error.ts";
@@ -24,6 +25,7 @@ const COMMANDS = [
   importCommand,
   proofCommand,
   verifyCommand,
+  mcpCommand,
   versionCommand,
 ];
 

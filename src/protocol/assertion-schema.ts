@@ -33,6 +33,10 @@ export const LIMITS = Object.freeze({
 const SEGMENT_CHAR = /^[a-z0-9_.:-]$/;
 const CONCEPT = /^[a-z0-9_.:-]{1,64}(?:\/[a-z0-9_.:-]{1,64}){0,31}$/;
 const PREDICATE = /^[a-z][a-z0-9_.:-]*$/;
+
+/** The concept-path and predicate patterns (SPEC §2.1), for clients that describe them (the MCP tools). */
+export { CONCEPT as CONCEPT_PATTERN, PREDICATE as PREDICATE_PATTERN };
+
 const HEX_64 = /^[0-9a-f]{64}$/;
 const HEX_128 = /^[0-9a-f]{128}$/;
 
