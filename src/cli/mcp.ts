@@ -24,6 +24,7 @@ import { readAgentKeyFile } from "../client/key-file.ts";
 import { toHex } from "../hex.ts";
 import { jsonLogger } from "../logger.ts";
 import { createMcpServer } from "../mcp/create-mcp-server.ts";
+import { InFlight } from "../mcp/in-flight.ts";
 import { TreeHeadPin } from "../mcp/tree-head-pin.ts";
 import type { AgentKey } from "../protocol/sign.ts";
 import { CliExit, type CliIo } from "./cli-io.ts";
@@ -56,12 +57,14 @@ export function mcpCommand(io: CliIo): Command {
       const key = settings.agentKey === undefined ? undefined : readKey(settings.agentKey);
       const agent = key === undefined ? undefined : toHex(key.publicKey);
       const logger = jsonLogger("info", io.stderr);
+      const inFlight = new InFlight();
       const server = createMcpServer(
         {
           client: makeClient(settings.url, io),
           key,
           agent,
           treeHeads: new TreeHeadPin(settings.serverKey),
+          inFlight,
           now: io.now,
           logger,
         },
@@ -87,6 +90,7 @@ export function mcpCommand(io: CliIo): Command {
         server_key: settings.serverKey ?? "pinned on first use",
       });
       await ended;
+      await inFlight.idle();
       await server.close();
       logger.info("stemedb mcp stopped");
     });

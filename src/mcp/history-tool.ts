@@ -48,7 +48,7 @@ export function registerHistoryTool(server: McpServer, ctx: McpContext): void {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    guarded(ctx.client.baseUrl, async (args) => {
+    guarded(ctx, async (args) => {
       const response = await ctx.client.history(args);
       return answer(response, formatHistory(response));
     }),

@@ -7,6 +7,7 @@
 import type { StemeClient } from "../client/steme-client.ts";
 import type { Logger } from "../logger.ts";
 import type { AgentKey } from "../protocol/sign.ts";
+import type { InFlight } from "./in-flight.ts";
 import type { TreeHeadPin } from "./tree-head-pin.ts";
 
 export interface McpContext {
@@ -16,6 +17,8 @@ export interface McpContext {
   /** The agent's public key (64 hex), when there is a key. */
   agent: string | undefined;
   treeHeads: TreeHeadPin;
+  /** Tool calls still running (answered before the session closes). */
+  inFlight: InFlight;
   /** Claim time for new assertions, ms since the Unix epoch. */
   now(): number;
   logger: Logger;

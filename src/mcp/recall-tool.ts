@@ -93,7 +93,7 @@ export function registerRecallTool(server: McpServer, ctx: McpContext): void {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    guarded(ctx.client.baseUrl, async (args) => {
+    guarded(ctx, async (args) => {
       const response = await ctx.client.query(args);
       return answer(response, formatRecall(response, args.as_of));
     }),

@@ -8,6 +8,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { StemeClientError } from "../client/client-error.ts";
+import type { InFlight } from "./in-flight.ts";
 
 /** `_meta["stemedb/error"]` of a failed tool result. */
 export interface ToolError {
@@ -70,16 +71,22 @@ function toToolError(error: unknown): ToolError {
   };
 }
 
-/** A tool handler that answers `failure(...)` for whatever `run` throws, instead of throwing. */
+/**
+ * A tool handler that answers `failure(...)` for whatever `run` throws instead
+ * of throwing, and counts as in flight until it has answered.
+ */
 export function guarded<A>(
-  serverUrl: string,
+  ctx: { client: { baseUrl: string }; inFlight: InFlight },
   run: (args: A) => Promise<CallToolResult>,
 ): (args: A) => Promise<CallToolResult> {
-  return async (args) => {
-    try {
-      return await run(args);
-    } catch (e) {
-      return failure(e, serverUrl);
-    }
-  };
+  return (args) =>
+    ctx.inFlight.track(
+      (async () => {
+        try {
+          return await run(args);
+        } catch (e) {
+          return failure(e, ctx.client.baseUrl);
+        }
+      })(),
+    );
 }

@@ -49,7 +49,7 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    guarded(ctx.client.baseUrl, async (args) => {
+    guarded(ctx, async (args) => {
       const view = await ctx.client.get(args.id);
       const sth = ctx.treeHeads.check(await ctx.client.root());
       const proof = await ctx.client.inclusionProof(args.id, sth.tree_size);

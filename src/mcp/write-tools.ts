@@ -55,7 +55,7 @@ export function registerWriteTools(server: McpServer, ctx: McpContext): void {
       outputSchema: writeOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
-    guarded(ctx.client.baseUrl, async (args) => {
+    guarded(ctx, async (args) => {
       // MCP arguments arrive as JSON, so the value is JSON by construction.
       const outcome = await signAndSend(ctx, { ...args, value: args.value as JsonValue });
       const what = `${args.concept} ${args.predicate} = ${formatValue(args.value)}${
@@ -81,7 +81,7 @@ export function registerWriteTools(server: McpServer, ctx: McpContext): void {
       outputSchema: writeOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
-    guarded(ctx.client.baseUrl, async (args) => {
+    guarded(ctx, async (args) => {
       const target = (await ctx.client.get(args.id)).assertion;
       if (target.agent !== ctx.agent) {
         throw toolFailure(

@@ -457,33 +457,72 @@ describe("process contract", () => {
   );
 
   test(
-    "stdout carries only the protocol; closing stdin ends the session with exit 0",
+    "stdout carries only the protocol; requests piped before stdin closes are all answered, then exit 0",
     async () => {
-      const initialize = {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "raw", version: "1" },
+      const messages = [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "raw", version: "1" },
+          },
         },
-      };
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        {
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "recall", arguments: { concept: KEY, lens: "consensus" } },
+        },
+      ];
       const r = await runBinary(bin, ["mcp", "--url", server.url], {
         cwd: work,
-        stdin: `${JSON.stringify(initialize)}\n`,
+        stdin: messages.map((m) => `${JSON.stringify(m)}\n`).join(""),
       });
       expect(r.code).toBe(0);
-      const lines = r.stdout.trim().split("\n");
-      expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0] as string)).toMatchObject({
+      const lines = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({
         jsonrpc: "2.0",
         id: 1,
         result: { serverInfo: { name: "stemedb" }, capabilities: { tools: {} } },
       });
+      expect(lines[1].id).toBe(2);
+      expect(lines[1].result.structuredContent.lens).toBe("consensus");
+      expect(lines[1].result.content[0].text).toStartWith("Recall through the consensus lens");
       expect(r.stderr).toContain('"msg":"stemedb mcp ready"');
       expect(r.stderr).toContain('"mode":"read-only"');
       expect(r.stderr).toContain('"msg":"stemedb mcp stopped"');
+    },
+    STEP,
+  );
+
+  test(
+    "SIGTERM from the host ends the session with exit 0",
+    async () => {
+      const proc = Bun.spawn([bin, "mcp", "--url", server.url], {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const reader = proc.stderr.getReader();
+      let stderr = "";
+      while (!stderr.includes("stemedb mcp ready")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += new TextDecoder().decode(value);
+      }
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      expect(await new Response(proc.stdout).text()).toBe("");
     },
     STEP,
   );
