@@ -17,13 +17,11 @@
  * The session ends with exit 0 when the host closes stdin or sends SIGTERM.
  */
 import { Writable } from "node:stream";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Command } from "commander";
 import { StemeClientError } from "../client/client-error.ts";
 import { readAgentKeyFile } from "../client/key-file.ts";
 import { toHex } from "../hex.ts";
 import { jsonLogger } from "../logger.ts";
-import { createMcpServer } from "../mcp/create-mcp-server.ts";
 import { InFlight } from "../mcp/in-flight.ts";
 import { TreeHeadPin } from "../mcp/tree-head-pin.ts";
 import type { AgentKey } from "../protocol/sign.ts";
@@ -57,6 +55,11 @@ export function mcpCommand(io: CliIo): Command {
       const key = settings.agentKey === undefined ? undefined : readKey(settings.agentKey);
       const agent = key === undefined ? undefined : toHex(key.publicKey);
       const logger = jsonLogger("info", io.stderr);
+      // Loaded here, not at the top: the MCP SDK would add to every other command's startup.
+      const [{ createMcpServer }, { StdioServerTransport }] = await Promise.all([
+        import("../mcp/create-mcp-server.ts"),
+        import("@modelcontextprotocol/sdk/server/stdio.js"),
+      ]);
       const inFlight = new InFlight();
       const server = createMcpServer(
         {
