@@ -16,7 +16,7 @@
  * `network_error` naming the URL, and the session recovers when it is back.
  * The session ends with exit 0 when the host closes stdin or sends SIGTERM.
  */
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import { Command } from "commander";
 import { StemeClientError } from "../client/client-error.ts";
 import { readAgentKeyFile } from "../client/key-file.ts";
@@ -80,7 +80,8 @@ export function mcpCommand(io: CliIo): Command {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
       });
-      await server.connect(new StdioServerTransport(stdin as never, stdoutStream(io) as never));
+      // CliIo types stdin as the NodeJS stream interface; it is process.stdin (or a test's Readable).
+      await server.connect(new StdioServerTransport(stdin as Readable, stdoutStream(io)));
       if (io.stdinIsTTY) {
         io.stderr(
           "stemedb mcp speaks MCP on stdin/stdout: launch it from an MCP host (see --help)\n",
