@@ -58,6 +58,11 @@ export const SETTINGS = {
     default: 0,
     doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; see README Performance)",
   },
+  readerThreads: {
+    type: int(0, 64),
+    default: 1,
+    doc: "extra threads that answer reads on the same port (own read-only SQLite connection each; writes are forwarded to the main thread; 0 = one thread)",
+  },
   maxBatch: {
     type: int(1, 1_000_000),
     default: 1000,

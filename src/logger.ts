@@ -5,7 +5,7 @@
  */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, ctx?: Record<string, unknown>): void;
@@ -18,9 +18,9 @@ export function jsonLogger(
   level: LogLevel = "info",
   write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
-  const min = RANK[level];
+  const min = LOG_RANK[level];
   const emit = (lvl: LogLevel) => (msg: string, ctx?: Record<string, unknown>) => {
-    if (RANK[lvl] < min) return;
+    if (LOG_RANK[lvl] < min) return;
     write(`${JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...ctx })}\n`);
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };

@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { ReadSource } from "../engine/read-source.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import type { IngestService } from "../ingest/ingest-service.ts";
 import type { PreparePool } from "../ingest/prepare-pool.ts";
@@ -28,10 +29,18 @@ export interface AppDeps {
   agentBreakers?: AgentBreakerStatus;
 }
 
-/** `AppDeps` with every default filled in, as the routes receive them. */
-export interface RouteDeps {
-  engine: Engine;
+/**
+ * What the read routes need (SPEC §11): the source they read — the engine on
+ * the main thread, a reader thread's snapshot elsewhere — and the config.
+ */
+export interface ReadRouteDeps {
+  reads: ReadSource;
   config: Config;
+}
+
+/** `AppDeps` with every default filled in, as the routes receive them. */
+export interface RouteDeps extends ReadRouteDeps {
+  engine: Engine;
   logger: Logger;
   clock: Clock;
   metrics: Metrics;

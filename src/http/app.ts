@@ -1,35 +1,29 @@
 /**
- * The HTTP API of SPEC §3 as one Hono app: middleware (request id, metrics,
- * access log), the route modules, and the one error mapper behind `onError` and
- * `notFound`. Wiring only; each route lives in ./routes/<area>.ts.
+ * The HTTP API of SPEC §3 as Hono apps. `createApp` is the main thread's: every
+ * route, over the engine. `createReaderApp` is a reader thread's (SPEC §11):
+ * the read routes only, over its own snapshot of the state. Both come from
+ * `appShell` (the same middleware and the one error mapper) and the same route
+ * factories. Wiring only; each route lives in ./routes/<area>.ts.
  */
-import { type Context, Hono } from "hono";
-import { systemClock } from "../clock.ts";
-import { StemeError } from "../errors.ts";
+import type { Hono } from "hono";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { ReadSource } from "../engine/read-source.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
-import { accessLog } from "./access-log.ts";
+import type { Logger } from "../logger.ts";
 import type { AppDeps, RouteDeps } from "./app-deps.ts";
-import { problemResponse } from "./error-mapper.ts";
+import { appShell } from "./app-shell.ts";
 import type { HttpEnv } from "./http-env.ts";
-import { httpMetrics } from "./http-metrics.ts";
 import { Metrics } from "./metrics.ts";
-import { rateLimiters } from "./rate-limit.ts";
-import { requestId } from "./request-id.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { assertRoutes } from "./routes/assert.ts";
-import { assertionRoutes } from "./routes/assertions.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { merkleRoutes } from "./routes/merkle.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { quarantineRoutes } from "./routes/quarantine.ts";
-import { queryRoutes } from "./routes/query.ts";
-import { securityHeaders } from "./security-headers.ts";
+import { type ReadRouteTest, readRoutes, readRouteTest } from "./routes/read-routes.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 export type { AppDeps } from "./app-deps.ts";
-
-/** The request id, even for an error raised before the request-id middleware ran. */
-const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
 
 export function createApp(deps: AppDeps): Hono<HttpEnv> {
   const clock = deps.clock ?? systemClock;
@@ -44,6 +38,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   });
   const routeDeps: RouteDeps = {
     engine: deps.engine,
+    reads: deps.engine,
     config: deps.config,
     logger: deps.logger,
     clock,
@@ -52,33 +47,38 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     startedAt: performance.now(),
   };
-  const { logger } = deps;
-  const app = new Hono<HttpEnv>();
+  return appShell({ config: deps.config, logger: deps.logger, clock, metrics }, [
+    assertRoutes(routeDeps),
+    ...readRoutes(routeDeps),
+    healthRoutes(routeDeps),
+    metricsRoutes(routeDeps),
+    agentRoutes(routeDeps, { adminToken: deps.adminToken }),
+    quarantineRoutes(routeDeps, { adminToken: deps.adminToken }),
+  ]);
+}
 
-  app.use(requestId());
-  app.use(securityHeaders());
-  app.use(httpMetrics({ metrics: routeDeps.metrics }));
-  app.use(accessLog({ logger }));
-  // Per-IP rate limits (SPEC §6), before the routes and so before any admin token check.
-  const limiters = rateLimiters({ config: deps.config, clock, onLimited: metrics.rateLimitedHit });
-  for (const [path, limiter] of limiters) app.use(path, limiter);
+export interface ReaderAppDeps {
+  reads: ReadSource;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  clock?: Clock;
+}
 
-  app.route("/", assertRoutes(routeDeps));
-  app.route("/", assertionRoutes(routeDeps));
-  app.route("/", queryRoutes(routeDeps));
-  app.route("/", merkleRoutes(routeDeps));
-  app.route("/", healthRoutes(routeDeps));
-  app.route("/", metricsRoutes(routeDeps));
-  app.route("/", agentRoutes(routeDeps, { adminToken: deps.adminToken }));
-  app.route("/", quarantineRoutes(routeDeps, { adminToken: deps.adminToken }));
-
-  app.notFound((c) =>
-    problemResponse(
-      new StemeError("not_found", `no route for ${c.req.method} ${c.req.path}`),
-      idOf(c),
-      logger,
-    ),
-  );
-  app.onError((error, c) => problemResponse(error, idOf(c), logger));
-  return app;
+/**
+ * A reader thread's app: the read routes over `reads`, with the main app's
+ * middleware, and the test that says which requests it answers (the rest go
+ * to the main thread).
+ */
+export function createReaderApp(deps: ReaderAppDeps): {
+  app: Hono<HttpEnv>;
+  isReadRoute: ReadRouteTest;
+} {
+  const { config, logger, metrics } = deps;
+  const clock = deps.clock ?? systemClock;
+  const routes = readRoutes(deps);
+  return {
+    app: appShell({ config, logger, clock, metrics }, routes),
+    isReadRoute: readRouteTest(routes),
+  };
 }

@@ -7,7 +7,8 @@
  */
 import type { Context } from "hono";
 
-interface BunServerLike {
+/** Where the socket peer comes from: Bun's server, or a forwarded request's recorded peer. */
+export interface BunServerLike {
   requestIP(req: Request): { address: string } | null;
 }
 

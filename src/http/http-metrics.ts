@@ -25,6 +25,7 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler<Http
       const route = last?.path ?? "unmatched";
       const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
       metrics.requests.inc({ method, route, status: String(c.res.status) });
+      metrics.threadRequests.inc({ thread: metrics.thread });
       metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
     }
   };

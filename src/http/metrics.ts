@@ -8,7 +8,15 @@
  * callback, passed to the engine's log options by whoever opens the engine
  * (`startServer`), so the fsync and batch-size histograms are exact.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
 import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
@@ -23,6 +31,22 @@ export interface EngineFigures {
 }
 
 export type BreakerName = "storage" | "agent";
+
+/** Metrics as `Registry.getMetricsAsJSON()` gives them, the form that crosses threads. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * What a reader thread counts (SPEC §11): its requests, their latency, its
+ * rate-limit refusals and what it forwarded. The main thread's `/metrics` adds
+ * these to its own (`addPeer`); everything else is the main thread's alone.
+ */
+const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
+  "stemedb_http_requests_total",
+  "stemedb_http_request_duration_seconds",
+  "stemedb_http_thread_requests_total",
+  "stemedb_http_forwarded_total",
+  "stemedb_rate_limited_total",
+]);
 
 /** What a scrape reads about quarantine (`engine.state.quarantine`). */
 export interface QuarantineFigures {
@@ -47,6 +71,13 @@ export class Metrics {
   readonly commitBatch: Histogram;
   readonly breakerTransitions: Counter<"breaker" | "to">;
   readonly rateLimited: Counter<"class" | "route">;
+  /** Requests answered per thread (`main`, `reader-1`, …): how the kernel spread connections. */
+  readonly threadRequests: Counter<"thread">;
+  /** Requests a reader thread sent on to the main thread. */
+  readonly forwarded: Counter<"thread">;
+  /** This registry's thread name, the `thread` label of its counts. */
+  readonly thread: string;
+  readonly #peers: (() => Promise<MetricsJson>)[] = [];
   readonly #breakerState: Gauge<"breaker">;
   readonly #agentBreakersOpen: Gauge;
   readonly quarantined: Counter<"reason">;
@@ -59,8 +90,9 @@ export class Metrics {
   readonly #logBytes: Gauge;
   readonly #rss: Gauge;
 
-  constructor(version: string) {
+  constructor(version: string, thread = "main") {
     const registers = [this.registry];
+    this.thread = thread;
     this.requests = new Counter({
       name: "stemedb_http_requests_total",
       help: "HTTP requests answered, by method, route template and status code",
@@ -102,6 +134,18 @@ export class Metrics {
       name: "stemedb_rate_limited_total",
       help: "Requests (assert, query, admin per IP) and assertions (agent) refused by a rate limit",
       labelNames: ["class", "route"],
+      registers,
+    });
+    this.threadRequests = new Counter({
+      name: "stemedb_http_thread_requests_total",
+      help: "HTTP requests answered, by the thread that answered them (main, reader-N)",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.forwarded = new Counter({
+      name: "stemedb_http_forwarded_total",
+      help: "Requests a reader thread forwarded to the main thread (writes, admin, health, metrics)",
+      labelNames: ["thread"],
       registers,
     });
     this.#breakerState = new Gauge({
@@ -192,9 +236,31 @@ export class Metrics {
     this.#rss.set(process.memoryUsage.rss());
   }
 
-  /** Prometheus text exposition and its content type. */
+  /** Adds a reader thread's counts (its `perThreadJson()`) to every exposition. */
+  addPeer(source: () => Promise<MetricsJson>): void {
+    this.#peers.push(source);
+  }
+
+  /** This thread's share of the per-thread metrics, for the main thread to add up. */
+  async perThreadJson(): Promise<MetricsJson> {
+    return (await this.registry.getMetricsAsJSON()).filter((m) => PER_THREAD_METRICS.has(m.name));
+  }
+
+  /**
+   * Prometheus text exposition and its content type: this registry, plus the
+   * peers' counts summed in (prom-client's cluster aggregation: counters and
+   * histogram buckets add up per label set).
+   */
   async exposition(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    if (this.#peers.length === 0) {
+      return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    }
+    const all = await Promise.all([
+      this.registry.getMetricsAsJSON(),
+      ...this.#peers.map((peer) => peer()),
+    ]);
+    const merged = AggregatorRegistry.aggregate(all);
+    return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
 }
 

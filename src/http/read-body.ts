@@ -8,6 +8,13 @@
  */
 import { StemeError } from "../errors.ts";
 
+/**
+ * Headroom over `maxBodyBytes` for Bun's own hard limit (`maxRequestBodySize`
+ * of every thread's `Bun.serve`), so the app's check (a problem+json 413)
+ * normally answers first; Bun's limit is the backstop.
+ */
+export const BODY_LIMIT_SLACK = 1024 * 1024;
+
 function tooLarge(maxBytes: number): StemeError {
   return new StemeError(
     "body_too_large",

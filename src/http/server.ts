@@ -6,6 +6,7 @@
  * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 
+import { join } from "node:path";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
@@ -17,21 +18,23 @@ import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
 import { Metrics } from "./metrics.ts";
+import { BODY_LIMIT_SLACK } from "./read-body.ts";
+import { ReaderThreads } from "./reader-threads.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 export interface RunningServer {
   url: string;
   port: number;
   engine: Engine;
+  /**
+   * Resolves with the number of reader threads serving beside the main thread
+   * (SPEC §11), once each has started or failed; the server answers before.
+   */
+  readersReady: Promise<number>;
   /** Stops accepting, waits for in-flight requests, closes the engine. Idempotent. */
   stop(): Promise<void>;
 }
 
-/**
- * Headroom over `maxBodyBytes` for Bun's own hard limit, so the app's check
- * (a problem+json 413) normally answers first; Bun's limit is the backstop.
- */
-const BODY_LIMIT_SLACK = 1024 * 1024;
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
@@ -53,7 +56,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   const engine = await Engine.open(options);
   const pool = new PreparePool({ workers: config.verifyWorkers });
-  let server: ReturnType<typeof Bun.serve>;
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  let readers: ReaderThreads;
   try {
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     const app = createApp({
@@ -66,20 +70,35 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       agentBreakers: defense.agentBreakers,
       pool,
     });
-    server = Bun.serve({
-      port: config.port,
-      hostname: config.host,
+    // With reader threads every thread listens with SO_REUSEPORT (SPEC §11). The
+    // port is first taken without it, so a port another server holds fails as usual.
+    const reusePort = config.readerThreads > 0;
+    if (reusePort && config.port !== 0) listen(config, app.fetch, false).stop(true);
+    server = listen(config, app.fetch, reusePort);
+    readers = ReaderThreads.launch({
+      count: config.readerThreads,
+      config,
+      port: server.port as number,
+      dbPath: join(config.dataDir, "db", "state.sqlite"),
       fetch: app.fetch,
-      maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
+      logger,
+      metrics,
     });
   } catch (e) {
+    server?.stop(true);
     pool.close();
     await engine.close();
     throw e;
   }
   const url = server.url.href.replace(/\/$/, "");
   const port = server.port as number;
-  logger.info("listening", { url, version: SERVER_VERSION, data_dir: config.dataDir });
+  logger.info("listening", {
+    url,
+    version: SERVER_VERSION,
+    data_dir: config.dataDir,
+    reader_threads: readers.count,
+  });
+  const readersReady = readers.ready;
 
   // Log retention (SPEC §5): hourly, and never concurrently with itself.
   const retention = setInterval(() => {
@@ -97,14 +116,30 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       logger.info("stopping: draining in-flight requests");
       clearInterval(retention);
-      await server.stop(false);
+      // Readers and the main thread drain together; the main app keeps answering
+      // what readers forward until they are done, and the engine closes last.
+      await Promise.all([readers.stop(), server.stop(false)]);
       pool.close();
       await engine.close();
       logger.info("stopped");
     })();
     return stopping;
   };
-  return { url, port, engine, stop };
+  return { url, port, engine, readersReady, stop };
+}
+
+function listen(
+  config: Config,
+  fetch: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response>,
+  reusePort: boolean,
+): Bun.Server<undefined> {
+  return Bun.serve({
+    port: config.port,
+    hostname: config.host,
+    reusePort,
+    fetch,
+    maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
+  });
 }
 
 /**

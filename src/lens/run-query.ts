@@ -11,8 +11,8 @@
  */
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
-import type { LensFilter } from "../store/query-store.ts";
-import type { State } from "../store/state.ts";
+import type { AgentEntry } from "../store/agent-table.ts";
+import type { LensFilter, QueryStore } from "../store/query-store.ts";
 import { allPage } from "./all-page.ts";
 import { type KeyResolver, resolveConsensus, trustResolver } from "./consensus.ts";
 import { type Cursor, type CursorScope, decodeCursor, encodeCursor } from "./cursor.ts";
@@ -21,9 +21,16 @@ import { resolveLatest } from "./latest.ts";
 import type { QueryParams } from "./query-params.ts";
 import type { QueryResponse } from "./query-response.ts";
 
-/** What a query reads: the SQLite state and the Merkle tree (for the root at the answered size). */
+/**
+ * What a query reads: the lens's query store and the agent registry (the
+ * engine's `State`, or a reader thread's `ReadState`) and the Merkle tree (for
+ * the root at the answered size).
+ */
 export interface LensSource {
-  state: State;
+  state: {
+    readonly query: QueryStore;
+    readonly agents: { get(agent: string): AgentEntry | undefined };
+  };
   tree: { readonly size: number; root(size?: number): Uint8Array };
 }
 

@@ -19,7 +19,7 @@ export interface AgentEntry {
   updated_at: number;
 }
 
-interface AgentRow extends Omit<AgentEntry, "allowed"> {
+export interface AgentRow extends Omit<AgentEntry, "allowed"> {
   allowed: number;
 }
 
@@ -31,7 +31,8 @@ export interface AgentUpdate {
   at: number;
 }
 
-const toEntry = (r: AgentRow): AgentEntry => ({ ...r, allowed: r.allowed === 1 });
+/** A row of `agents` as an entry (SQLite has no boolean). */
+export const toEntry = (r: AgentRow): AgentEntry => ({ ...r, allowed: r.allowed === 1 });
 
 export class AgentTable {
   readonly #list: Statement<AgentRow, [string, number]>;

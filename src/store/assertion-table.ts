@@ -39,7 +39,8 @@ export class AssertionTable {
   readonly #history: Statement<StoredAssertion, [string, string, number, number]>;
   readonly #count: Statement<{ n: number }, []>;
   readonly #ids: Statement<{ id: Uint8Array }, []>;
-  #filter: IdFilter;
+  /** Loaded on first use, so a read-only connection (reader thread) never scans the ids. */
+  #filter: IdFilter | undefined;
 
   constructor(db: Database) {
     this.#insert = db.query(
@@ -57,7 +58,11 @@ export class AssertionTable {
     );
     this.#count = db.query("SELECT count(*) AS n FROM assertions");
     this.#ids = db.query("SELECT id FROM assertions");
-    this.#filter = this.#loadFilter(2 * this.count());
+  }
+
+  get #idFilter(): IdFilter {
+    this.#filter ??= this.#loadFilter(2 * this.count());
+    return this.#filter;
   }
 
   #loadFilter(capacity: number): IdFilter {
@@ -67,8 +72,9 @@ export class AssertionTable {
   }
 
   insert(r: NewAssertionRow): void {
-    if (this.#filter.full) this.#filter = this.#loadFilter(2 * this.#filter.capacity);
-    this.#filter.add(r.id);
+    let filter = this.#idFilter;
+    if (filter.full) filter = this.#filter = this.#loadFilter(2 * filter.capacity);
+    filter.add(r.id);
     this.#insert.run(
       r.seq,
       r.id,
@@ -98,7 +104,7 @@ export class AssertionTable {
 
   /** Cheap existence check for duplicate detection. */
   seqOf(id: Uint8Array): { seq: number; status: number } | undefined {
-    if (!this.#filter.mightContain(id)) return undefined;
+    if (!this.#idFilter.mightContain(id)) return undefined;
     return this.#seqById.get(id) ?? undefined;
   }
 

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { StemeError } from "../../errors.ts";
-import type { RouteDeps } from "../app-deps.ts";
+import type { ReadRouteDeps } from "../app-deps.ts";
 import { assertionView } from "../assertion-view.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { hexParam, intParam, requiredParam, seqCursorParam } from "../params.ts";
@@ -13,12 +13,12 @@ import { hexParam, intParam, requiredParam, seqCursorParam } from "../params.ts"
 export const HISTORY_DEFAULT_LIMIT = 100;
 export const HISTORY_MAX_LIMIT = 1000;
 
-export function assertionRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine } = deps;
+export function assertionRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
+  const { reads } = deps;
   const app = new Hono<HttpEnv>();
 
   app.get("/v1/assertions/:id", (c) => {
-    const row = engine.getAssertion(hexParam(c.req.param("id"), "id"));
+    const row = reads.getAssertion(hexParam(c.req.param("id"), "id"));
     if (row === undefined) {
       throw new StemeError("not_found", "no assertion with this id is recorded", { field: "id" });
     }
@@ -32,14 +32,14 @@ export function assertionRoutes(deps: RouteDeps): Hono<HttpEnv> {
       intParam(c.req.query("limit"), "limit", { min: 1, max: HISTORY_MAX_LIMIT }) ??
       HISTORY_DEFAULT_LIMIT;
     const after = seqCursorParam(c.req.query("cursor"));
-    const rows = engine.history(concept, predicate, after, limit + 1);
+    const rows = reads.history(concept, predicate, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return c.json({
       concept,
       predicate,
       items: page.map(assertionView),
-      tree_size: engine.tree.size,
+      tree_size: reads.tree.size,
       next_cursor: rows.length > limit && last !== undefined ? String(last.seq) : null,
     });
   });

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { StemeError } from "../../errors.ts";
 import { toHex } from "../../hex.ts";
-import type { RouteDeps } from "../app-deps.ts";
+import type { ReadRouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { hexParam, intParam, requiredParam } from "../params.ts";
 
@@ -21,17 +21,17 @@ function beyondTree(field: string, size: number, current: number): StemeError {
   );
 }
 
-export function merkleRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine } = deps;
+export function merkleRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
+  const { reads } = deps;
   const app = new Hono<HttpEnv>();
 
-  app.get("/v1/merkle/root", (c) => c.json(engine.treeHead()));
+  app.get("/v1/merkle/root", (c) => c.json(reads.treeHead()));
 
   app.get("/v1/proof/inclusion/:id", (c) => {
     const id = hexParam(c.req.param("id"), "id");
-    const current = engine.tree.size;
+    const current = reads.tree.size;
     const treeSize = intParam(c.req.query("tree_size"), "tree_size", { min: 0 }) ?? current;
-    const row = engine.getAssertion(id);
+    const row = reads.getAssertion(id);
     if (row === undefined) {
       throw new StemeError("not_found", "no assertion with this id is recorded", { field: "id" });
     }
@@ -47,13 +47,13 @@ export function merkleRoutes(deps: RouteDeps): Hono<HttpEnv> {
     return c.json({
       leaf_index: leafIndex,
       tree_size: treeSize,
-      audit_path: engine.tree.inclusionProof(leafIndex, treeSize).map(toHex),
-      root: toHex(engine.tree.root(treeSize)),
+      audit_path: reads.tree.inclusionProof(leafIndex, treeSize).map(toHex),
+      root: toHex(reads.tree.root(treeSize)),
     });
   });
 
   app.get("/v1/proof/consistency", (c) => {
-    const current = engine.tree.size;
+    const current = reads.tree.size;
     const from = intParam(requiredParam(c.req.query("from"), "from"), "from", { min: 0 }) as number;
     const to = intParam(c.req.query("to"), "to", { min: 0 }) ?? current;
     if (to > current) throw beyondTree("to", to, current);
@@ -62,7 +62,7 @@ export function merkleRoutes(deps: RouteDeps): Hono<HttpEnv> {
         field: "from",
       });
     }
-    return c.json({ from, to, proof: engine.tree.consistencyProof(from, to).map(toHex) });
+    return c.json({ from, to, proof: reads.tree.consistencyProof(from, to).map(toHex) });
   });
 
   return app;

@@ -6,23 +6,23 @@
 import { Hono } from "hono";
 import { parseQueryParams } from "../../lens/query-params.ts";
 import { runQuery } from "../../lens/run-query.ts";
-import type { RouteDeps } from "../app-deps.ts";
+import type { ReadRouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { readJsonObject } from "../json-body.ts";
 
-export function queryRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine, config } = deps;
+export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
+  const { reads, config } = deps;
   const options = { defaultTrust: config.defaultTrust };
   const app = new Hono<HttpEnv>();
 
   app.get("/v1/query", (c) => {
     const params = parseQueryParams(c.req.query(), "query");
-    return c.json(runQuery(engine, params, options));
+    return c.json(runQuery(reads, params, options));
   });
 
   app.post("/v1/query", async (c) => {
     const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
-    return c.json(runQuery(engine, parseQueryParams(body, "json"), options));
+    return c.json(runQuery(reads, parseQueryParams(body, "json"), options));
   });
 
   return app;

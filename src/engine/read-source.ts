@@ -1,0 +1,24 @@
+/**
+ * What the read routes (query, assertions, history, Merkle root and proofs)
+ * need, and nothing more. The engine is one; a reader thread's `ReadSnapshot`
+ * is the other (SPEC §11): the same route code answers on either thread.
+ */
+import type { LensSource } from "../lens/run-query.ts";
+import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { StoredAssertion } from "../store/assertion-table.ts";
+
+/** The tree as read: size, roots and RFC 6962 §2.1.1/§2.1.2 proofs for sizes up to `size`. */
+export interface ReadTree {
+  readonly size: number;
+  root(size?: number): Uint8Array;
+  inclusionProof(leafIndex: number, size: number): Uint8Array[];
+  consistencyProof(from: number, to: number): Uint8Array[];
+}
+
+export interface ReadSource extends LensSource {
+  readonly tree: ReadTree;
+  /** A signed tree head for exactly `tree.size` (SPEC §2.3). */
+  treeHead(): SignedTreeHead;
+  getAssertion(id: Uint8Array): StoredAssertion | undefined;
+  history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[];
+}

@@ -1,0 +1,58 @@
+/**
+ * What every StemeDB app is made of, whichever thread serves it (SPEC §11):
+ * the middleware (request id, security headers, metrics, access log, per-IP
+ * rate limits) in front of the given routes, and the one error mapper behind
+ * `onError` and `notFound`. The main thread's app and a reader thread's app
+ * are both built here, so they answer alike.
+ */
+import { type Context, Hono } from "hono";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { StemeError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { accessLog } from "./access-log.ts";
+import { problemResponse } from "./error-mapper.ts";
+import type { HttpEnv } from "./http-env.ts";
+import { httpMetrics } from "./http-metrics.ts";
+import type { Metrics } from "./metrics.ts";
+import { rateLimiters } from "./rate-limit.ts";
+import { requestId } from "./request-id.ts";
+import { securityHeaders } from "./security-headers.ts";
+
+export interface AppShellOptions {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+}
+
+/** The request id, even for an error raised before the request-id middleware ran. */
+const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
+
+export function appShell(
+  options: AppShellOptions,
+  routes: readonly Hono<HttpEnv>[],
+): Hono<HttpEnv> {
+  const { config, logger, clock, metrics } = options;
+  const app = new Hono<HttpEnv>();
+
+  app.use(requestId());
+  app.use(securityHeaders());
+  app.use(httpMetrics({ metrics }));
+  app.use(accessLog({ logger }));
+  // Per-IP rate limits (SPEC §6), before the routes and so before any admin token check.
+  const limiters = rateLimiters({ config, clock, onLimited: metrics.rateLimitedHit });
+  for (const [path, limiter] of limiters) app.use(path, limiter);
+
+  for (const r of routes) app.route("/", r);
+
+  app.notFound((c) =>
+    problemResponse(
+      new StemeError("not_found", `no route for ${c.req.method} ${c.req.path}`),
+      idOf(c),
+      logger,
+    ),
+  );
+  app.onError((error, c) => problemResponse(error, idOf(c), logger));
+  return app;
+}

@@ -1,0 +1,125 @@
+/**
+ * Requests a reader thread cannot answer (writes, admin, health, metrics,
+ * anything unknown) travel to the main thread as plain data and run through
+ * its app; the response travels back (SPEC §11). Nothing is decided on the
+ * way: the main thread's middleware, limits and error mapper see the request
+ * as if it had arrived there, with the reader's client address, so a client
+ * cannot tell which thread its connection landed on.
+ *
+ * Bodies: the reader reads at most `maxBytes` + one chunk, enough for the main
+ * thread's own check to answer 413; a body that cannot be read (broken
+ * chunked framing, connection closed) is forwarded as one that fails to read,
+ * so the main thread answers it as it would have (400).
+ */
+import type { Logger } from "../logger.ts";
+import type { BunServerLike } from "./client-ip.ts";
+import { problemResponse } from "./error-mapper.ts";
+
+export interface ForwardedRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+  /** The body could not be read to its end at the reader. */
+  bodyFailed: boolean;
+  /** The socket peer the reader saw (`server.requestIP`). */
+  ip: string;
+}
+
+export interface ForwardedResponse {
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+}
+
+/** The app's `fetch`, as both threads hold it. */
+export type AppFetch = (request: Request, env: BunServerLike) => Response | Promise<Response>;
+
+const NO_BODY = new Set(["GET", "HEAD"]);
+
+async function readCapped(request: Request, maxBytes: number): Promise<ArrayBuffer | null> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return null;
+  if (request.body === null) return null;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
+/** Reader side: the request as data. */
+export async function forwardedRequest(
+  request: Request,
+  ip: string,
+  maxBytes: number,
+): Promise<ForwardedRequest> {
+  let body: ArrayBuffer | null = null;
+  let bodyFailed = false;
+  if (!NO_BODY.has(request.method)) {
+    try {
+      body = await readCapped(request, maxBytes);
+    } catch {
+      bodyFailed = true;
+    }
+  }
+  return {
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers],
+    body,
+    bodyFailed,
+    ip,
+  };
+}
+
+function failingBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    pull(controller) {
+      controller.error(new Error("the request body could not be read at the reader thread"));
+    },
+  });
+}
+
+/**
+ * Main-thread side: runs a forwarded request through `fetch` (the main app)
+ * and returns the response as data. Never rejects: a reader must never wait
+ * for an answer that will not come (a failure here is a bug, answered 500).
+ */
+export async function answerForwarded(
+  fetch: AppFetch,
+  f: ForwardedRequest,
+  logger: Logger,
+): Promise<ForwardedResponse> {
+  let response: Response;
+  try {
+    const body = f.bodyFailed ? failingBody() : f.body;
+    const request = new Request(f.url, { method: f.method, headers: f.headers, body });
+    const address = { address: f.ip };
+    response = await fetch(request, { requestIP: () => address });
+  } catch (e) {
+    response = problemResponse(e, crypto.randomUUID(), logger);
+  }
+  const bytes = f.method === "HEAD" ? null : await response.arrayBuffer();
+  return { status: response.status, headers: [...response.headers], body: bytes };
+}
+
+/** Reader side: the main thread's answer as a Response. */
+export function forwardedResponse(f: ForwardedResponse): Response {
+  return new Response(f.body, { status: f.status, headers: f.headers });
+}

@@ -1,0 +1,25 @@
+/**
+ * The messages between the main thread and a reader thread (SPEC §11), as
+ * plain structured-clone data. The reader announces `ready` once its module
+ * (with the WASM BLAKE3's top-level await) has loaded; only then is it sent
+ * `start`.
+ */
+import type { Config } from "../config.ts";
+import type { LogLevel } from "../logger.ts";
+import type { ForwardedRequest, ForwardedResponse } from "./forwarding.ts";
+import type { MetricsJson } from "./metrics.ts";
+
+export type ToReader =
+  | { kind: "start"; name: string; config: Config; port: number; dbPath: string }
+  | { kind: "response"; id: number; response: ForwardedResponse }
+  | { kind: "metrics"; id: number }
+  | { kind: "stop" };
+
+export type FromReader =
+  | { kind: "ready" }
+  | { kind: "started" }
+  | { kind: "failed"; message: string }
+  | { kind: "request"; id: number; request: ForwardedRequest }
+  | { kind: "metrics"; id: number; metrics: MetricsJson }
+  | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }
+  | { kind: "stopped" };

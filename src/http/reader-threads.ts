@@ -1,0 +1,154 @@
+/**
+ * The main thread's side of the reader threads (SPEC §11): starts them on the
+ * port the main thread already listens on, answers what they forward through
+ * the main app, gathers their metrics for `/metrics` and their log lines into
+ * the main logger, and stops them (each drains its in-flight requests first).
+ */
+import type { Config } from "../config.ts";
+import { StemeError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { workerEntry } from "../worker-entry.ts";
+import { type AppFetch, answerForwarded } from "./forwarding.ts";
+import type { Metrics, MetricsJson } from "./metrics.ts";
+import type { FromReader, ToReader } from "./reader-messages.ts";
+
+const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
+
+export interface ReaderThreadsOptions {
+  count: number;
+  config: Config;
+  /** The port the main thread listens on (with `reusePort`). */
+  port: number;
+  dbPath: string;
+  /** The main app's fetch, which answers forwarded requests. */
+  fetch: AppFetch;
+  logger: Logger;
+  /** The main registry: each reader is added as a peer. */
+  metrics: Metrics;
+}
+
+class ReaderThread {
+  readonly name: string;
+  readonly #worker: Worker;
+  readonly #metricsWaiting = new Map<number, (m: MetricsJson) => void>();
+  #nextId = 1;
+  #alive = true;
+  readonly #started = Promise.withResolvers<void>();
+  readonly #stopped = Promise.withResolvers<void>();
+
+  constructor(name: string, options: ReaderThreadsOptions) {
+    this.name = name;
+    const { config, port, dbPath, fetch, logger } = options;
+    this.#worker = new Worker(ENTRY);
+    const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
+      this.#worker.postMessage(message, transfer);
+    this.#worker.onmessage = (event: MessageEvent<FromReader>) => {
+      const message = event.data;
+      switch (message.kind) {
+        case "ready":
+          return send({ kind: "start", name, config, port, dbPath });
+        case "started":
+          return this.#started.resolve();
+        case "failed":
+          return this.#started.reject(
+            new StemeError("internal", `reader thread ${name} failed to start: ${message.message}`),
+          );
+        case "request":
+          answerForwarded(fetch, message.request, logger).then((response) =>
+            send(
+              { kind: "response", id: message.id, response },
+              response.body === null ? [] : [response.body],
+            ),
+          );
+          return;
+        case "metrics":
+          this.#metricsWaiting.get(message.id)?.(message.metrics);
+          this.#metricsWaiting.delete(message.id);
+          return;
+        case "log":
+          return logger[message.level](message.msg, message.ctx);
+        case "stopped":
+          return this.#stopped.resolve();
+      }
+    };
+    this.#worker.onerror = (event) => {
+      this.#alive = false;
+      logger.error("reader thread failed", { thread: name, error: event.message });
+      const error = new StemeError("internal", `reader thread ${name} failed: ${event.message}`);
+      this.#started.reject(error);
+      this.#stopped.resolve();
+      for (const wake of this.#metricsWaiting.values()) wake([]);
+      this.#metricsWaiting.clear();
+    };
+    this.#started.promise.catch(() => {}); // observed by `started()`
+  }
+
+  started(): Promise<void> {
+    return this.#started.promise;
+  }
+
+  /** Its per-thread metrics; none from a thread that died. */
+  metrics(): Promise<MetricsJson> {
+    if (!this.#alive) return Promise.resolve([]);
+    const id = this.#nextId++;
+    const answered = new Promise<MetricsJson>((resolve) => this.#metricsWaiting.set(id, resolve));
+    this.#worker.postMessage({ kind: "metrics", id } satisfies ToReader);
+    return answered;
+  }
+
+  async stop(): Promise<void> {
+    await this.#started.promise.catch(() => {}); // a message sent before "ready" could be lost
+    if (this.#alive) this.#worker.postMessage({ kind: "stop" } satisfies ToReader);
+    await this.#stopped.promise;
+    this.#alive = false;
+    this.#worker.terminate();
+  }
+}
+
+export class ReaderThreads {
+  readonly #threads: ReaderThread[];
+  /** Resolves with the number of reader threads that listen. */
+  readonly ready: Promise<number>;
+
+  private constructor(threads: ReaderThread[], options: ReaderThreadsOptions) {
+    this.#threads = threads;
+    this.ready = Promise.all(
+      threads.map((t) =>
+        t.started().then(
+          () => {
+            options.metrics.addPeer(() => t.metrics());
+            return 1;
+          },
+          (e) => {
+            options.logger.error("reader thread did not start", {
+              thread: t.name,
+              error: String(e),
+            });
+            return 0;
+          },
+        ),
+      ),
+    ).then((started) => started.reduce((a: number, b: number) => a + b, 0));
+  }
+
+  /**
+   * Starts `count` reader threads in the background: the main thread already
+   * serves every request, so startup never waits for them (loading a worker
+   * takes ~0.5 s). `ready` resolves with how many listen; one that fails to
+   * start is logged and left out.
+   */
+  static launch(options: ReaderThreadsOptions): ReaderThreads {
+    const threads: ReaderThread[] = [];
+    for (let i = 1; i <= options.count; i++) threads.push(new ReaderThread(`reader-${i}`, options));
+    return new ReaderThreads(threads, options);
+  }
+
+  get count(): number {
+    return this.#threads.length;
+  }
+
+  /** Each thread (once started) stops accepting, finishes its in-flight requests, closes its connection. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#threads.map((t) => t.stop()));
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Worker entry of a reader thread (SPEC §11): its own `Bun.serve` on the main
+ * thread's host and port (`reusePort`: the kernel spreads connections over the
+ * threads), its own read-only SQLite connection, and the read routes built by
+ * the same factories, middleware and error mapper as the main app. Anything
+ * else is forwarded to the main thread (./forwarding.ts). Its log lines and
+ * its per-thread metrics go to the main thread too, so there is one log and
+ * one `/metrics`. In the compiled binary this file is an extra entry point of
+ * `bun build` (package.json "build").
+ */
+import type { Server } from "bun";
+import { ReadSnapshot } from "../engine/read-snapshot.ts";
+import { LOG_RANK, type Logger, type LogLevel } from "../logger.ts";
+import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
+import { ReadState } from "../store/read-state.ts";
+import { createReaderApp } from "./app.ts";
+import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
+import { Metrics } from "./metrics.ts";
+import { BODY_LIMIT_SLACK } from "./read-body.ts";
+import type { FromReader, ToReader } from "./reader-messages.ts";
+import { SERVER_VERSION } from "./server-version.ts";
+
+declare const self: Worker;
+
+const post = (message: FromReader, transfer: ArrayBuffer[] = []) =>
+  self.postMessage(message, transfer);
+
+/** Log lines go to the main thread's logger, tagged with this thread's name. */
+function forwardingLogger(level: LogLevel, thread: string): Logger {
+  const min = LOG_RANK[level];
+  const emit = (lvl: LogLevel) => (msg: string, ctx?: Record<string, unknown>) => {
+    if (LOG_RANK[lvl] < min) return;
+    try {
+      post({ kind: "log", level: lvl, msg, ctx: { ...ctx, thread } });
+    } catch {
+      post({ kind: "log", level: lvl, msg, ctx: { detail: String(ctx), thread } });
+    }
+  };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+}
+
+/** The path of a request URL (`http://host/path?query` → `/path`) without building a URL object. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.indexOf("?", start);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
+}
+
+interface Running {
+  server: Server<undefined>;
+  snapshot: ReadSnapshot;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+let running: Running | undefined;
+const waiting = new Map<number, (response: ForwardedResponse) => void>();
+let nextId = 1;
+
+function start(message: Extract<ToReader, { kind: "start" }>): Running {
+  const { name, config, port, dbPath } = message;
+  const logger = forwardingLogger(config.logLevel, name);
+  const snapshot = new ReadSnapshot(
+    ReadState.open(dbPath),
+    loadOrCreateNodeKey(config.dataDir).signer,
+  );
+  const metrics = new Metrics(SERVER_VERSION, name);
+  const { app, isReadRoute } = createReaderApp({ reads: snapshot, config, logger, metrics });
+  const forward = async (request: Request, ip: string): Promise<Response> => {
+    metrics.forwarded.inc({ thread: name });
+    const f = await forwardedRequest(request, ip, config.maxBodyBytes);
+    const id = nextId++;
+    const answered = new Promise<ForwardedResponse>((resolve) => waiting.set(id, resolve));
+    post({ kind: "request", id, request: f }, f.body === null ? [] : [f.body]);
+    return forwardedResponse(await answered);
+  };
+  const server = Bun.serve({
+    port,
+    hostname: config.host,
+    reusePort: true,
+    maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
+    fetch(request, srv) {
+      if (isReadRoute(request.method, pathOf(request.url))) return app.fetch(request, srv);
+      return forward(request, srv.requestIP(request)?.address ?? "unknown");
+    },
+  });
+  logger.info("reader thread listening", { port: server.port });
+  return { server, snapshot, metrics, logger };
+}
+
+self.onmessage = async (event: MessageEvent<ToReader>) => {
+  const message = event.data;
+  switch (message.kind) {
+    case "start":
+      try {
+        running = start(message);
+        post({ kind: "started" });
+      } catch (e) {
+        post({ kind: "failed", message: e instanceof Error ? e.message : String(e) });
+      }
+      return;
+    case "response":
+      waiting.get(message.id)?.(message.response);
+      waiting.delete(message.id);
+      return;
+    case "metrics":
+      post({
+        kind: "metrics",
+        id: message.id,
+        metrics: (await running?.metrics.perThreadJson()) ?? [],
+      });
+      return;
+    case "stop":
+      if (running !== undefined) {
+        await running.server.stop(false); // in-flight requests (forwarded ones too) finish first
+        running.snapshot.close();
+        running.logger.info("reader thread stopped");
+        running = undefined;
+      }
+      post({ kind: "stopped" });
+      return;
+  }
+};
+
+// Imports above may finish with a top-level await (the WASM BLAKE3); the main
+// thread sends nothing until it hears this.
+post({ kind: "ready" });
