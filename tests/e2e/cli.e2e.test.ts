@@ -277,3 +277,47 @@ describe("serve → write → prove → restart → verify", () => {
     STEP_TIMEOUT,
   );
 });
+
+describe("reader threads in the binary (SPEC §11)", () => {
+  test(
+    "two reader threads load from the binary, answer reads beside the main thread, and stop on SIGTERM",
+    async () => {
+      const readersDir = join(work, "readers-data");
+      const s = await startServe(
+        bin,
+        ["--data-dir", readersDir, "--port", "0", "--host", "127.0.0.1", "--reader-threads", "2"],
+        work,
+      );
+      running.push(s);
+      const listening = () => s.output().stderr.match(/"msg":"reader thread listening"/g)?.length;
+      // Each reader logs once it listens; until then, requests are the main thread's.
+      for (let i = 0; i < 2000 && listening() !== 2; i++) {
+        await (await fetch(`${s.url}/v1/health/live`)).arrayBuffer();
+      }
+      expect(listening()).toBe(2);
+      const answered = async () => {
+        const text = await (await fetch(`${s.url}/metrics`)).text();
+        return [
+          ...text.matchAll(/^stemedb_http_thread_requests_total\{thread="(reader-\d)"\} \d+$/gm),
+        ]
+          .map((m) => m[1])
+          .sort();
+      };
+      // Queries on fresh connections, until each reader thread has answered some.
+      for (let i = 0; i < 300 && (await answered()).length < 2; i++) {
+        const res = await fetch(`${s.url}/v1/query?concept=acme/none`, {
+          headers: { connection: "close" },
+        });
+        expect(res.status).toBe(200);
+      }
+      expect(await answered()).toEqual(["reader-1", "reader-2"]);
+
+      const stopped = await s.stop("SIGTERM");
+      expect(stopped.code).toBe(0);
+      expect(stopped.stderr.match(/"msg":"reader thread stopped"/g)?.length).toBe(2);
+      expect(stopped.stderr.trimEnd().split("\n").at(-1)).toContain('"msg":"stopped"');
+      expect(stopped.stderr).not.toContain('"level":"error"');
+    },
+    STEP_TIMEOUT,
+  );
+});
