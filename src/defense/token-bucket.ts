@@ -32,14 +32,60 @@ export interface TakeResult {
   retryAfterS: number;
 }
 
-interface Bucket {
+/** One bucket's state: tokens held at time `atMs`. */
+export interface Bucket {
   tokens: number;
   atMs: number;
 }
 
+/** What a rate limit needs: one decision per key (`TokenBuckets`, `SharedTokenBuckets`). */
+export interface TokenTaker {
+  take(key: string): TakeResult;
+}
+
+/**
+ * Refills `bucket` to `now` (continuously, at `rate` per second, up to
+ * `capacity`) and takes one token if there is one. Mutates `bucket`.
+ */
+export function takeToken(bucket: Bucket, now: number, rate: number, capacity: number): TakeResult {
+  const elapsedS = Math.max(0, now - bucket.atMs) / 1000;
+  bucket.tokens = Math.min(capacity, bucket.tokens + elapsedS * rate);
+  bucket.atMs = now;
+  const allowed = bucket.tokens >= 1;
+  if (allowed) bucket.tokens -= 1;
+  return {
+    allowed,
+    remaining: Math.floor(bucket.tokens),
+    fullInS: (capacity - bucket.tokens) / rate,
+    retryAfterS: allowed ? 0 : (1 - bucket.tokens) / rate,
+  };
+}
+
+/** Rate and capacity (rate × burst, at least 1) from checked options. */
+export function bucketShape(options: Pick<TokenBucketOptions, "ratePerSecond" | "burstSeconds">): {
+  rate: number;
+  capacity: number;
+} {
+  if (!(options.ratePerSecond > 0)) {
+    throw new RangeError(`ratePerSecond must be > 0, got ${options.ratePerSecond}`);
+  }
+  if (!(options.burstSeconds > 0)) {
+    throw new RangeError(`burstSeconds must be > 0, got ${options.burstSeconds}`);
+  }
+  return {
+    rate: options.ratePerSecond,
+    capacity: Math.max(1, options.ratePerSecond * options.burstSeconds),
+  };
+}
+
+/** True when `bucket` has refilled to full by `now`: indistinguishable from a fresh one. */
+export function isIdle(bucket: Bucket, now: number, rate: number, capacity: number): boolean {
+  return bucket.tokens + (Math.max(0, now - bucket.atMs) / 1000) * rate >= capacity;
+}
+
 export const DEFAULT_MAX_KEYS = 100_000;
 
-export class TokenBuckets {
+export class TokenBuckets implements TokenTaker {
   readonly rate: number;
   readonly capacity: number;
   readonly #clock: Clock;
@@ -47,18 +93,11 @@ export class TokenBuckets {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(options: TokenBucketOptions) {
-    if (!(options.ratePerSecond > 0)) {
-      throw new RangeError(`ratePerSecond must be > 0, got ${options.ratePerSecond}`);
-    }
-    if (!(options.burstSeconds > 0)) {
-      throw new RangeError(`burstSeconds must be > 0, got ${options.burstSeconds}`);
-    }
+    ({ rate: this.rate, capacity: this.capacity } = bucketShape(options));
     const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new RangeError(`maxKeys must be an integer ≥ 1, got ${maxKeys}`);
     }
-    this.rate = options.ratePerSecond;
-    this.capacity = Math.max(1, options.ratePerSecond * options.burstSeconds);
     this.#clock = options.clock;
     this.#maxKeys = maxKeys;
   }
@@ -77,31 +116,15 @@ export class TokenBuckets {
       bucket = { tokens: this.capacity, atMs: now };
     } else {
       this.#buckets.delete(key); // re-inserted below: Map order is recency order
-      this.#refill(bucket, now);
     }
     this.#buckets.set(key, bucket);
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
-    return {
-      allowed,
-      remaining: Math.floor(bucket.tokens),
-      fullInS: (this.capacity - bucket.tokens) / this.rate,
-      retryAfterS: allowed ? 0 : (1 - bucket.tokens) / this.rate,
-    };
-  }
-
-  #refill(bucket: Bucket, now: number): void {
-    const elapsedS = Math.max(0, now - bucket.atMs) / 1000;
-    bucket.tokens = Math.min(this.capacity, bucket.tokens + elapsedS * this.rate);
-    bucket.atMs = now;
+    return takeToken(bucket, now, this.rate, this.capacity);
   }
 
   #evict(now: number): void {
     const target = Math.floor(this.#maxKeys * 0.9);
     for (const [key, bucket] of this.#buckets) {
-      if (bucket.tokens + (Math.max(0, now - bucket.atMs) / 1000) * this.rate >= this.capacity) {
-        this.#buckets.delete(key);
-      }
+      if (isIdle(bucket, now, this.rate, this.capacity)) this.#buckets.delete(key);
     }
     for (const key of this.#buckets.keys()) {
       if (this.#buckets.size <= target) break;

@@ -10,6 +10,7 @@ import type { IngestService } from "../ingest/ingest-service.ts";
 import type { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
+import type { RateBuffers } from "./rate-limit.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -27,6 +28,8 @@ export interface AppDeps {
   guards?: readonly IngestGuard[];
   /** Open agent breakers (from `buildDefense`), shown by health and metrics. */
   agentBreakers?: AgentBreakerStatus;
+  /** Per-IP rate-limit buckets shared with reader threads (default: this thread's own). */
+  rateBuffers?: RateBuffers;
 }
 
 /**

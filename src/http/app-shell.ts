@@ -15,7 +15,7 @@ import { problemResponse } from "./error-mapper.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import type { Metrics } from "./metrics.ts";
-import { rateLimiters } from "./rate-limit.ts";
+import { type RateBuffers, rateLimiters } from "./rate-limit.ts";
 import { requestId } from "./request-id.ts";
 import { securityHeaders } from "./security-headers.ts";
 
@@ -24,6 +24,8 @@ export interface AppShellOptions {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** Per-IP buckets shared with the other threads serving HTTP (SPEC §11); default: this thread's own. */
+  rateBuffers?: RateBuffers;
 }
 
 /** The request id, even for an error raised before the request-id middleware ran. */
@@ -33,7 +35,7 @@ export function appShell(
   options: AppShellOptions,
   routes: readonly Hono<HttpEnv>[],
 ): Hono<HttpEnv> {
-  const { config, logger, clock, metrics } = options;
+  const { config, logger, clock, metrics, rateBuffers } = options;
   const app = new Hono<HttpEnv>();
 
   app.use(requestId());
@@ -41,7 +43,12 @@ export function appShell(
   app.use(httpMetrics({ metrics }));
   app.use(accessLog({ logger }));
   // Per-IP rate limits (SPEC §6), before the routes and so before any admin token check.
-  const limiters = rateLimiters({ config, clock, onLimited: metrics.rateLimitedHit });
+  const limiters = rateLimiters({
+    config,
+    clock,
+    onLimited: metrics.rateLimitedHit,
+    ...(rateBuffers === undefined ? {} : { shared: rateBuffers }),
+  });
   for (const [path, limiter] of limiters) app.use(path, limiter);
 
   for (const r of routes) app.route("/", r);

@@ -15,6 +15,7 @@ import type { AppDeps, RouteDeps } from "./app-deps.ts";
 import { appShell } from "./app-shell.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { Metrics } from "./metrics.ts";
+import type { RateBuffers } from "./rate-limit.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { assertRoutes } from "./routes/assert.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -47,7 +48,14 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     startedAt: performance.now(),
   };
-  return appShell({ config: deps.config, logger: deps.logger, clock, metrics }, [
+  const shell = {
+    config: deps.config,
+    logger: deps.logger,
+    clock,
+    metrics,
+    ...(deps.rateBuffers === undefined ? {} : { rateBuffers: deps.rateBuffers }),
+  };
+  return appShell(shell, [
     assertRoutes(routeDeps),
     ...readRoutes(routeDeps),
     healthRoutes(routeDeps),
@@ -63,6 +71,7 @@ export interface ReaderAppDeps {
   logger: Logger;
   metrics: Metrics;
   clock?: Clock;
+  rateBuffers?: RateBuffers;
 }
 
 /**
@@ -74,11 +83,12 @@ export function createReaderApp(deps: ReaderAppDeps): {
   app: Hono<HttpEnv>;
   isReadRoute: ReadRouteTest;
 } {
-  const { config, logger, metrics } = deps;
+  const { config, logger, metrics, rateBuffers } = deps;
   const clock = deps.clock ?? systemClock;
   const routes = readRoutes(deps);
+  const shell = { config, logger, clock, metrics, ...(rateBuffers ? { rateBuffers } : {}) };
   return {
-    app: appShell({ config, logger, clock, metrics }, routes),
+    app: appShell(shell, routes),
     isReadRoute: readRouteTest(routes),
   };
 }

@@ -17,12 +17,27 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import { TokenBuckets } from "../defense/token-bucket.ts";
+import { SharedTokenBuckets } from "../defense/shared-token-buckets.ts";
+import { TokenBuckets, type TokenTaker } from "../defense/token-bucket.ts";
 import { StemeError } from "../errors.ts";
 import { clientIp } from "./client-ip.ts";
 import type { HttpEnv } from "./http-env.ts";
 
 export type RateClass = "assert" | "query" | "admin";
+
+/**
+ * Bucket tables in shared memory, one per class, handed to every thread that
+ * serves HTTP (SPEC §11), so each client has one budget across threads.
+ */
+export type RateBuffers = Readonly<Record<RateClass, SharedArrayBuffer>>;
+
+export function allocateRateBuffers(): RateBuffers {
+  return {
+    assert: SharedTokenBuckets.allocate(),
+    query: SharedTokenBuckets.allocate(),
+    admin: SharedTokenBuckets.allocate(),
+  };
+}
 
 /** The routes of each class (Hono path patterns). Admin limits run before the token check. */
 export const RATE_LIMITED_ROUTES: Readonly<Record<RateClass, readonly string[]>> = Object.freeze({
@@ -39,6 +54,8 @@ export interface RateLimitOptions {
   clock: Clock;
   trustProxyHops: number;
   maxKeys?: number;
+  /** Keep the buckets in this shared table (`allocateRateBuffers`) instead of this thread's memory. */
+  shared?: SharedArrayBuffer;
   /** Called once per refusal with the route template (metrics). */
   onLimited?: (rateClass: RateClass, route: string) => void;
 }
@@ -57,12 +74,16 @@ export function rateLimitItem(name: string, remaining: number, seconds: number):
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv> {
   const { rateClass, ratePerSecond, burstSeconds, trustProxyHops, onLimited } = options;
   if (ratePerSecond === 0) return (_c, next) => next();
-  const buckets = new TokenBuckets({
-    ratePerSecond,
-    burstSeconds,
-    clock: options.clock,
-    ...(options.maxKeys === undefined ? {} : { maxKeys: options.maxKeys }),
-  });
+  const { clock, shared, maxKeys } = options;
+  const buckets: TokenTaker =
+    shared === undefined
+      ? new TokenBuckets({
+          ratePerSecond,
+          burstSeconds,
+          clock,
+          ...(maxKeys === undefined ? {} : { maxKeys }),
+        })
+      : new SharedTokenBuckets({ ratePerSecond, burstSeconds, clock, buffer: shared });
   const policy = rateLimitPolicy(rateClass, ratePerSecond, burstSeconds);
   // A request matched by two of the class's patterns (`/v1/agents` and `/v1/agents/*`) pays once.
   const charged = new WeakSet<Request>();
@@ -99,11 +120,13 @@ export interface RateLimitersOptions {
   >;
   clock: Clock;
   onLimited?: RateLimitOptions["onLimited"];
+  /** Shared bucket tables, when several threads serve HTTP. */
+  shared?: RateBuffers;
 }
 
 /** One limiter per class from the config, as `[path pattern, middleware]` pairs for `app.use`. */
 export function rateLimiters(options: RateLimitersOptions): [string, MiddlewareHandler<HttpEnv>][] {
-  const { config, clock, onLimited } = options;
+  const { config, clock, onLimited, shared } = options;
   const rates: Record<RateClass, number> = {
     assert: config.rateAssertPerIp,
     query: config.rateQueryPerIp,
@@ -118,6 +141,7 @@ export function rateLimiters(options: RateLimitersOptions): [string, MiddlewareH
       clock,
       trustProxyHops: config.trustProxyHops,
       ...(onLimited === undefined ? {} : { onLimited }),
+      ...(shared === undefined ? {} : { shared: shared[rateClass] }),
     });
     for (const path of RATE_LIMITED_ROUTES[rateClass]) pairs.push([path, limiter]);
   }

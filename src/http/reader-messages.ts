@@ -8,9 +8,18 @@ import type { Config } from "../config.ts";
 import type { LogLevel } from "../logger.ts";
 import type { ForwardedRequest, ForwardedResponse } from "./forwarding.ts";
 import type { MetricsJson } from "./metrics.ts";
+import type { RateBuffers } from "./rate-limit.ts";
 
 export type ToReader =
-  | { kind: "start"; name: string; config: Config; port: number; dbPath: string }
+  | {
+      kind: "start";
+      name: string;
+      config: Config;
+      port: number;
+      dbPath: string;
+      /** The main app's rate-limit buckets (one budget per client across threads). */
+      rateBuffers?: RateBuffers;
+    }
   | { kind: "response"; id: number; response: ForwardedResponse }
   | { kind: "metrics"; id: number }
   | { kind: "stop" };

@@ -10,6 +10,7 @@ import type { Logger } from "../logger.ts";
 import { workerEntry } from "../worker-entry.ts";
 import { type AppFetch, answerForwarded } from "./forwarding.ts";
 import type { Metrics, MetricsJson } from "./metrics.ts";
+import type { RateBuffers } from "./rate-limit.ts";
 import type { FromReader, ToReader } from "./reader-messages.ts";
 
 const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
@@ -25,6 +26,8 @@ export interface ReaderThreadsOptions {
   logger: Logger;
   /** The main registry: each reader is added as a peer. */
   metrics: Metrics;
+  /** The main app's rate-limit buckets: one budget per client across threads. */
+  rateBuffers?: RateBuffers;
 }
 
 class ReaderThread {
@@ -38,7 +41,7 @@ class ReaderThread {
 
   constructor(name: string, options: ReaderThreadsOptions) {
     this.name = name;
-    const { config, port, dbPath, fetch, logger } = options;
+    const { config, port, dbPath, fetch, logger, rateBuffers } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
       this.#worker.postMessage(message, transfer);
@@ -46,7 +49,14 @@ class ReaderThread {
       const message = event.data;
       switch (message.kind) {
         case "ready":
-          return send({ kind: "start", name, config, port, dbPath });
+          return send({
+            kind: "start",
+            name,
+            config,
+            port,
+            dbPath,
+            ...(rateBuffers ? { rateBuffers } : {}),
+          });
         case "started":
           return this.#started.resolve();
         case "failed":

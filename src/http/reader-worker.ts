@@ -59,14 +59,20 @@ const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
 function start(message: Extract<ToReader, { kind: "start" }>): Running {
-  const { name, config, port, dbPath } = message;
+  const { name, config, port, dbPath, rateBuffers } = message;
   const logger = forwardingLogger(config.logLevel, name);
   const snapshot = new ReadSnapshot(
     ReadState.open(dbPath),
     loadOrCreateNodeKey(config.dataDir).signer,
   );
   const metrics = new Metrics(SERVER_VERSION, name);
-  const { app, isReadRoute } = createReaderApp({ reads: snapshot, config, logger, metrics });
+  const { app, isReadRoute } = createReaderApp({
+    reads: snapshot,
+    config,
+    logger,
+    metrics,
+    ...(rateBuffers ? { rateBuffers } : {}),
+  });
   const forward = async (request: Request, ip: string): Promise<Response> => {
     metrics.forwarded.inc({ thread: name });
     const f = await forwardedRequest(request, ip, config.maxBodyBytes);

@@ -18,6 +18,7 @@ import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
 import { Metrics } from "./metrics.ts";
+import { allocateRateBuffers } from "./rate-limit.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import { ReaderThreads } from "./reader-threads.ts";
 import { SERVER_VERSION } from "./server-version.ts";
@@ -60,6 +61,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let readers: ReaderThreads;
   try {
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
+    // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
+    // the per-IP rate limits keep one budget per client in shared memory.
+    const reusePort = config.readerThreads > 0;
+    const rateBuffers = reusePort ? allocateRateBuffers() : undefined;
     const app = createApp({
       engine,
       config,
@@ -69,10 +74,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
       pool,
+      ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
-    // With reader threads every thread listens with SO_REUSEPORT (SPEC §11). The
-    // port is first taken without it, so a port another server holds fails as usual.
-    const reusePort = config.readerThreads > 0;
+    // The port is first taken without SO_REUSEPORT, so a port another server holds fails as usual.
     if (reusePort && config.port !== 0) listen(config, app.fetch, false).stop(true);
     server = listen(config, app.fetch, reusePort);
     readers = ReaderThreads.launch({
@@ -83,6 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       fetch: app.fetch,
       logger,
       metrics,
+      ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
   } catch (e) {
     server?.stop(true);

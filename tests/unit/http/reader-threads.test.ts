@@ -154,6 +154,29 @@ describe("reader threads", () => {
     expect(p.field).toBe("limit");
   }, 60_000);
 
+  test("a client has one query budget across the threads (shared buckets)", async () => {
+    // Capacity 1 token, refilled at 0.5/s: one budget allows 1 + 0.5/s × elapsed;
+    // a bucket per thread would allow one more per thread the requests reach.
+    const { server } = await start({ rateQueryPerIp: 0.5, rateBurstSeconds: 2 });
+    const started = performance.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      statuses.push((await fresh(`${server.url}/v1/query?concept=acme/rl`)).status);
+    }
+    const elapsedS = (performance.now() - started) / 1000;
+    const allowed = statuses.filter((s) => s === 200).length;
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(allowed).toBeGreaterThanOrEqual(1);
+    expect(allowed).toBeLessThanOrEqual(1 + Math.floor(0.5 * elapsedS));
+    // Both threads answered some of them (their refusals are counted in one place too).
+    expect(await readerAnswered(server.url)).toBeGreaterThan(0);
+    const refused = await metric(
+      server.url,
+      /^stemedb_rate_limited_total\{class="query",route="\/v1\/query"\} (\d+)$/m,
+    );
+    expect(refused).toBe(30 - allowed);
+  }, 60_000);
+
   test("stop() ends every thread: no thread accepts connections afterwards", async () => {
     const { server } = await start({ readerThreads: 2 });
     expect(await server.readersReady).toBe(2);
