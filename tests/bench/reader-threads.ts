@@ -1,14 +1,19 @@
 /**
  * Reader threads (SPEC §11) and verify workers, measured in pairs in one run:
  *
- *   bun tests/bench/reader-threads.ts [--assertions N] [--seconds S] [--ingest-rounds R]
+ *   bun tests/bench/reader-threads.ts [--assertions N] [--seconds S] [--rounds R]
+ *                                     [--ingest-assertions M] [--ingest-rounds I]
  *
- * Loads N assertions (default 100,000; the dataset of lib/dataset.ts) through
- * the batch API, then against that one data dir, for STEMEDB_READER_THREADS
- * 0 and 1 (alternating, one server each): exact and tail `latest` queries
- * from 16 and 64 connections, and single POSTs from 64 connections. Then batch
- * ingest into fresh data dirs with STEMEDB_VERIFY_WORKERS 0 and 2 (one reader
- * thread). Prints one JSON object per figure and a table with ratios.
+ * Verify workers: batch ingest of the first M assertions (default 20,000)
+ * into fresh data dirs with STEMEDB_VERIFY_WORKERS 0 and 2 (one reader
+ * thread), I rounds (default 2), order alternating. Reader threads: N
+ * assertions (default 50,000; lib/dataset.ts) loaded once, then R rounds
+ * (default 3) of one server per setting, STEMEDB_READER_THREADS 0 and 1 in
+ * alternating order, each measuring exact and tail `latest` queries from 16
+ * and 64 connections and single POSTs from 64 connections (wrk, S seconds,
+ * default 5). Prints a table: the median of each setting's runs, every run,
+ * and the ratio of the medians; server CPU per request shows what each
+ * answer costs whatever share of the (shared) machine the server got.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +23,7 @@ import { measureQueries, type QueryCase } from "./figures/queries.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { cpuSeconds, loadAverage } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
 import { ensureTools } from "./lib/tools.ts";
@@ -27,14 +33,40 @@ function arg(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-const n = arg("assertions", 100_000);
-const seconds = arg("seconds", 10);
+const n = arg("assertions", 50_000);
+const seconds = arg("seconds", 5);
+const rounds = arg("rounds", 3);
+const ingestN = arg("ingest-assertions", 20_000);
 const ingestRounds = arg("ingest-rounds", 2);
 const CASES: QueryCase[] = ["exact_latest", "tail_latest"];
-type Row = { figure: string; threads0: number[]; threads1: number[] };
+
+/** One compared figure: the runs of setting a and of setting b. */
+interface Pair {
+  figure: string;
+  a: number[];
+  b: number[];
+}
+const pairs: Pair[] = [];
+function record(figure: string, side: "a" | "b", value: number): void {
+  let pair = pairs.find((p) => p.figure === figure);
+  if (pair === undefined) {
+    pair = { figure, a: [], b: [] };
+    pairs.push(pair);
+  }
+  pair[side].push(value);
+}
 
 const start = (dataDir: string, env: Record<string, string>) =>
   ServerProcess.start({ script: join(BENCH_DIR, "serve-for-bench.ts"), args: [dataDir], env });
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en") : x.toFixed(2));
 
 let exitCode = 0;
 try {
@@ -42,29 +74,19 @@ try {
   const work = mkdtempSync(join(tmpdir(), "stemedb-bench-readers-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
   const agents = new AgentPool(1000);
-  progress(`signing ${n} assertions`);
+  progress(`signing ${n} assertions; load average ${loadAverage().join(" ")}`);
   const batches = buildDataset(n, 1000, agents, Date.now());
-  const rows: Row[] = [];
-  const row = (figure: string) => {
-    let r = rows.find((x) => x.figure === figure);
-    if (r === undefined) rows.push((r = { figure, threads0: [], threads1: [] }));
-    return r;
-  };
 
-  // Verify workers: batch ingest into fresh data dirs, one reader thread.
   for (let round = 0; round < 2 * ingestRounds; round++) {
-    const workers = round % 2 === 0 ? 0 : 2;
-    const dir = join(work, `ingest-${workers}-${Math.random().toString(36).slice(2)}`);
+    const workers = (round + Math.floor(round / 2)) % 2 === 0 ? 0 : 2; // 0 2 2 0 0 2 …
+    const dir = join(work, `ingest-${round}`);
     const server = await start(dir, {
       STEMEDB_VERIFY_WORKERS: String(workers),
       STEMEDB_READER_THREADS: "1",
     });
-    const ingest = await measureBatchIngest(server.url, server.pid, batches, 4);
-    progress(`verify workers ${workers}: ${Math.round(ingest.rate)}/s`);
-    (workers === 0
-      ? row("batch ingest, verify workers 0 | 2").threads0
-      : row("batch ingest, verify workers 0 | 2").threads1
-    ).push(ingest.rate);
+    const subset = batches.slice(0, Math.ceil(ingestN / 1000));
+    const ingest = await measureBatchIngest(server.url, server.pid, subset, 4);
+    record("batch ingest /s (a: 0 verify workers, b: 2)", workers === 0 ? "a" : "b", ingest.rate);
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -74,55 +96,64 @@ try {
   await measureBatchIngest(server.url, server.pid, batches, 4);
   await server.stop();
 
-  let single = 0;
-  for (const threads of [0, 1, 1, 0]) {
+  for (let round = 0; round < 2 * rounds; round++) {
+    const threads = (round + Math.floor(round / 2)) % 2; // 0 1 1 0 0 1 …
+    const side = threads === 0 ? "a" : "b";
     server = await start(dataDir, { STEMEDB_READER_THREADS: String(threads) });
     await server.waitReady();
-    progress(`reader threads ${threads}`);
+    progress(
+      `round ${round}: ${threads} reader thread(s); load average ${loadAverage().join(" ")}`,
+    );
     for (const connections of [16, 64]) {
+      const cpu0 = cpuSeconds(server.pid);
       const q = await measureQueries(server.url, {
         wrk: tools.wrk,
         n,
         connections,
         seconds,
-        warmupSeconds: 2,
+        warmupSeconds: 1,
         dir: work,
         cases: CASES,
       });
+      let requests = 0;
       for (const c of CASES) {
         const f = q[c];
-        const key = threads === 0 ? "threads0" : "threads1";
-        row(`${c} ${connections}c rate/s`)[key].push(f.wrk.rate);
-        row(`${c} ${connections}c client p99 ms`)[key].push(f.wrk.latencyMs.p99);
-        row(`${c} ${connections}c server p99 ms`)[key].push(f.serverP99Ms);
-        if (f.wrk.errors > 0) progress(`  ${f.wrk.errors} errors`);
+        requests += f.wrk.requests;
+        record(`${c} ${connections}c /s`, side, f.wrk.rate);
+        record(`${c} ${connections}c client p99 ms`, side, f.wrk.latencyMs.p99);
+        record(`${c} ${connections}c server p99 ms`, side, f.serverP99Ms);
       }
+      // Warm-ups included in the CPU figure's time but not its count: an upper bound, same for both.
+      record(
+        `queries ${connections}c server CPU µs/request`,
+        side,
+        ((cpuSeconds(server.pid) - cpu0) * 1e6) / requests,
+      );
     }
-    const bodies = singleBodies(seconds * 12_000, agents, Date.now() + single++);
+    const bodies = singleBodies(seconds * 5000, agents, Date.now() + round);
     const s = await measureSinglePost(server.url, server.pid, bodies, {
       wrk: tools.wrk,
       connections: 64,
       seconds,
       dir: work,
     });
-    const key = threads === 0 ? "threads0" : "threads1";
-    row("single POST 64c rate/s")[key].push(s.stemedb.rate);
-    row("single POST 64c client p99 ms")[key].push(s.stemedb.latencyMs.p99);
-    row("single POST 64c server p99 ms")[key].push(s.serverP99Ms);
+    record("single POST 64c /s", side, s.stemedb.rate);
+    record("single POST 64c client p99 ms", side, s.stemedb.latencyMs.p99);
+    record("single POST 64c server p99 ms", side, s.serverP99Ms);
+    record("bare Bun POST 64c /s (baseline)", side, s.bare.rate);
     await server.stop();
   }
 
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en") : x.toFixed(2));
-  process.stdout.write(`${n} assertions, ${seconds} s runs; each cell: mean of 2 runs (runs)\n`);
   process.stdout.write(
-    "| figure | 0 reader threads | 1 reader thread | ratio |\n|---|---|---|---|\n",
+    `${n} assertions, ${seconds} s runs, ${rounds} rounds; load average at end ${loadAverage().join(" ")}\n` +
+      "a = 0 reader threads (or 0 verify workers), b = 1 reader thread (or 2 verify workers); median (runs)\n\n" +
+      "| figure | a | b | b / a |\n|---|---|---|---|\n",
   );
-  for (const r of rows) {
-    const a = mean(r.threads0);
-    const b = mean(r.threads1);
+  for (const p of pairs) {
+    const a = median(p.a);
+    const b = median(p.b);
     process.stdout.write(
-      `| ${r.figure} | ${fmt(a)} (${r.threads0.map(fmt).join(", ")}) | ${fmt(b)} (${r.threads1.map(fmt).join(", ")}) | ${(b / a).toFixed(2)} |\n`,
+      `| ${p.figure} | ${fmt(a)} (${p.a.map(fmt).join(", ")}) | ${fmt(b)} (${p.b.map(fmt).join(", ")}) | ${(b / a).toFixed(2)} |\n`,
     );
   }
 } catch (e) {
