@@ -15,6 +15,7 @@
  * asks. Two threads may so sign the same (size, root) at different times: both
  * are true statements by the same key (RFC 6962 §3.5 allows any number).
  */
+import type { Statement } from "bun:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
@@ -27,6 +28,8 @@ export class ReadSnapshot implements ReadSource {
   readonly #state: ReadState;
   readonly #signer: NativeSigner;
   readonly #clock: Clock;
+  readonly #begin: Statement;
+  readonly #commit: Statement;
   #pinned = false;
   /** The tree at the pinned size; reused while the size stays (its nodes never change). */
   #tree: MerkleTree | undefined;
@@ -36,6 +39,8 @@ export class ReadSnapshot implements ReadSource {
     this.#state = state;
     this.#signer = signer;
     this.#clock = clock;
+    this.#begin = state.db.query("BEGIN");
+    this.#commit = state.db.query("COMMIT");
   }
 
   get state(): ReadState {
@@ -73,7 +78,7 @@ export class ReadSnapshot implements ReadSource {
   /** Begins the snapshot of this synchronous run (once) and returns the tree at its size. */
   #pin(): MerkleTree {
     if (!this.#pinned) {
-      this.#state.db.run("BEGIN");
+      this.#begin.run();
       this.#pinned = true;
       queueMicrotask(() => this.#release());
       const size = this.#state.meta.get("tree_size");
@@ -85,6 +90,6 @@ export class ReadSnapshot implements ReadSource {
   #release(): void {
     if (!this.#pinned) return;
     this.#pinned = false;
-    this.#state.db.run("COMMIT");
+    this.#commit.run();
   }
 }

@@ -2,7 +2,7 @@
  * Reader threads (SPEC §11) and verify workers, measured in pairs in one run:
  *
  *   bun tests/bench/reader-threads.ts [--assertions N] [--seconds S] [--rounds R]
- *                                     [--ingest-assertions M] [--ingest-rounds I]
+ *                                     [--ingest-assertions M] [--ingest-rounds I] [--only-single]
  *
  * Verify workers: batch ingest of the first M assertions (default 20,000)
  * into fresh data dirs with STEMEDB_VERIFY_WORKERS 0 and 2 (one reader
@@ -23,7 +23,7 @@ import { measureQueries, type QueryCase } from "./figures/queries.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
-import { cpuSeconds, loadAverage } from "./lib/proc-stats.ts";
+import { cpuSeconds, loadAverage, mainThreadCpuSeconds } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
 import { ensureTools } from "./lib/tools.ts";
@@ -39,6 +39,8 @@ const rounds = arg("rounds", 3);
 const ingestN = arg("ingest-assertions", 20_000);
 const ingestRounds = arg("ingest-rounds", 2);
 const CASES: QueryCase[] = ["exact_latest", "tail_latest"];
+/** `--only-single`: skip the verify-worker pairs and the queries. */
+const onlySingle = process.argv.includes("--only-single");
 
 /** One compared figure: the runs of setting a and of setting b. */
 interface Pair {
@@ -77,7 +79,7 @@ try {
   progress(`signing ${n} assertions; load average ${loadAverage().join(" ")}`);
   const batches = buildDataset(n, 1000, agents, Date.now());
 
-  for (let round = 0; round < 2 * ingestRounds; round++) {
+  for (let round = 0; round < (onlySingle ? 0 : 2 * ingestRounds); round++) {
     const workers = (round + Math.floor(round / 2)) % 2 === 0 ? 0 : 2; // 0 2 2 0 0 2 …
     const dir = join(work, `ingest-${round}`);
     const server = await start(dir, {
@@ -104,8 +106,9 @@ try {
     progress(
       `round ${round}: ${threads} reader thread(s); load average ${loadAverage().join(" ")}`,
     );
-    for (const connections of [16, 64]) {
+    for (const connections of onlySingle ? [] : [16, 64]) {
       const cpu0 = cpuSeconds(server.pid);
+      const main0 = mainThreadCpuSeconds(server.pid);
       const q = await measureQueries(server.url, {
         wrk: tools.wrk,
         n,
@@ -129,8 +132,15 @@ try {
         side,
         ((cpuSeconds(server.pid) - cpu0) * 1e6) / requests,
       );
+      // What limits one thread: the main thread's CPU per request answered by any thread.
+      record(
+        `queries ${connections}c main-thread CPU µs/request`,
+        side,
+        ((mainThreadCpuSeconds(server.pid) - main0) * 1e6) / requests,
+      );
     }
     const bodies = singleBodies(seconds * 5000, agents, Date.now() + round);
+    const main0 = mainThreadCpuSeconds(server.pid);
     const s = await measureSinglePost(server.url, server.pid, bodies, {
       wrk: tools.wrk,
       connections: 64,
@@ -138,6 +148,18 @@ try {
       dir: work,
     });
     record("single POST 64c /s", side, s.stemedb.rate);
+    // Includes the bare server's run after it, when this process is idle: a small overcount.
+    record(
+      "single POST main-thread CPU µs/request",
+      side,
+      ((mainThreadCpuSeconds(server.pid) - main0) * 1e6) / s.stemedb.requests,
+    );
+    // The bare server's run comes after: only the StemeDB run is in this CPU time.
+    record(
+      "single POST server CPU µs/request",
+      side,
+      (s.serverCores * s.stemedb.seconds * 1e6) / s.stemedb.requests,
+    );
     record("single POST 64c client p99 ms", side, s.stemedb.latencyMs.p99);
     record("single POST 64c server p99 ms", side, s.serverP99Ms);
     record("bare Bun POST 64c /s (baseline)", side, s.bare.rate);

@@ -12,12 +12,21 @@ export function rssBytes(pid: number): number {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** User + system CPU seconds consumed so far by `pid` (its threads included). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, "utf8");
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** User + system CPU seconds consumed so far by `pid` (its threads included). */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** The same for `pid`'s main thread alone (the JavaScript main thread: the engine's). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
 }
 
 export function loadAverage(): [number, number, number] {
