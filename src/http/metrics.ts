@@ -75,6 +75,8 @@ export class Metrics {
   readonly threadRequests: Counter<"thread">;
   /** Requests a reader thread sent on to the main thread. */
   readonly forwarded: Counter<"thread">;
+  /** Reader threads listening beside the main thread (SPEC §11). */
+  readonly readerThreads: Gauge;
   /** This registry's thread name, the `thread` label of its counts. */
   readonly thread: string;
   readonly #peers: (() => Promise<MetricsJson>)[] = [];
@@ -148,6 +150,11 @@ export class Metrics {
       labelNames: ["thread"],
       registers,
     });
+    this.readerThreads = gauge(
+      registers,
+      "stemedb_reader_threads",
+      "Reader threads listening on the port beside the main thread",
+    );
     this.#breakerState = new Gauge({
       name: "stemedb_breaker_state",
       help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",

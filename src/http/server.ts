@@ -103,7 +103,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     data_dir: config.dataDir,
     reader_threads: readers.count,
   });
-  const readersReady = readers.ready;
+  const readersReady = readers.ready.then((n) => {
+    metrics.readerThreads.set(n);
+    return n;
+  });
 
   // Log retention (SPEC §5): hourly, and never concurrently with itself.
   const retention = setInterval(() => {

@@ -58,8 +58,20 @@ function record(figure: string, side: "a" | "b", value: number): void {
   pair[side].push(value);
 }
 
-const start = (dataDir: string, env: Record<string, string>) =>
-  ServerProcess.start({ script: join(BENCH_DIR, "serve-for-bench.ts"), args: [dataDir], env });
+/** A server on `dataDir`, once its reader threads (if any) listen too. */
+async function start(dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
+  const server = await ServerProcess.start({
+    script: join(BENCH_DIR, "serve-for-bench.ts"),
+    args: [dataDir],
+    env,
+  });
+  const want = env.STEMEDB_READER_THREADS ?? "1";
+  for (let i = 0; i < 1000; i++) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    if (new RegExp(`^stemedb_reader_threads ${want}$`, "m").test(text)) return server;
+  }
+  throw new Error(`the server's ${want} reader thread(s) did not start`);
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);

@@ -70,6 +70,7 @@ describe("reader threads", () => {
   test("reads on either thread see every acknowledged write; writes landing on a reader are forwarded and durable", async () => {
     const { server, dir, readers } = await start();
     expect(readers).toBe(1);
+    expect(await metric(server.url, /^stemedb_reader_threads (\d+)$/m)).toBe(1);
     const agent = testAgent();
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
