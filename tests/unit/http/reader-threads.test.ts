@@ -178,6 +178,37 @@ describe("reader threads", () => {
     expect(refused).toBe(30 - allowed);
   }, 60_000);
 
+  test("oversize bodies forwarded by a reader get the main thread's 413, declared or chunked", async () => {
+    const { server } = await start({ maxBodyBytes: 64 * 1024 });
+    const forwardedCount = () =>
+      metric(server.url, /^stemedb_http_forwarded_total\{thread="reader-1"\} (\d+)$/m);
+    const big = "x".repeat(64 * 1024 + 10);
+    const chunked = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 4; i++)
+            controller.enqueue(new TextEncoder().encode(big.slice(0, 20_000)));
+          controller.close();
+        },
+      });
+    for (const body of [() => big, chunked]) {
+      let seen = false;
+      for (let i = 0; i < 200 && !seen; i++) {
+        const before = await forwardedCount();
+        const res = await fresh(`${server.url}/v1/assert`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body(),
+        });
+        expect(res.status).toBe(413);
+        expect((await problem(res)).code).toBe("body_too_large");
+        // The later scrape may count itself as forwarded: only a rise of 2 proves this request was.
+        seen = (await forwardedCount()) - before > 1;
+      }
+      expect(seen).toBe(true);
+    }
+  }, 60_000);
+
   test("stop() ends every thread: no thread accepts connections afterwards", async () => {
     const { server } = await start({ readerThreads: 2 });
     expect(await server.readersReady).toBe(2);
