@@ -88,6 +88,12 @@ export async function forwardedRequest(
   };
 }
 
+/** The path and query of an absolute URL string (`http://host/p?q` → `/p?q`). */
+function targetOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
+}
+
 function failingBody(): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
@@ -109,7 +115,15 @@ export async function answerForwarded(
   let response: Response;
   try {
     const body = f.bodyFailed ? failingBody() : f.body;
-    const request = new Request(f.url, { method: f.method, headers: f.headers, body });
+    const init = { method: f.method, headers: f.headers, body };
+    let request: Request;
+    try {
+      request = new Request(f.url, init);
+    } catch {
+      // Bun builds a request's URL from its Host header, which may not parse back
+      // (`Host: evil.example:99999`); the app reads only path and query.
+      request = new Request(`http://host.invalid${targetOf(f.url)}`, init);
+    }
     const address = { address: f.ip };
     response = await fetch(request, { requestIP: () => address });
   } catch (e) {

@@ -209,6 +209,40 @@ describe("reader threads", () => {
     }
   }, 60_000);
 
+  test("a Host header whose URL does not parse back is forwarded like any other (200, not 500)", async () => {
+    const { server } = await start();
+    const port = Number(new URL(server.url).port);
+    const raw = () =>
+      new Promise<string>((resolve) => {
+        let out = "";
+        Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: {
+            open(socket) {
+              socket.write(
+                "GET /v1/health/live HTTP/1.1\r\nHost: evil.example:99999\r\nConnection: close\r\n\r\n",
+              );
+            },
+            data(_socket, chunk) {
+              out += chunk.toString();
+            },
+            close: () => resolve(out),
+            error: () => resolve(out),
+          },
+        });
+      });
+    const forwardedCount = () =>
+      metric(server.url, /^stemedb_http_forwarded_total\{thread="reader-1"\} (\d+)$/m);
+    let seen = false;
+    for (let i = 0; i < 200 && !seen; i++) {
+      const before = await forwardedCount();
+      expect((await raw()).split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+      seen = (await forwardedCount()) - before > 1; // as above: a rise of 2 proves it
+    }
+    expect(seen).toBe(true);
+  }, 60_000);
+
   test("stop() ends every thread: no thread accepts connections afterwards", async () => {
     const { server } = await start({ readerThreads: 2 });
     expect(await server.readersReady).toBe(2);
