@@ -5,9 +5,15 @@
  */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 export const LOG_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
+  /**
+   * Whether lines of `level` are kept (default: all). Lets another thread skip
+   * posting lines this logger would drop (the reader threads, SPEC §11).
+   */
+  enabled?(level: LogLevel): boolean;
   debug(msg: string, ctx?: Record<string, unknown>): void;
   info(msg: string, ctx?: Record<string, unknown>): void;
   warn(msg: string, ctx?: Record<string, unknown>): void;
@@ -23,10 +29,22 @@ export function jsonLogger(
     if (LOG_RANK[lvl] < min) return;
     write(`${JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...ctx })}\n`);
   };
-  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+  return {
+    enabled: (lvl) => LOG_RANK[lvl] >= min,
+    debug: emit("debug"),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
+  };
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = {
+  enabled: () => false,
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
 
 /** Logs into an array: for tests that assert what was reported. */
 export function memoryLogger(): Logger & {

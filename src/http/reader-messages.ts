@@ -17,6 +17,8 @@ export type ToReader =
       config: Config;
       port: number;
       dbPath: string;
+      /** The levels the main thread's logger keeps: only those lines are posted. */
+      logLevels: LogLevel[];
       /** The main app's rate-limit buckets (one budget per client across threads). */
       rateBuffers?: RateBuffers;
     }

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config.ts";
 import { StemeError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import { LOG_LEVELS, type Logger } from "../logger.ts";
 import { workerEntry } from "../worker-entry.ts";
 import { type AppFetch, answerForwarded } from "./forwarding.ts";
 import type { Metrics, MetricsJson } from "./metrics.ts";
@@ -55,6 +55,7 @@ class ReaderThread {
             config,
             port,
             dbPath,
+            logLevels: LOG_LEVELS.filter((level) => logger.enabled?.(level) ?? true),
             ...(rateBuffers ? { rateBuffers } : {}),
           });
         case "started":

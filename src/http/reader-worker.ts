@@ -10,7 +10,7 @@
  */
 import type { Server } from "bun";
 import { ReadSnapshot } from "../engine/read-snapshot.ts";
-import { LOG_RANK, type Logger, type LogLevel } from "../logger.ts";
+import type { Logger, LogLevel } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
@@ -25,18 +25,24 @@ declare const self: Worker;
 const post = (message: FromReader, transfer: ArrayBuffer[] = []) =>
   self.postMessage(message, transfer);
 
-/** Log lines go to the main thread's logger, tagged with this thread's name. */
-function forwardingLogger(level: LogLevel, thread: string): Logger {
-  const min = LOG_RANK[level];
+/** Log lines go to the main thread's logger, tagged with this thread's name; only `levels` are posted. */
+function forwardingLogger(levels: readonly LogLevel[], thread: string): Logger {
+  const kept = new Set(levels);
   const emit = (lvl: LogLevel) => (msg: string, ctx?: Record<string, unknown>) => {
-    if (LOG_RANK[lvl] < min) return;
+    if (!kept.has(lvl)) return;
     try {
       post({ kind: "log", level: lvl, msg, ctx: { ...ctx, thread } });
     } catch {
       post({ kind: "log", level: lvl, msg, ctx: { detail: String(ctx), thread } });
     }
   };
-  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+  return {
+    enabled: (lvl) => kept.has(lvl),
+    debug: emit("debug"),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
+  };
 }
 
 /** The path of a request URL (`http://host/path?query` → `/path`) without building a URL object. */
@@ -59,8 +65,8 @@ const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
 function start(message: Extract<ToReader, { kind: "start" }>): Running {
-  const { name, config, port, dbPath, rateBuffers } = message;
-  const logger = forwardingLogger(config.logLevel, name);
+  const { name, config, port, dbPath, rateBuffers, logLevels } = message;
+  const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
     ReadState.open(dbPath),
     loadOrCreateNodeKey(config.dataDir).signer,
