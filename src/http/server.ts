@@ -1,9 +1,10 @@
 /**
  * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
- * resolve the admin token, serve the app with `Bun.serve`, and stop cleanly —
- * stop accepting connections, let in-flight requests finish (their writes are
- * fsynced before they answer), then close the engine, which drains its commit
- * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
+ * resolve the admin token, serve the app with `Bun.serve` — and with
+ * `readerThreads` reader threads on the same port (SPEC §11, ./reader-threads.ts)
+ * — and stop cleanly: every thread stops accepting connections and lets its
+ * in-flight requests finish (writes are fsynced before they answer), then the
+ * engine closes, which drains its commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 
 import { join } from "node:path";
