@@ -60,8 +60,8 @@ export const SETTINGS = {
   },
   readerThreads: {
     type: int(0, 64),
-    default: 1,
-    doc: "extra threads that answer reads on the same port (own read-only SQLite connection each; writes are forwarded to the main thread; 0 = one thread)",
+    default: 0,
+    doc: "extra threads that answer reads on the same port (own read-only SQLite connection each; everything else is forwarded to the main thread; 0 = the main thread only; see README Threads)",
   },
   maxBatch: {
     type: int(1, 1_000_000),
