@@ -5,6 +5,7 @@ import type { StorageBreakerOptions } from "../defense/storage-breaker.ts";
 import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
+import type { SignedTreeHead } from "../merkle/tree-head.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -19,4 +20,10 @@ export interface EngineOptions {
   storageBreaker?: Pick<StorageBreakerOptions, "onTransition" | "schedule"> & {
     probeSeconds?: number;
   };
+  /**
+   * After each commit group (or recovered log tail) is applied, before its
+   * submitters are answered: the new signed tree head. For notifications
+   * (e.g. other threads); must not throw or block.
+   */
+  onApplied?: (sth: SignedTreeHead) => void;
 }

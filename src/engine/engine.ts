@@ -3,12 +3,19 @@
  * apply path into SQLite and the Merkle tree), recovery on open, and the
  * narrow read interface everything above uses (SPEC §5).
  *
- * Write path per commit group: plan (dedupe, retraction checks, policy, seq
- * assignment) → one log append = one write + one fdatasync → apply in one
- * SQLite transaction → sign a tree head → answer. Submissions that arrive while
- * a group is being fsynced wait and form the next group, so concurrent writers
- * share fsyncs. No caller hears "durable" before its fsync; when the append
- * fails, nothing of that group is applied and every submitter gets the error.
+ * Write path per commit group (commit-loop.ts): plan (dedupe, retraction
+ * checks, policy, seq assignment) → one log append = one write + one
+ * fdatasync → apply in one SQLite transaction → sign a tree head → answer,
+ * pipelined: group N+1 is planned and written while group N is applied.
+ * Submissions that arrive meanwhile form the next group, so concurrent writers
+ * share fsyncs. No caller hears "durable" before its fsync.
+ *
+ * Storage faults (SPEC §6 storage breaker) never need a restart: a failed log
+ * append, or a failed apply after a successful one (a full disk under db/),
+ * opens the breaker — writes 503, reads go on, not ready — and its probe
+ * checks the WAL directory takes a durable write and then applies the log's
+ * unapplied tail through the apply function (`applyLogTail`, as recovery
+ * does); only when both succeed does it close.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,9 +25,10 @@ import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import { nodeFileOps } from "../log/file-ops.ts";
+import type { LogRecordInput } from "../log/record-frame.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
-import type { MerkleTree } from "../merkle/merkle-tree.ts";
+import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
@@ -29,11 +37,13 @@ import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
-import { applyRecords, type LoggedRecord } from "./apply.ts";
+import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
+import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import type { EngineOptions } from "./engine-options.ts";
+import type { PendingRecords } from "./pending-records.ts";
 import { type CommitRequest, type CommitWork, type ItemOutcome, planWork } from "./plan.ts";
-import { recover } from "./recover.ts";
+import { applyLogTail, recover } from "./recover.ts";
 
 export interface IngestResult {
   outcomes: ItemOutcome[];
@@ -49,20 +59,22 @@ export interface RecoveryReport {
 export class Engine {
   readonly state: State;
   readonly log: SegmentLog;
-  readonly tree: MerkleTree;
   readonly signer: NativeSigner;
   readonly recovery: RecoveryReport;
-  /** Opens on a failed log append; while open, writes are refused and the engine is not ready. */
+  /**
+   * Opens on a failed log append or a failed apply; while open, writes are
+   * refused and the engine is not ready. Its probe applies the unapplied log tail.
+   */
   readonly storageBreaker: StorageBreaker;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #policy: IngestPolicy;
   readonly #dataDir: string;
   readonly #retentionMs: number;
-  #queue: CommitWork[] = [];
-  #committing: Promise<void> | undefined;
+  readonly #onApplied: ((sth: SignedTreeHead) => void) | undefined;
+  readonly #loop: CommitLoop;
+  #tree: MerkleTree;
   #sth: SignedTreeHead | undefined;
-  #failed: StemeError | undefined;
   #closed = false;
   readonly #lock: DataDirLock;
   readonly #checkpointer: Checkpointer;
@@ -81,7 +93,7 @@ export class Engine {
   ) {
     this.state = parts.state;
     this.log = parts.log;
-    this.tree = parts.tree;
+    this.#tree = parts.tree;
     this.signer = parts.signer;
     this.recovery = parts.recovery;
     this.#lock = parts.lock;
@@ -91,9 +103,15 @@ export class Engine {
     this.#policy = options.policy ?? acceptAll;
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
+    this.#onApplied = options.onApplied;
+    this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
+    const probeWal = probeDirectory(parts.log.dir, options.log?.fileOps ?? nodeFileOps);
     this.storageBreaker = new StorageBreaker({
-      probe: probeDirectory(parts.log.dir, options.log?.fileOps ?? nodeFileOps),
+      probe: async () => {
+        await probeWal();
+        await this.#catchUp();
+      },
       probeSeconds,
       clock: this.#clock,
       logger: this.#logger,
@@ -150,74 +168,110 @@ export class Engine {
     }
   }
 
+  /** The Merkle tree of the applied state (replaced, never mutated outside apply, after a failed apply). */
+  get tree(): MerkleTree {
+    return this.#tree;
+  }
+
   /** Queues work for the next commit group and resolves once it is durable and applied. */
   commit<T>(work: CommitRequest<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StemeError("not_ready", "engine is closed"));
-    if (this.#failed) return Promise.reject(this.#failed);
     const refusal = this.storageBreaker.refusal();
     if (refusal) return Promise.reject(refusal);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ ...work, resolve, reject } as CommitWork);
-      this.#committing ??= this.#drain();
+      this.#loop.submit({ ...work, resolve, reject } as CommitWork);
     });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue;
-      this.#queue = [];
-      await this.#commitGroup(group);
-    }
-    this.#committing = undefined;
+  #commitTarget(policy: IngestPolicy) {
+    return {
+      policy,
+      refusal: () => this.storageBreaker.refusal(),
+      plan: (group: CommitWork[], pending: PendingRecords) =>
+        planWork(group, {
+          state: this.state,
+          treeSize: this.#tree.size,
+          pending,
+          policy,
+          now: this.#clock.now(),
+        }),
+      append: (records: readonly LogRecordInput[]) => this.log.append(records),
+      appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
+      apply: (records: readonly LoggedRecord[]) => applyRecords(this.#applyTarget(), records),
+      applyFailed: (error: unknown) => this.#applyFailed(error),
+      treeHead: () => this.treeHead(),
+      applied: (sth: SignedTreeHead) => this.#notifyApplied(sth),
+    } satisfies CommitTarget;
   }
 
-  async #commitGroup(group: CommitWork[]): Promise<void> {
-    // Work queued behind the append that opened the storage breaker is refused, not tried.
-    const refusal = this.storageBreaker.refusal();
-    if (refusal) {
-      for (const w of group) w.reject(refusal);
-      return;
+  #applyTarget(): ApplyTarget {
+    return { state: this.state, tree: this.#tree };
+  }
+
+  /**
+   * Durable records could not be applied (the transaction rolled back). The
+   * in-memory tree may have run ahead of the rolled-back rows: reopen it from
+   * the state. Open the breaker; its probe applies the tail (`#catchUp`).
+   */
+  #applyFailed(error: unknown): StemeError {
+    this.#logger.error(
+      "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
+      {
+        error: String(error),
+        applied_lsn: this.state.meta.get("last_lsn"),
+        log_lsn: this.log.lastLsn,
+      },
+    );
+    this.#reopenTree();
+    this.storageBreaker.recordFailure(error);
+    return new StemeError(
+      "storage_unavailable",
+      "the state database failed a write (full or faulty disk): this write is in the log but not " +
+        "applied, and is not acknowledged; it is applied once storage recovers. Resubmit it later " +
+        "to get its receipt (it is then answered as a duplicate)",
+      { retryAfterS: this.storageBreaker.refusal()?.context.retryAfterS ?? 1 },
+      error,
+    );
+  }
+
+  #reopenTree(): void {
+    try {
+      this.#tree = MerkleTree.open(this.state.nodes, this.state.meta.get("tree_size"));
+    } catch (e) {
+      this.#logger.error("could not reopen the Merkle tree from the state", { error: String(e) });
     }
-    const plan = planWork(group, {
-      state: this.state,
-      treeSize: this.tree.size,
-      policy: this.#policy,
-      now: this.#clock.now(),
+  }
+
+  /**
+   * The storage breaker's probe, after the WAL directory took a durable write:
+   * applies the log records after the state's `last_lsn` (left by a failed
+   * apply) through the apply function, once nothing is in flight. Throws —
+   * the breaker stays open — while they cannot be applied.
+   */
+  async #catchUp(): Promise<void> {
+    await this.#loop.idle();
+    const applied = this.state.meta.get("last_lsn");
+    if (applied >= this.log.lastLsn) return;
+    let replayed: number;
+    try {
+      replayed = applyLogTail(this.#applyTarget(), this.log);
+    } catch (e) {
+      this.#reopenTree();
+      throw e;
+    }
+    this.#logger.info("applied the log's unapplied tail", {
+      from_lsn: applied + 1,
+      records: replayed,
     });
-    const logged: LoggedRecord[] = [];
-    if (plan.records.length > 0) {
-      let firstLsn: number;
-      try {
-        ({ firstLsn } = await this.log.append(plan.records.map((r) => r.encoded)));
-      } catch (e) {
-        const err =
-          e instanceof StemeError
-            ? e
-            : new StemeError("storage_unavailable", "log append failed", {}, e);
-        if (err.code === "storage_unavailable") this.storageBreaker.recordFailure(err);
-        for (const w of group) w.reject(err);
-        return;
-      }
-      for (const [i, r] of plan.records.entries()) {
-        logged.push({ lsn: firstLsn + i, record: r.record, parsed: r.parsed });
-      }
-      try {
-        applyRecords(this, logged);
-      } catch (e) {
-        // The records are durable but not applied: stop taking writes; a restart replays them.
-        this.#failed = new StemeError(
-          "not_ready",
-          "apply failed after a durable append; restart to recover",
-          {},
-          e,
-        );
-        this.#logger.error("apply failed", { error: String(e) });
-        for (const w of group) w.reject(this.#failed);
-        return;
-      }
+    this.#notifyApplied(this.treeHead());
+  }
+
+  #notifyApplied(sth: SignedTreeHead): void {
+    try {
+      this.#onApplied?.(sth);
+    } catch (e) {
+      this.#logger.warn("onApplied hook threw", { error: String(e) });
     }
-    const sth = this.treeHead();
-    for (const w of group) w.resolve(w.finish(plan, sth));
   }
 
   /** The signed tree head for the current size (re-signed only when the tree grew). */
@@ -230,7 +284,7 @@ export class Engine {
   }
 
   get ready(): boolean {
-    return !this.#closed && this.#failed === undefined && this.storageBreaker.state === "closed";
+    return !this.#closed && this.storageBreaker.state === "closed";
   }
 
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
@@ -312,8 +366,8 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.storageBreaker.stop();
-    while (this.#committing) await this.#committing;
-    if (this.#failed === undefined) {
+    await this.#loop.idle();
+    if (this.state.meta.get("last_lsn") === this.log.lastLsn) {
       // Informational only; a full disk must not stop the close (the log is the truth).
       try {
         this.#writeMetadata();

@@ -11,4 +11,10 @@ export interface SyncJob {
 /** job 0 is the worker's "ready"; `seconds` is the fdatasync call alone. */
 export type SyncReply =
   | { job: number; ok: true; seconds: number }
-  | { job: number; ok: false; message: string; code: string | undefined; syscall: string | undefined };
+  | {
+      job: number;
+      ok: false;
+      message: string;
+      code: string | undefined;
+      syscall: string | undefined;
+    };
