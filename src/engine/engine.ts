@@ -168,7 +168,7 @@ export class Engine {
     }
   }
 
-  /** The Merkle tree of the applied state (replaced, never mutated outside apply, after a failed apply). */
+  /** The Merkle tree of the applied state (reopened from the state after a failed apply). */
   get tree(): MerkleTree {
     return this.#tree;
   }
@@ -250,6 +250,7 @@ export class Engine {
    */
   async #catchUp(): Promise<void> {
     await this.#loop.idle();
+    if (this.#closed) throw new StemeError("not_ready", "engine is closed");
     const applied = this.state.meta.get("last_lsn");
     if (applied >= this.log.lastLsn) return;
     let replayed: number;
