@@ -38,6 +38,12 @@
  *   the log's unapplied tail through the apply function, exactly as recovery
  *   does, before it lets a write in again (see Engine). The state stays at the
  *   last applied record boundary throughout.
+ *
+ * Cluster mode (SPEC §10) swaps the two ends of `CommitTarget`: `append`
+ * becomes a publish acknowledged by the replicated log, and `apply` runs when
+ * this node's consumer reaches the record. Seqs and duplicates are then
+ * decided at apply time, in stream order, since other nodes publish too; the
+ * planning overlay here is for the single writer of a segment log.
  */
 import { StemeError } from "../errors.ts";
 import type { IngestPolicy } from "../ingest-policy.ts";
