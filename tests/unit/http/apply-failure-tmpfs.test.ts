@@ -17,58 +17,41 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/config.ts";
-import { toHex } from "../../../src/hex.ts";
 import { type RunningServer, startServer } from "../../../src/http/server.ts";
 import { silentLogger } from "../../../src/logger.ts";
-import type { Assertion } from "../../../src/protocol/assertion.ts";
-import { assertionId } from "../../../src/protocol/assertion-id.ts";
-import { canonicalBytes } from "../../../src/protocol/canonical.ts";
 import { fillDisk } from "../../helpers/fill-disk.ts";
+import {
+  canMount,
+  idOf,
+  mountTmpfs,
+  storageTransitions,
+  tmpfsTitle,
+  waitFor,
+} from "../../helpers/tmpfs.ts";
 import { type Receipt, testAgent } from "./http-test-helpers.ts";
 
-const isRoot = process.getuid?.() === 0;
-const runnable = isRoot || process.env.CI === "true";
-const TITLE = runnable
-  ? "a full disk under db/ fails the apply after a durable append; writes 503 until space returns, then the log tail is applied without a restart"
-  : "SKIPPED (not root: mount -t tmpfs needs root) a full disk under db/ fails the apply";
-if (!runnable) console.log(`apply-failure-tmpfs: ${TITLE}`);
+const TITLE = tmpfsTitle(
+  "apply-failure-tmpfs",
+  "a full disk under db/ fails the apply after a durable append; writes 503 until space returns, then the log tail is applied without a restart",
+);
 
 const dataDir = mkdtempSync(join(tmpdir(), "stemedb-dbfull-"));
 const db = join(dataDir, "db");
-let mounted = false;
+let mount: { umount(): void } | undefined;
 const servers: RunningServer[] = [];
-
-function run(cmd: string[]): void {
-  const r = Bun.spawnSync(cmd, { stderr: "pipe", stdout: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr.toString()}`);
-}
 
 afterAll(async () => {
   for (const s of servers) await s.stop().catch(() => undefined);
-  if (mounted) run(["umount", db]);
+  mount?.umount();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function idOf(doc: Assertion): string {
-  const { sig: _sig, ...unsigned } = doc;
-  return toHex(assertionId(canonicalBytes(unsigned)));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, tries = 400, everyMs = 25) {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await Bun.sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe("apply failure on a real full disk under db/", () => {
-  test.skipIf(!runnable)(
+  test.skipIf(!canMount)(
     TITLE,
     async () => {
       mkdirSync(db, { recursive: true });
-      run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", db]);
-      mounted = true;
+      mount = mountTmpfs(db, "2m");
 
       const config = parseConfig({ dataDir, port: 0, storageBreakerProbeSeconds: 0.05 });
       const server = await startServer(config, silentLogger);
@@ -81,13 +64,7 @@ describe("apply failure on a real full disk under db/", () => {
           body: JSON.stringify(doc),
         });
       const get = (path: string) => fetch(`${url}${path}`);
-      const transitions = async (to: string) => {
-        const text = await (await get("/metrics")).text();
-        const m = new RegExp(
-          `stemedb_breaker_transitions_total\\{breaker="storage",to="${to}"\\} (\\d+)`,
-        ).exec(text);
-        return Number(m?.[1] ?? 0);
-      };
+      const transitions = (to: string) => storageTransitions(url, to);
 
       const agent = testAgent();
       const acked = new Map<string, number>(); // id → seq
