@@ -200,7 +200,13 @@ export class CommitLoop {
     }
     const sth = t.treeHead();
     t.applied(sth);
-    for (const w of stage.group) w.resolve(w.finish(stage.plan, sth));
+    for (const w of stage.group) {
+      try {
+        w.resolve(w.finish(stage.plan, sth));
+      } catch (e) {
+        w.reject(e); // a bug in building the answer: that caller hears it, the loop goes on
+      }
+    }
     return undefined;
   }
 

@@ -216,11 +216,7 @@ export class Engine {
   #applyFailed(error: unknown): StemeError {
     this.#logger.error(
       "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
-      {
-        error: String(error),
-        applied_lsn: this.state.meta.get("last_lsn"),
-        log_lsn: this.log.lastLsn,
-      },
+      { error: String(error), log_lsn: this.log.lastLsn },
     );
     this.#reopenTree();
     this.storageBreaker.recordFailure(error);
