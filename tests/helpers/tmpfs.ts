@@ -5,7 +5,13 @@
  * says SKIPPED with the reason when not root, except under CI=true, where the
  * test must run. Also the polling and id helpers these tests share.
  */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../../src/config.ts";
 import { toHex } from "../../src/hex.ts";
+import { type RunningServer, startServer } from "../../src/http/server.ts";
+import { silentLogger } from "../../src/logger.ts";
 import type { Assertion } from "../../src/protocol/assertion.ts";
 import { assertionId } from "../../src/protocol/assertion-id.ts";
 import { canonicalBytes } from "../../src/protocol/canonical.ts";
@@ -33,6 +39,42 @@ export function mountTmpfs(dir: string, size: string): { umount(): void } {
     umount() {
       if (mounted) run(["umount", dir]);
       mounted = false;
+    },
+  };
+}
+
+export interface FullDiskFixture {
+  /** The server's data dir (a temp dir). */
+  dataDir: string;
+  /** Mounts a tmpfs of `size` on `<dataDir>/<sub>`. */
+  mount(size: string): void;
+  /** Starts a server (stopped by `cleanup`). */
+  start(config: Config): Promise<RunningServer>;
+  /** Stops the servers, unmounts, removes the data dir: call it in afterAll. */
+  cleanup(): Promise<void>;
+}
+
+/** A temp data dir whose `sub` directory (wal, db) becomes a small tmpfs, and the servers on it. */
+export function fullDiskFixture(prefix: string, sub: string): FullDiskFixture {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const target = join(dataDir, sub);
+  const servers: RunningServer[] = [];
+  let mounted: { umount(): void } | undefined;
+  return {
+    dataDir,
+    mount(size) {
+      mkdirSync(target, { recursive: true });
+      mounted = mountTmpfs(target, size);
+    },
+    async start(config) {
+      const server = await startServer(config, silentLogger);
+      servers.push(server);
+      return server;
+    },
+    async cleanup() {
+      for (const s of servers) await s.stop().catch(() => undefined);
+      mounted?.umount();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

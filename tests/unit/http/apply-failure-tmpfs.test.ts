@@ -13,17 +13,14 @@
  */
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/config.ts";
-import { type RunningServer, startServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logger.ts";
 import { fillDisk } from "../../helpers/fill-disk.ts";
 import {
   canMount,
+  fullDiskFixture,
   idOf,
-  mountTmpfs,
   storageTransitions,
   tmpfsTitle,
   waitFor,
@@ -35,27 +32,19 @@ const TITLE = tmpfsTitle(
   "a full disk under db/ fails the apply after a durable append; writes 503 until space returns, then the log tail is applied without a restart",
 );
 
-const dataDir = mkdtempSync(join(tmpdir(), "stemedb-dbfull-"));
+const disk = fullDiskFixture("stemedb-dbfull-", "db");
+const { dataDir } = disk;
 const db = join(dataDir, "db");
-let mount: { umount(): void } | undefined;
-const servers: RunningServer[] = [];
-
-afterAll(async () => {
-  for (const s of servers) await s.stop().catch(() => undefined);
-  mount?.umount();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => disk.cleanup());
 
 describe("apply failure on a real full disk under db/", () => {
   test.skipIf(!canMount)(
     TITLE,
     async () => {
-      mkdirSync(db, { recursive: true });
-      mount = mountTmpfs(db, "2m");
+      disk.mount("2m");
 
       const config = parseConfig({ dataDir, port: 0, storageBreakerProbeSeconds: 0.05 });
-      const server = await startServer(config, silentLogger);
-      servers.push(server);
+      const server = await disk.start(config);
       const url = server.url;
       const post = (doc: unknown) =>
         fetch(`${url}/v1/assert`, {
@@ -148,8 +137,7 @@ describe("apply failure on a real full disk under db/", () => {
       };
 
       await server.stop();
-      const again = await startServer(config, silentLogger);
-      servers.push(again);
+      const again = await disk.start(config);
       const after = (await (await fetch(`${again.url}/v1/merkle/root`)).json()) as {
         tree_size: number;
         root: string;

@@ -10,18 +10,15 @@
  */
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/config.ts";
-import { type RunningServer, startServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logger.ts";
 import type { Assertion } from "../../../src/protocol/assertion.ts";
 import { fillDisk } from "../../helpers/fill-disk.ts";
 import {
   canMount,
+  fullDiskFixture,
   idOf,
-  mountTmpfs,
   storageTransitions,
   tmpfsTitle,
   waitFor,
@@ -33,30 +30,22 @@ const TITLE = tmpfsTitle(
   "a full WAL disk opens the storage breaker; freeing space closes it by itself; no refused write survives",
 );
 
-const dataDir = mkdtempSync(join(tmpdir(), "stemedb-tmpfs-"));
+const disk = fullDiskFixture("stemedb-tmpfs-", "wal");
+const { dataDir } = disk;
 const wal = join(dataDir, "wal");
-let mount: { umount(): void } | undefined;
-const servers: RunningServer[] = [];
-
-afterAll(async () => {
-  for (const s of servers) await s.stop().catch(() => undefined);
-  mount?.umount();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => disk.cleanup());
 
 describe("storage breaker on a real full disk", () => {
   test.skipIf(!canMount)(
     TITLE,
     async () => {
-      mkdirSync(wal, { recursive: true });
-      mount = mountTmpfs(wal, "256k");
+      disk.mount("256k");
       const started = performance.now();
       const at = () => `${Math.round(performance.now() - started)} ms`;
       const timeline: string[] = [];
 
       const config = parseConfig({ dataDir, port: 0, storageBreakerProbeSeconds: 0.05 });
-      const server = await startServer(config, silentLogger);
-      servers.push(server);
+      const server = await disk.start(config);
       const url = server.url;
       const post = (doc: unknown) =>
         fetch(`${url}/v1/assert`, {
@@ -161,8 +150,7 @@ describe("storage breaker on a real full disk", () => {
       timeline.push(`${at()}: writes accepted again`);
 
       await server.stop();
-      const again = await startServer(config, silentLogger);
-      servers.push(again);
+      const again = await disk.start(config);
       for (const [id, seq] of acked) {
         const got = await fetch(`${again.url}/v1/assertions/${id}`);
         expect(got.status).toBe(200);
