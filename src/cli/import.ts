@@ -60,6 +60,8 @@ export function importCommand(io: CliIo): Command {
     .addHelpText(
       "after",
       "\nPrints one summary line: accepted, duplicates, quarantined, rejected.\n" +
+        "A batch answered 429/503 is sent again after its Retry-After; items refused as\n" +
+        "rate_limited inside a batch are sent again with back-off until they get through.\n" +
         "Exit codes: 0 all recorded, 1 an item was rejected or a request failed, 2 usage error.\n",
     )
     .action(async (file: string, options: ImportOptions) => {
