@@ -10,7 +10,7 @@ import { SEGMENT_HEADER_BYTES } from "../../../src/log/segment-header.ts";
 import { SegmentLog } from "../../../src/log/segment-log.ts";
 import { record, tempDir } from "./log-test-helpers.ts";
 
-const BUSY_MS = 600;
+const BUSY_MS = 1000;
 
 describe("fsync timing", () => {
   test("the batch's write and fdatasync run while the main thread is busy, and only the fdatasync is timed", async () => {
