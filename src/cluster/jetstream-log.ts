@@ -220,7 +220,9 @@ export class JetStreamLog {
       deliver_policy: "by_start_sequence",
       opt_start_seq: fromLsn,
     } as never);
-    const messages = await consumer.consume({ max_messages: 4096 });
+    // Short pull expiry: heartbeats every ~2.5 s, so a follower whose NATS server died
+    // notices within seconds (the default 30 s stalls every write waiting to apply).
+    const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
     let batch: LogRecord[] = [];
     let next = fromLsn;
     const flush = async () => {

@@ -24,6 +24,8 @@ const name = NATS_SERVER
   ? "cluster mode: 3 NATS servers, 3 StemeDB nodes"
   : "cluster mode (skipped: nats-server is not installed; apt-get install nats-server)";
 
+const JSON_TYPE = { "content-type": "application/json" };
+
 interface Sth {
   tree_size: number;
   root: string;
@@ -93,7 +95,13 @@ suite(name, () => {
       status: string;
       tree_size: number;
       sth: Sth;
-    }>(await fetch(`${url(0)}/v1/assert`, { method: "POST", body: JSON.stringify(a) }));
+    }>(
+      await fetch(`${url(0)}/v1/assert`, {
+        method: "POST",
+        headers: JSON_TYPE,
+        body: JSON.stringify(a),
+      }),
+    );
     expect(receipt.status).toBe("accepted");
     expect(receipt.sth.tree_size).toBeGreaterThanOrEqual(receipt.seq);
     const q = new URLSearchParams({
@@ -125,6 +133,7 @@ suite(name, () => {
         try {
           const res = await fetch(`${url(target)}/v1/assert`, {
             method: "POST",
+            headers: JSON_TYPE,
             body: JSON.stringify(batch),
           });
           if (res.status !== 200) continue; // 503 while a node is down or catching up
