@@ -51,7 +51,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
           const r = record.body;
           if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
           const seq = tree.size + leaves.length + 1;
-          if (r.seq !== seq) {
+          // seq 0: assigned here, in log order (a replicated log, SPEC §10).
+          if (r.seq !== 0 && r.seq !== seq) {
             throw new StemeError(
               "corrupt_segment",
               `record at lsn ${lsn} has seq ${r.seq}, expected ${seq}`,

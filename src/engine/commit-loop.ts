@@ -57,6 +57,12 @@ import type { CommitWork, Plan } from "./plan.ts";
 /** What the loop drives: the engine. */
 export interface CommitTarget {
   readonly policy: IngestPolicy;
+  /**
+   * False when `append` resolves only once the records are applied (cluster
+   * mode: the stream consumer applies them): the next group is then planned
+   * after this one is answered, never on top of it.
+   */
+  readonly pipelined?: boolean;
   /** Refuses new work while storage is unavailable (the storage breaker). */
   refusal(): StemeError | undefined;
   /** planWork against the applied state and `pending`. */
@@ -119,6 +125,7 @@ export class CommitLoop {
       let next: Stage | undefined;
       if (
         typeof written === "number" &&
+        this.#target.pipelined !== false &&
         inFlight.doomed === undefined &&
         !inFlight.barrier &&
         this.#queue.length > 0

@@ -1,6 +1,7 @@
 /** What the engine needs from its surroundings: all injected, so tests can swap them. */
 
 import type { Clock } from "../clock.ts";
+import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { StorageBreakerOptions } from "../defense/storage-breaker.ts";
 import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
@@ -26,4 +27,6 @@ export interface EngineOptions {
    * (e.g. other threads); must not throw or block.
    */
   onApplied?: (sth: SignedTreeHead) => void;
+  /** Cluster mode (SPEC §10): follow and publish to this JetStream stream instead of a segment log. */
+  cluster?: ClusterOptions;
 }

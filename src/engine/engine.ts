@@ -20,12 +20,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
+import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
+import { ClusterReplication } from "../cluster/cluster-replication.ts";
 import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import { nodeFileOps } from "../log/file-ops.ts";
-import type { LogRecordInput } from "../log/record-frame.ts";
+import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
@@ -41,9 +43,17 @@ import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
 import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import type { EngineOptions } from "./engine-options.ts";
+import { decodeRecord } from "./log-records.ts";
 import type { PendingRecords } from "./pending-records.ts";
-import { type CommitRequest, type CommitWork, type ItemOutcome, planWork } from "./plan.ts";
+import {
+  type CommitRequest,
+  type CommitWork,
+  type ItemOutcome,
+  type Plan,
+  planWork,
+} from "./plan.ts";
 import { applyLogTail, recover } from "./recover.ts";
+import { TreeSizeWaiters } from "./tree-size-waiters.ts";
 
 export interface IngestResult {
   outcomes: ItemOutcome[];
@@ -58,7 +68,10 @@ export interface RecoveryReport {
 
 export class Engine {
   readonly state: State;
-  readonly log: SegmentLog;
+  /** The node's own segment log; undefined in cluster mode, where the stream is the log. */
+  readonly log: SegmentLog | undefined;
+  /** Cluster mode (SPEC §10): the replicated log this node publishes to and follows. */
+  readonly replication: ClusterReplication | undefined;
   readonly signer: NativeSigner;
   readonly recovery: RecoveryReport;
   /**
@@ -75,6 +88,7 @@ export class Engine {
   readonly #loop: CommitLoop;
   #tree: MerkleTree;
   #sth: SignedTreeHead | undefined;
+  readonly #sizeWaiters = new TreeSizeWaiters(() => this.#tree.size);
   #closed = false;
   readonly #lock: DataDirLock;
   readonly #checkpointer: Checkpointer;
@@ -82,7 +96,8 @@ export class Engine {
   private constructor(
     parts: {
       state: State;
-      log: SegmentLog;
+      log: SegmentLog | undefined;
+      replication: ClusterReplication | undefined;
       tree: MerkleTree;
       signer: NativeSigner;
       recovery: RecoveryReport;
@@ -93,6 +108,7 @@ export class Engine {
   ) {
     this.state = parts.state;
     this.log = parts.log;
+    this.replication = parts.replication;
     this.#tree = parts.tree;
     this.signer = parts.signer;
     this.recovery = parts.recovery;
@@ -106,10 +122,12 @@ export class Engine {
     this.#onApplied = options.onApplied;
     this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
-    const probeWal = probeDirectory(parts.log.dir, options.log?.fileOps ?? nodeFileOps);
+    const { log, replication } = parts;
+    const probeWal = log && probeDirectory(log.dir, options.log?.fileOps ?? nodeFileOps);
     this.storageBreaker = new StorageBreaker({
       probe: async () => {
-        await probeWal();
+        if (replication) return await replication.probe();
+        await probeWal?.();
         await this.#catchUp();
       },
       probeSeconds,
@@ -135,6 +153,7 @@ export class Engine {
   static async #open(options: EngineOptions, lock: DataDirLock, started: number): Promise<Engine> {
     const key = loadOrCreateNodeKey(options.dataDir);
     if (key.created) options.logger.info("created node key", { path: key.path });
+    if (options.cluster) return await Engine.#openClustered(options, lock, started, key.signer);
     const log = await SegmentLog.open(join(options.dataDir, "wal"), {
       ...options.log,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
@@ -155,7 +174,16 @@ export class Engine {
       const checkpointer = new Checkpointer(dbPath);
       state.db.run("PRAGMA wal_autocheckpoint = 100000");
       const engine = new Engine(
-        { state, log, tree, signer: key.signer, recovery, lock, checkpointer },
+        {
+          state,
+          log,
+          replication: undefined,
+          tree,
+          signer: key.signer,
+          recovery,
+          lock,
+          checkpointer,
+        },
         options,
       );
       engine.#writeMetadata();
@@ -166,6 +194,64 @@ export class Engine {
       await log.close();
       throw e;
     }
+  }
+
+  /**
+   * Cluster mode (SPEC §10): no segment log; the state follows the JetStream
+   * stream from its `last_lsn` (stream sequence = LSN) and is ready once it
+   * has caught up with the stream as it was at start.
+   */
+  static async #openClustered(
+    options: EngineOptions,
+    lock: DataDirLock,
+    started: number,
+    signer: NativeSigner,
+  ): Promise<Engine> {
+    const cluster = options.cluster as NonNullable<EngineOptions["cluster"]>;
+    const dbPath = join(options.dataDir, "db", "state.sqlite");
+    const state = State.open(dbPath);
+    let replication: ClusterReplication | undefined;
+    try {
+      replication = await ClusterReplication.open(cluster, options.logger);
+      const tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
+      const checkpointer = new Checkpointer(dbPath);
+      state.db.run("PRAGMA wal_autocheckpoint = 100000");
+      const recovery: RecoveryReport = { replayedRecords: 0, millis: 0, truncatedBytes: 0 };
+      const engine = new Engine(
+        { state, log: undefined, replication, tree, signer, recovery, lock, checkpointer },
+        options,
+      );
+      const from = state.meta.get("last_lsn");
+      await replication.start(from, (records) => engine.#applyStream(records));
+      recovery.replayedRecords = state.meta.get("last_lsn") - from;
+      recovery.millis = performance.now() - started;
+      engine.#writeMetadata();
+      options.logger.info("engine ready (cluster mode)", {
+        tree_size: engine.tree.size,
+        stream: cluster.stream,
+        ...recovery,
+      });
+      return engine;
+    } catch (e) {
+      await replication?.stop();
+      state.close();
+      throw e;
+    }
+  }
+
+  /** Records consumed from the stream, in order: through the apply function, then announced. */
+  #applyStream(records: LogRecord[]): void {
+    const logged: LoggedRecord[] = records.map((r) => ({
+      lsn: r.lsn,
+      record: decodeRecord(r.type, r.payload),
+    }));
+    try {
+      applyRecords(this.#applyTarget(), logged);
+    } catch (e) {
+      this.#reopenTree();
+      throw e;
+    }
+    this.#notifyApplied(this.treeHead());
   }
 
   /** The Merkle tree of the applied state (reopened from the state after a failed apply). */
@@ -184,8 +270,11 @@ export class Engine {
   }
 
   #commitTarget(policy: IngestPolicy) {
+    // In cluster mode `append` returns once the follower applied the records.
+    const clustered = this.replication !== undefined;
     return {
       policy,
+      pipelined: !clustered,
       refusal: () => this.storageBreaker.refusal(),
       plan: (group: CommitWork[], pending: PendingRecords) =>
         planWork(group, {
@@ -194,10 +283,14 @@ export class Engine {
           pending,
           policy,
           now: this.#clock.now(),
+          seqAtApply: clustered,
         }),
-      append: (records: readonly LogRecordInput[]) => this.log.append(records),
+      append: (records: readonly LogRecordInput[]) =>
+        (this.replication ?? (this.log as SegmentLog)).append(records),
       appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
-      apply: (records: readonly LoggedRecord[]) => applyRecords(this.#applyTarget(), records),
+      apply: (records: readonly LoggedRecord[]) => {
+        if (!clustered) applyRecords(this.#applyTarget(), records);
+      },
       applyFailed: (error: unknown) => this.#applyFailed(error),
       treeHead: () => this.treeHead(),
       applied: (sth: SignedTreeHead) => this.#notifyApplied(sth),
@@ -216,7 +309,7 @@ export class Engine {
   #applyFailed(error: unknown): StemeError {
     this.#logger.error(
       "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
-      { error: String(error), log_lsn: this.log.lastLsn },
+      { error: String(error), log_lsn: this.log?.lastLsn },
     );
     this.#reopenTree();
     this.storageBreaker.recordFailure(error);
@@ -247,11 +340,12 @@ export class Engine {
   async #catchUp(): Promise<void> {
     await this.#loop.idle();
     if (this.#closed) throw new StemeError("not_ready", "engine is closed");
+    const log = this.log;
     const applied = this.state.meta.get("last_lsn");
-    if (applied >= this.log.lastLsn) return;
+    if (log === undefined || applied >= log.lastLsn) return;
     let replayed: number;
     try {
-      replayed = applyLogTail(this.#applyTarget(), this.log);
+      replayed = applyLogTail(this.#applyTarget(), log);
     } catch (e) {
       this.#reopenTree();
       throw e;
@@ -264,11 +358,21 @@ export class Engine {
   }
 
   #notifyApplied(sth: SignedTreeHead): void {
+    this.#sizeWaiters.reached(this.#tree.size);
     try {
       this.#onApplied?.(sth);
     } catch (e) {
       this.#logger.warn("onApplied hook threw", { error: String(e) });
     }
+  }
+
+  /**
+   * Resolves once this node's tree has at least `size` leaves (read-your-writes
+   * across cluster nodes, SPEC §10 `min_tree_size`); after `timeoutMs` rejects
+   * with `not_ready` (503, Retry-After 1).
+   */
+  waitForTreeSize(size: number, timeoutMs: number): Promise<void> {
+    return this.#sizeWaiters.wait(size, timeoutMs);
   }
 
   /** The signed tree head for the current size (re-signed only when the tree grew). */
@@ -281,7 +385,9 @@ export class Engine {
   }
 
   get ready(): boolean {
-    return !this.#closed && this.storageBreaker.state === "closed";
+    return (
+      !this.#closed && this.storageBreaker.state === "closed" && (this.replication?.ready ?? true)
+    );
   }
 
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
@@ -302,11 +408,15 @@ export class Engine {
 
   /** Records verified assertions (one group commit); outcomes are in input order. */
   ingest(items: PreparedAssertion[]): Promise<IngestResult> {
+    const settle = this.replication
+      ? (p: Plan, o: ItemOutcome[]) => appliedOutcomes(this.state, p, o)
+      : undefined;
     return this.commit<IngestResult>({
       kind: "assertions",
       items,
-      finish(_plan, sth) {
-        return { outcomes: this.outcomes ?? [], sth };
+      finish(plan, sth) {
+        const outcomes = this.outcomes ?? [];
+        return { outcomes: settle ? settle(plan, outcomes) : outcomes, sth };
       },
     });
   }
@@ -337,6 +447,7 @@ export class Engine {
   /** Removes old segments that are applied and checkpointed into SQLite (SPEC §5). */
   runRetention(archivedLsn?: number): string[] {
     this.state.checkpoint();
+    if (this.log === undefined) return []; // cluster mode: the stream's own retention applies
     return this.log.removeSegments({
       olderThanMs: this.#retentionMs,
       nowMs: this.#clock.now(),
@@ -364,7 +475,8 @@ export class Engine {
     this.#closed = true;
     this.storageBreaker.stop();
     await this.#loop.idle();
-    if (this.state.meta.get("last_lsn") === this.log.lastLsn) {
+    await this.replication?.stop();
+    if (this.log === undefined || this.state.meta.get("last_lsn") === this.log.lastLsn) {
       // Informational only; a full disk must not stop the close (the log is the truth).
       try {
         this.#writeMetadata();
@@ -372,7 +484,7 @@ export class Engine {
         this.#logger.warn("could not write metadata.json on close", { error: String(e) });
       }
     }
-    await this.log.close();
+    await this.log?.close();
     await this.#checkpointer.stop(); // its connection closes first: ours checkpoints the rest
     this.state.close();
     this.#lock.release();

@@ -8,6 +8,10 @@
  *   u8 version=1 | u8 status | u64 seq | u64 received_at | id[32] | sig[64]
  *   | u16 reasons length | reasons (UTF-8, comma-separated) | C (canonical bytes)
  * Status change (type 2) and agent update (type 3): u8 version=1 | UTF-8 JSON.
+ *
+ * `seq` is the leaf's seq as the single writer of a segment log planned it
+ * (apply checks it), or 0 when the apply function assigns it in log order:
+ * in cluster mode every node publishes, so only the stream order decides.
  */
 import { StemeError } from "../errors.ts";
 
@@ -94,6 +98,14 @@ export function decodeAssertionRecord(p: Uint8Array): AssertionRecord {
     reasons: reasons === "" ? [] : reasons.split(","),
     canonical: p.slice(FIXED + reasonsLength),
   };
+}
+
+/** The assertion id (32 bytes) of an encoded assertion payload, without decoding the rest. */
+export function assertionRecordId(p: Uint8Array): Uint8Array {
+  if (p.length < FIXED || p[0] !== PAYLOAD_VERSION) {
+    throw new StemeError("bad_format_version", `assertion record version ${p[0]} is unknown`);
+  }
+  return p.subarray(18, 50);
 }
 
 function encodeJson(body: unknown): Uint8Array {

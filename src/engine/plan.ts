@@ -63,6 +63,13 @@ export interface PlanContext {
   pending: PendingRecords;
   policy: IngestPolicy;
   now: number;
+  /**
+   * Cluster mode (SPEC §10): other nodes publish too, so seqs are assigned by
+   * the apply function in stream order; records carry seq 0. The planned seqs
+   * in the outcomes are then provisional, and the engine reads the real ones
+   * after apply.
+   */
+  seqAtApply?: boolean;
 }
 
 export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
@@ -96,7 +103,7 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
             {
               type: RecordType.assertion,
               body: {
-                seq,
+                seq: ctx.seqAtApply ? 0 : seq,
                 status: Status[status],
                 receivedAt: ctx.now,
                 id: item.id,

@@ -13,6 +13,7 @@ import { problemResponse } from "./error-mapper.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import { Metrics } from "./metrics.ts";
+import { minTreeSize } from "./min-tree-size.ts";
 import { rateLimiters } from "./rate-limit.ts";
 import { requestId } from "./request-id.ts";
 import { agentRoutes } from "./routes/agents.ts";
@@ -27,6 +28,15 @@ import { securityHeaders } from "./security-headers.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 export type { AppDeps } from "./app-deps.ts";
+
+/** The read routes that take `min_tree_size`. */
+const READ_PATHS = [
+  "/v1/query",
+  "/v1/history",
+  "/v1/assertions/*",
+  "/v1/merkle/root",
+  "/v1/proof/*",
+];
 
 /** The request id, even for an error raised before the request-id middleware ran. */
 const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
@@ -62,6 +72,9 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   // Per-IP rate limits (SPEC §6), before the routes and so before any admin token check.
   const limiters = rateLimiters({ config: deps.config, clock, onLimited: metrics.rateLimitedHit });
   for (const [path, limiter] of limiters) app.use(path, limiter);
+  // Reads wait for `min_tree_size` (SPEC §10) after the rate limits, before the routes.
+  const waitForSize = minTreeSize({ engine: deps.engine, waitMs: deps.config.minTreeSizeWaitMs });
+  for (const path of READ_PATHS) app.use(path, waitForSize);
 
   app.route("/", assertRoutes(routeDeps));
   app.route("/", assertionRoutes(routeDeps));

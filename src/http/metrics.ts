@@ -18,8 +18,12 @@ import type { LogStats } from "../log/segment-log-config.ts";
 export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
-  log: { stats(): LogStats };
+  /** Absent in cluster mode, where the replicated stream is the log. */
+  log: { stats(): LogStats } | undefined;
   storageBreaker?: { readonly state: BreakerState };
+  replication?:
+    | { figures(): { streamLsn: number; appliedLsn: number; lagRecords: number } }
+    | undefined;
 }
 
 export type BreakerName = "storage" | "agent";
@@ -58,6 +62,8 @@ export class Metrics {
   readonly #segments: Gauge;
   readonly #logBytes: Gauge;
   readonly #rss: Gauge;
+  /** Cluster mode only (SPEC §10): created on the first exposition that has cluster figures. */
+  #cluster: { stream: Gauge; applied: Gauge; lag: Gauge } | undefined;
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -182,14 +188,38 @@ export class Metrics {
 
   /** Reads the engine's figures into the gauges; call before every exposition. */
   observeEngine(engine: EngineFigures): void {
-    const stats = engine.log.stats();
     this.#treeSize.set(engine.tree.size);
     this.#ready.set(engine.ready ? 1 : 0);
     const storage = engine.storageBreaker?.state ?? "closed";
     this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
-    this.#segments.set(stats.segments);
-    this.#logBytes.set(stats.bytes);
+    const stats = engine.log?.stats();
+    this.#segments.set(stats?.segments ?? 0);
+    this.#logBytes.set(stats?.bytes ?? 0);
     this.#rss.set(process.memoryUsage.rss());
+    const cluster = engine.replication?.figures();
+    if (cluster) {
+      const registers = [this.registry];
+      this.#cluster ??= {
+        stream: gauge(
+          registers,
+          "stemedb_cluster_stream_lsn",
+          "Last sequence in the JetStream stream (cluster mode)",
+        ),
+        applied: gauge(
+          registers,
+          "stemedb_cluster_applied_lsn",
+          "Last stream sequence applied on this node",
+        ),
+        lag: gauge(
+          registers,
+          "stemedb_cluster_lag_records",
+          "Stream records not yet applied on this node",
+        ),
+      };
+      this.#cluster.stream.set(cluster.streamLsn);
+      this.#cluster.applied.set(cluster.appliedLsn);
+      this.#cluster.lag.set(cluster.lagRecords);
+    }
   }
 
   /** Prometheus text exposition and its content type. */

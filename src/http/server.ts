@@ -7,6 +7,7 @@
  */
 
 import { systemClock } from "../clock.ts";
+import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
@@ -50,6 +51,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       probeSeconds: config.storageBreakerProbeSeconds,
       onTransition: (to) => metrics.breakerTransition("storage", to),
     },
+    ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
   };
   const engine = await Engine.open(options);
   const pool = new PreparePool({ workers: config.verifyWorkers });
@@ -131,5 +133,17 @@ export function installSignalHandlers(
   return () => {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+  };
+}
+
+/** Cluster mode (SPEC §10) from the settings: `--nats-url` turns it on. */
+function clusterOptions(config: Config, natsUrl: string): ClusterOptions {
+  return {
+    servers: natsUrl.split(","),
+    stream: config.natsStream,
+    replicas: config.natsReplicas,
+    maxAgeMs: config.natsMaxAgeHours * 3_600_000,
+    duplicateWindowMs: config.natsDuplicateWindowMs,
+    maxLagRecords: config.clusterMaxLagRecords,
   };
 }

@@ -10,6 +10,7 @@
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
+import type { ClusterFigures } from "../../cluster/cluster-replication.ts";
 import { StemeError } from "../../errors.ts";
 import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
@@ -72,7 +73,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   app.get("/v1/health", (c) => {
     const sth = engine.treeHead();
-    const log = engine.log.stats();
+    const log = engine.log?.stats();
     const db = join(config.dataDir, "db", "state.sqlite");
     return c.json({
       status: engine.ready ? "ok" : "not_ready",
@@ -81,7 +82,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       tree_size: sth.tree_size,
       root: sth.root,
       sth,
-      log: {
+      log: log && {
         segments: log.segments,
         bytes: log.bytes,
         records: log.records,
@@ -102,6 +103,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         truncated_bytes: engine.recovery.truncatedBytes,
       },
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
+      ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
@@ -114,4 +116,16 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
   });
 
   return app;
+}
+
+/** Cluster mode (SPEC §10): where the stream is and how far this node has applied it. */
+function clusterFigures(f: ClusterFigures) {
+  return {
+    stream: f.stream,
+    stream_lsn: f.streamLsn,
+    applied_lsn: f.appliedLsn,
+    lag_records: f.lagRecords,
+    stream_polled_at: f.polledAt,
+    failure: f.failure ?? null,
+  };
 }
