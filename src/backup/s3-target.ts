@@ -213,7 +213,7 @@ export class S3Target implements BackupTarget {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, startAfter?: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     try {
@@ -222,6 +222,7 @@ export class S3Target implements BackupTarget {
           new ListObjectsV2Command({
             Bucket: this.#bucket,
             Prefix: this.#prefix + prefix,
+            ...(startAfter ? { StartAfter: this.#prefix + startAfter } : {}),
             ContinuationToken: token,
           }),
         );
