@@ -170,6 +170,11 @@ export const SETTINGS = {
     default: 1000,
     doc: "how often the archiver ships new log records (ms)",
   },
+  archiveShip: {
+    type: bool(),
+    default: true,
+    doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics",
+  },
   s3ForcePathStyle: {
     type: bool(),
     default: false,

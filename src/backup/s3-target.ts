@@ -9,11 +9,16 @@
  *   assumes anyway) that means nothing written earlier is ever overwritten.
  *   Two concurrent writers could both pass the HEAD; archive keys carry the
  *   BLAKE3 of their content, so the later PUT rewrites the same bytes.
- * - All or nothing: bodies up to `multipartThreshold` go in one PutObject
- *   (S3 stores a PUT whole or not at all); larger ones as a multipart upload,
- *   which is not an object until CompleteMultipartUpload — an interrupted one
- *   is never listed or returned, and is aborted when we still can (a bucket
- *   lifecycle rule for incomplete uploads cleans up the rest).
+ * - All or nothing: every put is a multipart upload (one part for bodies up
+ *   to `partBytes`). AWS S3 stores a single PUT whole or not at all, but not
+ *   every S3-compatible store does: s3rver kept a truncated object when a
+ *   PUT's connection died mid-body (tests/unit/backup/s3-target.test.ts found
+ *   it), and a truncated object at the final key would then pass the HEAD as
+ *   "already shipped". A multipart upload is no object until
+ *   CompleteMultipartUpload names parts whose uploads were answered, so an
+ *   interrupted one — even by SIGKILL — is never listed or returned. It is
+ *   aborted when we still can (a bucket lifecycle rule for incomplete uploads
+ *   cleans up the rest).
  * - Transient errors (network, 5xx, throttling) are retried with exponential
  *   back-off and jitter by the SDK's standard retry strategy (`maxAttempts`),
  *   per request, so one failed part does not restart the upload. What still
@@ -30,7 +35,6 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
   type S3ClientConfig,
   UploadPartCommand,
@@ -43,9 +47,7 @@ import type { S3Location, TargetConfig, TargetEnv } from "./open-target.ts";
 const MiB = 1024 * 1024;
 
 export interface S3TargetOptions {
-  /** Bodies larger than this go as a multipart upload (default 16 MiB). */
-  multipartThreshold?: number;
-  /** Part size of a multipart upload (default 8 MiB; S3's minimum is 5 MiB but the last part). */
+  /** Part size of the multipart uploads (default 8 MiB; S3's minimum is 5 MiB but for the last part). */
   partBytes?: number;
 }
 
@@ -96,7 +98,6 @@ export class S3Target implements BackupTarget {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
-  readonly #threshold: number;
   readonly #partBytes: number;
 
   constructor(client: S3Client, location: S3Location, url: string, options: S3TargetOptions = {}) {
@@ -104,7 +105,6 @@ export class S3Target implements BackupTarget {
     this.#bucket = location.bucket;
     this.#prefix = location.prefix;
     this.url = url;
-    this.#threshold = options.multipartThreshold ?? 16 * MiB;
     this.#partBytes = options.partBytes ?? 8 * MiB;
     if (this.#partBytes < 1) throw new RangeError("partBytes must be at least 1");
   }
@@ -138,19 +138,7 @@ export class S3Target implements BackupTarget {
       });
     }
     try {
-      if (body.length <= this.#threshold) {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.#bucket,
-            Key: full,
-            Body: body,
-            ContentLength: body.length,
-            ContentMD5: md5(body),
-          }),
-        );
-      } else {
-        await this.#multipart(full, body);
-      }
+      await this.#multipart(full, body);
     } catch (e) {
       if (e instanceof StemeError) throw e;
       throw this.#unavailable("upload", key, e);
@@ -165,7 +153,8 @@ export class S3Target implements BackupTarget {
     if (uploadId === undefined) throw new Error("CreateMultipartUpload returned no UploadId");
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
-      for (let at = 0, n = 1; at < body.length; at += this.#partBytes, n++) {
+      // An empty body is one empty part: a multipart upload needs at least one.
+      for (let at = 0, n = 1; at < body.length || n === 1; at += this.#partBytes, n++) {
         const part = body.subarray(at, Math.min(body.length, at + this.#partBytes));
         const out = await this.#client.send(
           new UploadPartCommand({
