@@ -14,7 +14,12 @@ export interface CutProxy extends AsyncDisposable {
   heal(): void;
 }
 
-export async function cutProxy(upstreamPort: number, cutAfterBytes: number): Promise<CutProxy> {
+export async function cutProxy(
+  upstreamPort: number,
+  cutAfterBytes: number,
+  /** Sees every chunk the client sends, before it is forwarded (to act at a precise request). */
+  onClientData?: (chunk: Buffer) => void,
+): Promise<CutProxy> {
   let sent = 0;
   let cut = false;
   const sockets = new Set<Socket>();
@@ -34,6 +39,7 @@ export async function cutProxy(upstreamPort: number, cutAfterBytes: number): Pro
     };
     client.on("data", (chunk: Buffer) => {
       if (cut) return close();
+      onClientData?.(chunk);
       const room = cutAfterBytes - sent;
       if (chunk.length >= room) {
         if (room > 0) upstream.write(chunk.subarray(0, room));
