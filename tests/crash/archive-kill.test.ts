@@ -30,6 +30,7 @@ test(`archival resumes without gap or duplicate after ${ROUNDS} SIGKILLs mid-upl
   let onPart: (() => void) | undefined;
   await using proxy = await cutProxy(s3.port, Number.POSITIVE_INFINITY, (chunk) => {
     if (onPart && chunk.includes("partNumber=")) onPart();
+    return false;
   });
   const env = {
     ...s3.env,

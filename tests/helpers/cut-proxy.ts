@@ -17,8 +17,8 @@ export interface CutProxy extends AsyncDisposable {
 export async function cutProxy(
   upstreamPort: number,
   cutAfterBytes: number,
-  /** Sees every chunk the client sends, before it is forwarded (to act at a precise request). */
-  onClientData?: (chunk: Buffer) => void,
+  /** Sees every chunk the client sends, before it is forwarded; returning true cuts right there. */
+  onClientData?: (chunk: Buffer) => boolean | undefined,
 ): Promise<CutProxy> {
   let sent = 0;
   let cut = false;
@@ -39,7 +39,7 @@ export async function cutProxy(
     };
     client.on("data", (chunk: Buffer) => {
       if (cut) return close();
-      onClientData?.(chunk);
+      if (onClientData?.(chunk) === true) cutAfterBytes = sent;
       const room = cutAfterBytes - sent;
       if (chunk.length >= room) {
         if (room > 0) upstream.write(chunk.subarray(0, room));
