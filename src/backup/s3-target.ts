@@ -65,7 +65,8 @@ export function makeS3Client(config: TargetConfig, env: TargetEnv, maxAttempts =
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     retryMode: "standard",
-    maxAttempts,
+    // AWS_MAX_ATTEMPTS is the SDK's own setting for this.
+    maxAttempts: Number(env.AWS_MAX_ATTEMPTS) || maxAttempts,
   };
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
   if (endpoint) options.endpoint = endpoint;

@@ -77,7 +77,7 @@ describe("stemedb archive-wal", () => {
     const e = await fill(data, 120, 60);
     await e.close();
     await s3.kill();
-    const down = await run(["archive-wal"], { env });
+    const down = await run(["archive-wal"], { env: { ...env, AWS_MAX_ATTEMPTS: "2" } });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(
       /^stemedb: backup_unavailable: cannot list s3:\/\/stemedb-test\/a\/b/,

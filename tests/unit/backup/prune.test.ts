@@ -167,7 +167,11 @@ describe("stemedb prune", () => {
       Number.POSITIVE_INFINITY,
       (chunk) => chunk.subarray(0, 7).toString() === "DELETE ",
     );
-    const env = { ...s3.env, AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${proxy.port}` };
+    const env = {
+      ...s3.env,
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${proxy.port}`,
+      AWS_MAX_ATTEMPTS: "2",
+    };
     const refused = await run(
       ["prune", "--at", s3.url("p"), "--keep-daily", "1", "--keep-weekly", "0"],
       { env },
