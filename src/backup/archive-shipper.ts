@@ -69,6 +69,8 @@ export class ArchiveShipper {
   #through = 0;
   #last: ArchiveRange | undefined;
   #segments: LogSegment[] = [];
+  /** refresh and ship run one at a time (the server's retention refreshes beside the ticks). */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(options: ShipperOptions) {
     this.target = options.target;
@@ -86,8 +88,23 @@ export class ArchiveShipper {
     return this.#segments;
   }
 
-  /** Re-reads the target's listing (incrementally) and the local log's bounds. */
-  async refresh(): Promise<number> {
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(fn, fn);
+    this.#turn = run.catch(() => {});
+    return run;
+  }
+
+  /** Re-reads the target's listing (incrementally) and the local log's bounds; returns the archived LSN. */
+  refresh(): Promise<number> {
+    return this.#exclusive(() => this.#refresh());
+  }
+
+  /** Ships every durable record not yet archived; resolves when all are, throws on the first failure. */
+  ship(): Promise<ShipReport> {
+    return this.#exclusive(() => this.#ship());
+  }
+
+  async #refresh(): Promise<number> {
     const segments = this.#source.segments();
     this.#segments = segments;
     const localFirst = segments[0]?.firstLsn ?? 1;
@@ -115,7 +132,7 @@ export class ArchiveShipper {
         );
       }
     }
-    if (link !== undefined) {
+    if (link !== undefined && chain.through > this.#through) {
       this.#through = chain.through;
       this.#last = link;
     } else if (!this.#known) {
@@ -125,9 +142,8 @@ export class ArchiveShipper {
     return this.#through;
   }
 
-  /** Ships every durable record not yet archived; resolves when all are, throws on the first failure. */
-  async ship(): Promise<ShipReport> {
-    await this.refresh();
+  async #ship(): Promise<ShipReport> {
+    await this.#refresh();
     const segments = this.#segments;
     const localFirst = segments[0]?.firstLsn ?? 1;
     const bound = segments.at(-1)?.lastLsn ?? 0;

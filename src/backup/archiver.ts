@@ -34,6 +34,7 @@ export interface ArchiverOptions {
 }
 
 export interface ArchiveStatus {
+  configured: true;
   target: string;
   mode: "ship" | "watch";
   /** Every local LSN up to this is archived; null until the target was listed once. */
@@ -165,6 +166,7 @@ export class Archiver {
     const pending = this.#marks.find((m) => m.lsn > through);
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     return {
+      configured: true,
       target: shipper.target.url,
       mode: this.#o.ship ? "ship" : "watch",
       archived_lsn: archived ?? null,
