@@ -23,8 +23,9 @@
  *   back-off and jitter by the SDK's standard retry strategy (`maxAttempts`),
  *   per request, so one failed part does not restart the upload. What still
  *   fails becomes `backup_unavailable`; the caller retries later.
- * - Every PUT and part carries Content-MD5, so the store rejects bytes damaged
- *   in transit; the object codec's BLAKE3 catches everything after that.
+ * - Every part carries Content-MD5, so AWS S3 and MinIO reject bytes damaged
+ *   in transit (s3rver does not check it); the object codec's BLAKE3 catches
+ *   everything after that, when the object is read.
  */
 import { createHash } from "node:crypto";
 import {
