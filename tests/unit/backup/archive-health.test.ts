@@ -108,7 +108,7 @@ test("with archival: LSN, backlog, lag and the newest complete backup", async ()
   }
 });
 
-test("a failing target: failures count up, lag grows from when the log moved, nothing is lost", async () => {
+test("a failing target: failures count up, lag grows from when the log moved; retention gets 0, then the last known LSN", async () => {
   const t = await openTestApp();
   using out = tempDir();
   let now = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -143,8 +143,14 @@ test("a failing target: failures count up, lag grows from when the log moved, no
     expect(s).toMatchObject({ archived_lsn: null, backlog_records: 2, consecutive_failures: 2 });
     expect(s.lag_seconds).toBe(4);
     expect(s.last_error).toContain("ECONNREFUSED");
+    // Retention before any listing succeeded: nothing counts as archived.
+    expect(await archiver.archivedLsnForRetention()).toBe(0);
     down = false;
     await archiver.tick();
+    down = true;
+    // Down again: retention uses the last archived LSN the listing showed.
+    expect(await archiver.archivedLsnForRetention()).toBe(2);
+    down = false;
     expect(archiver.status()).toMatchObject({
       archived_lsn: 2,
       backlog_records: 0,
