@@ -159,6 +159,27 @@ export const SETTINGS = {
     default: 2,
     doc: "bucket size, in seconds of the rate (burst allowance)",
   },
+  // Backup and continuous archival (SPEC §7). S3 credentials, region and endpoint are the AWS SDK's own environment.
+  archiveTo: {
+    type: z.string().min(1).optional(),
+    default: undefined,
+    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory); unset = no archival",
+  },
+  archiveIntervalMs: {
+    type: int(10, 86_400_000),
+    default: 1000,
+    doc: "how often the archiver ships new log records (ms)",
+  },
+  archiveShip: {
+    type: bool(),
+    default: true,
+    doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics",
+  },
+  s3ForcePathStyle: {
+    type: bool(),
+    default: false,
+    doc: "address S3 buckets by path (http://host/bucket/key), for MinIO-style stores and s3rver",
+  },
   trustProxyHops: {
     type: int(0, 16),
     default: 0,

@@ -68,8 +68,7 @@ export interface RecoveryReport {
 
 export class Engine {
   readonly state: State;
-  /** The node's own segment log; undefined in cluster mode, where the stream is the log. */
-  readonly log: SegmentLog | undefined;
+  readonly #log: SegmentLog | undefined;
   /** Cluster mode (SPEC §10): the replicated log this node publishes to and follows. */
   readonly replication: ClusterReplication | undefined;
   readonly signer: NativeSigner;
@@ -107,7 +106,7 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.state = parts.state;
-    this.log = parts.log;
+    this.#log = parts.log;
     this.replication = parts.replication;
     this.#tree = parts.tree;
     this.signer = parts.signer;
@@ -135,6 +134,22 @@ export class Engine {
       logger: this.#logger,
       ...hooks,
     });
+  }
+
+  /** The node's own segment log (single-node mode); cluster mode has none: the stream is the log. */
+  get log(): SegmentLog {
+    if (this.#log === undefined) {
+      throw new StemeError(
+        "config_invalid",
+        "cluster mode has no segment log (the JetStream stream is the log)",
+      );
+    }
+    return this.#log;
+  }
+
+  /** The segment log, or undefined in cluster mode. */
+  get segmentLog(): SegmentLog | undefined {
+    return this.#log;
   }
 
   /** Opens (or creates) a data dir: node key, log scan, state, replay of the unapplied tail. */
@@ -286,7 +301,7 @@ export class Engine {
           seqAtApply: clustered,
         }),
       append: (records: readonly LogRecordInput[]) =>
-        (this.replication ?? (this.log as SegmentLog)).append(records),
+        (this.replication ?? (this.#log as SegmentLog)).append(records),
       appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
       apply: (records: readonly LoggedRecord[]) => {
         if (!clustered) applyRecords(this.#applyTarget(), records);
@@ -309,7 +324,7 @@ export class Engine {
   #applyFailed(error: unknown): StemeError {
     this.#logger.error(
       "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
-      { error: String(error), log_lsn: this.log?.lastLsn },
+      { error: String(error), log_lsn: this.#log?.lastLsn },
     );
     this.#reopenTree();
     this.storageBreaker.recordFailure(error);
@@ -340,7 +355,7 @@ export class Engine {
   async #catchUp(): Promise<void> {
     await this.#loop.idle();
     if (this.#closed) throw new StemeError("not_ready", "engine is closed");
-    const log = this.log;
+    const log = this.#log;
     const applied = this.state.meta.get("last_lsn");
     if (log === undefined || applied >= log.lastLsn) return;
     let replayed: number;
@@ -447,8 +462,8 @@ export class Engine {
   /** Removes old segments that are applied and checkpointed into SQLite (SPEC §5). */
   runRetention(archivedLsn?: number): string[] {
     this.state.checkpoint();
-    if (this.log === undefined) return []; // cluster mode: the stream's own retention applies
-    return this.log.removeSegments({
+    if (this.#log === undefined) return []; // cluster mode: the stream's own retention applies
+    return this.#log.removeSegments({
       olderThanMs: this.#retentionMs,
       nowMs: this.#clock.now(),
       appliedLsn: this.state.meta.get("last_lsn"),
@@ -476,7 +491,7 @@ export class Engine {
     this.storageBreaker.stop();
     await this.#loop.idle();
     await this.replication?.stop();
-    if (this.log === undefined || this.state.meta.get("last_lsn") === this.log.lastLsn) {
+    if (this.#log === undefined || this.state.meta.get("last_lsn") === this.#log.lastLsn) {
       // Informational only; a full disk must not stop the close (the log is the truth).
       try {
         this.#writeMetadata();
@@ -484,7 +499,7 @@ export class Engine {
         this.#logger.warn("could not write metadata.json on close", { error: String(e) });
       }
     }
-    await this.log?.close();
+    await this.#log?.close();
     await this.#checkpointer.stop(); // its connection closes first: ours checkpoints the rest
     this.state.close();
     this.#lock.release();

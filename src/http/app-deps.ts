@@ -1,5 +1,6 @@
 /** What `createApp` needs, all injected (STYLE.md §5) so tests can swap them. */
 
+import type { ArchiveStatus } from "../backup/archiver.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
@@ -26,6 +27,12 @@ export interface AppDeps {
   guards?: readonly IngestGuard[];
   /** Open agent breakers (from `buildDefense`), shown by health and metrics. */
   agentBreakers?: AgentBreakerStatus;
+  /** Continuous archival (SPEC §7), when configured: shown by health and metrics. */
+  archive?: ArchiveFigures;
+}
+
+export interface ArchiveFigures {
+  status(): ArchiveStatus;
 }
 
 /** `AppDeps` with every default filled in, as the routes receive them. */
@@ -37,6 +44,7 @@ export interface RouteDeps {
   metrics: Metrics;
   ingest: IngestService;
   agentBreakers: AgentBreakerStatus;
+  archive: ArchiveFigures | undefined;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     metrics,
     ingest,
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
+    archive: deps.archive,
     startedAt: performance.now(),
   };
   const { logger } = deps;

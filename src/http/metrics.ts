@@ -19,7 +19,7 @@ export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
   /** Absent in cluster mode, where the replicated stream is the log. */
-  log: { stats(): LogStats } | undefined;
+  segmentLog: { stats(): LogStats } | undefined;
   storageBreaker?: { readonly state: BreakerState };
   replication?:
     | { figures(): { streamLsn: number; appliedLsn: number; lagRecords: number } }
@@ -192,7 +192,7 @@ export class Metrics {
     this.#ready.set(engine.ready ? 1 : 0);
     const storage = engine.storageBreaker?.state ?? "closed";
     this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
-    const stats = engine.log?.stats();
+    const stats = engine.segmentLog?.stats();
     this.#segments.set(stats?.segments ?? 0);
     this.#logBytes.set(stats?.bytes ?? 0);
     this.#rss.set(process.memoryUsage.rss());

@@ -6,6 +6,9 @@
  * queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 
+import type { Archiver } from "../backup/archiver.ts";
+import type { BackupTarget } from "../backup/backup-target.ts";
+import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
@@ -13,6 +16,7 @@ import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineOptions } from "../engine/engine-options.ts";
+import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
@@ -35,7 +39,26 @@ export interface RunningServer {
 const BODY_LIMIT_SLACK = 1024 * 1024;
 const RETENTION_INTERVAL_MS = 3_600_000;
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** What the caller may inject; everything else is built from the config. */
+export interface ServerDeps {
+  /** The `archiveTo` target, opened by the caller (the CLI passes its environment). */
+  archiveTarget?: BackupTarget;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  deps: ServerDeps = {},
+): Promise<RunningServer> {
+  if (config.natsUrl !== undefined && config.archiveTo !== undefined) {
+    // Cluster mode has no segment log to ship: the R3 stream is the log, and a
+    // node is rebuilt from a snapshot (`stemedb backup`) plus the stream's tail.
+    throw new StemeError(
+      "config_invalid",
+      "--archive-to does not apply in cluster mode (--nats-url): take snapshots with `stemedb backup`; the stream holds the log",
+      { field: "archiveTo" },
+    );
+  }
   const metrics = new Metrics(SERVER_VERSION);
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
@@ -56,7 +79,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const engine = await Engine.open(options);
   const pool = new PreparePool({ workers: config.verifyWorkers });
   let server: ReturnType<typeof Bun.serve>;
+  let archiver: Archiver | undefined;
   try {
+    archiver = await serverArchiver(config, engine, logger, deps.archiveTarget);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     const app = createApp({
       engine,
@@ -67,6 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
       pool,
+      ...(archiver ? { archive: archiver } : {}),
     });
     server = Bun.serve({
       port: config.port,
@@ -82,14 +108,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = server.url.href.replace(/\/$/, "");
   const port = server.port as number;
   logger.info("listening", { url, version: SERVER_VERSION, data_dir: config.dataDir });
+  // Continuous archival (SPEC §7): ticks on its own; a failing target never blocks writes.
+  archiver?.start();
 
-  // Log retention (SPEC §5): hourly, and never concurrently with itself.
-  const retention = setInterval(() => {
+  // Log retention (SPEC §5): hourly, and never concurrently with itself. With
+  // archival configured, only segments the target's listing shows archived go.
+  let retaining = false;
+  const retention = setInterval(async () => {
+    if (retaining) return;
+    retaining = true;
     try {
-      const removed = engine.runRetention();
+      const archivedLsn = archiver ? await archiver.archivedLsnForRetention() : undefined;
+      const removed = engine.runRetention(archivedLsn);
       if (removed.length > 0) logger.info("log retention removed segments", { removed });
     } catch (e) {
       logger.warn("log retention failed", { error: String(e) });
+    } finally {
+      retaining = false;
     }
   }, RETENTION_INTERVAL_MS);
   retention.unref();
@@ -100,6 +135,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger.info("stopping: draining in-flight requests");
       clearInterval(retention);
       await server.stop(false);
+      await archiver?.stop(); // ships what the drained requests wrote (bounded)
       pool.close();
       await engine.close();
       logger.info("stopped");

@@ -11,15 +11,15 @@ await Bun.write(new URL("../../.env.example", import.meta.url), envExample());
 
 function table(
   settings: Record<string, { default: unknown; doc: string; flag?: string }>,
-  noDefault: string,
+  noDefault: (key: string) => string,
 ) {
   const rows = Object.entries(settings).map(([key, s]) => {
-    const value = s.default === undefined ? noDefault : `\`${String(s.default)}\``;
+    const value = s.default === undefined ? noDefault(key) : `\`${String(s.default)}\``;
     return `| \`${envName(key)}\` | \`--${flagName(key, s)}\` | ${value} | ${s.doc.replace(/\|/g, "\\|")} |`;
   });
   return ["| environment | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-console.log(table(SETTINGS, "(generated)"));
+console.log(table(SETTINGS, (key) => (key === "adminToken" ? "(generated)" : "(unset)")));
 console.log();
-console.log(table(CLIENT_SETTINGS, "(none)"));
+console.log(table(CLIENT_SETTINGS, () => "(none)"));

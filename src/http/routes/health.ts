@@ -4,8 +4,9 @@
  * `Retry-After` while the engine takes no writes (recovering, closing, or the
  * storage breaker open: then Retry-After is the time to its next probe);
  * `/v1/health` is the summary: tree, log and storage figures, the last
- * recovery report, breaker states, the rate limits in force and the quarantine
- * queue (pending review, per reason).
+ * recovery report, breaker states, the rate limits in force, the quarantine
+ * queue (pending review, per reason) and continuous archival (SPEC §7: backlog,
+ * lag, last success; `{configured: false}` without --archive-to).
  */
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -73,7 +74,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   app.get("/v1/health", (c) => {
     const sth = engine.treeHead();
-    const log = engine.log?.stats();
+    const log = engine.segmentLog?.stats();
     const db = join(config.dataDir, "db", "state.sqlite");
     return c.json({
       status: engine.ready ? "ok" : "not_ready",
@@ -105,6 +106,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
       ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
+      archive: deps.archive?.status() ?? { configured: false },
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
         assert_per_agent: config.rateAssertPerAgent,

@@ -94,7 +94,7 @@ describe("pipelined commit loop", () => {
       expect(e.getAssertion(c4.id)).toBeUndefined();
       expect(e.getAssertion(retract2.id)).toBeUndefined();
       expect(e.getAssertion(c5.id)).toBeUndefined();
-      expect(e.log?.lastLsn).toBe(3);
+      expect(e.log.lastLsn).toBe(3);
       expect(e.ready).toBe(false);
       expect(e.treeHead().tree_size).toBe(3);
 
@@ -107,7 +107,7 @@ describe("pipelined commit loop", () => {
         { id: retract2.idHex, seq: 4, status: "accepted" },
         { id: c4.idHex, seq: 5, status: "accepted" },
       ]);
-      expect(e.log?.lastLsn).toBe(5);
+      expect(e.log.lastLsn).toBe(5);
     } finally {
       const closing = e.close();
       await closing;
@@ -149,7 +149,7 @@ describe("pipelined commit loop", () => {
       expect(e.treeHead().tree_size).toBe(0);
       gateN1.release(); // N+1 becomes durable, but was planned on N: refused as well
       await refusal(n1);
-      expect(e.log?.lastLsn).toBe(2); // both groups are in the log
+      expect(e.log.lastLsn).toBe(2); // both groups are in the log
       expect(e.state.meta.get("last_lsn")).toBe(0);
       await refusal(e.ingest([c3])); // breaker open: refused at once
 
