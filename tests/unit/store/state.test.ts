@@ -65,7 +65,6 @@ describe("SqliteNodeStore", () => {
       concept: "a",
       predicate: "p",
       agent: "00".repeat(32),
-      value: "1",
       confidence: null,
       ts: 0,
       retracts: null,
