@@ -10,7 +10,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jsonLogger } from "../../../src/logger.ts";
@@ -31,6 +31,7 @@ let openMs: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "stemedb-v1-fixture-"));
   cpSync(join(FIXTURE, "data"), dir, { recursive: true });
+  chmodSync(join(dir, "node.key"), 0o600); // git keeps no file modes but the executable bit
   const started = performance.now();
   fx = await openFixtureApp(dir);
   openMs = performance.now() - started;
