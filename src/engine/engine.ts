@@ -124,7 +124,7 @@ export class Engine {
       now: () => (options.clock ?? systemClock).now(),
     });
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath);
+    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     try {
       const { tree, replayed } = recover(state, log);
       const recovery: RecoveryReport = {

@@ -58,62 +58,87 @@ function batchRecords(b: number) {
   return out;
 }
 
-async function measure(src: string) {
-  const root = resolve(src);
-  const { State } = await import(join(root, "store/state.ts"));
-  const { applyRecords } = await import(join(root, "engine/apply.ts"));
-  const { MerkleTree } = await import(join(root, "merkle/merkle-tree.ts"));
-  const dir = mkdtempSync(join(tmpdir(), "stemedb-store-bench-"));
-  try {
-    const path = join(dir, "db", "state.sqlite");
-    let state = State.open(path);
-    state.db.run("PRAGMA wal_autocheckpoint = 20000");
-    const tree = MerkleTree.open(state.nodes, 0);
-    let applying = 0;
-    const ids: Uint8Array[] = [];
-    for (let b = 0; b * BATCH < N; b++) {
-      const records = batchRecords(b);
-      for (let i = 0; i < records.length; i += 50)
-        ids.push(records[i]?.record.body.id as Uint8Array);
-      const t = performance.now();
-      applyRecords({ state, tree }, records);
-      applying += performance.now() - t;
-      if ((b + 1) % 100 === 0) progress(`${src}: ${(b + 1) * BATCH} rows`);
-    }
-    state.checkpoint();
-    state.close();
-    const bytes = duBytes(join(dir, "db"));
-    const t0 = performance.now();
-    state = State.open(path);
-    MerkleTree.open(state.nodes, state.meta.get("tree_size")).root();
-    const openMs = performance.now() - t0;
-    const probe = (list: Uint8Array[]) => {
-      const t = performance.now();
-      for (const id of list) state.assertions.seqOf(id);
-      return ((performance.now() - t) * 1000) / list.length;
-    };
-    const unknown = ids.map((id) => id.map((x) => x ^ 0x5a));
-    const hitUs = probe(ids);
-    const missUs = probe(unknown);
-    state.close();
-    return {
-      src,
-      rows: N,
-      rowsPerSecond: Math.round(N / (applying / 1000)),
-      bytesPerRow: Math.round(bytes / N),
-      openMs: Math.round(openMs),
-      duplicateHitUs: Number(hitUs.toFixed(2)),
-      duplicateMissUs: Number(missUs.toFixed(2)),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+interface Store {
+  src: string;
+  dir: string;
+  path: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each tree's own State, loaded at run time
+  mod: { State: any; applyRecords: any; MerkleTree: any };
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  state: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  tree: any;
+  applyMs: number;
 }
 
+async function openStore(src: string): Promise<Store> {
+  const root = resolve(src);
+  const mod = {
+    State: (await import(join(root, "store/state.ts"))).State,
+    applyRecords: (await import(join(root, "engine/apply.ts"))).applyRecords,
+    MerkleTree: (await import(join(root, "merkle/merkle-tree.ts"))).MerkleTree,
+  };
+  const dir = mkdtempSync(join(tmpdir(), "stemedb-store-bench-"));
+  const path = join(dir, "db", "state.sqlite");
+  const state = mod.State.open(path);
+  const tree = mod.MerkleTree.open(state.nodes, 0);
+  return { src, dir, path, mod, state, tree, applyMs: 0 };
+}
+
+/** Mean µs of `seqOf` over `ids` on `store`. */
+function probe(store: Store, ids: Uint8Array[]): number {
+  const t = performance.now();
+  for (const id of ids) store.state.assertions.seqOf(id);
+  return ((performance.now() - t) * 1000) / ids.length;
+}
+
+// Every store applies the same batch in turn (order alternating per batch), so
+// load on the shared machine falls on all of them alike: paired measurements.
+const stores: Store[] = [];
+for (const src of (values.src ?? "src").split(",")) stores.push(await openStore(src));
+const ids: Uint8Array[] = [];
+for (let b = 0; b * BATCH < N; b++) {
+  const records = batchRecords(b);
+  for (let i = 0; i < records.length; i += 50) ids.push(records[i]?.record.body.id as Uint8Array);
+  const order = b % 2 === 0 ? stores : [...stores].reverse();
+  for (const s of order) {
+    const t = performance.now();
+    s.mod.applyRecords({ state: s.state, tree: s.tree }, records);
+    s.applyMs += performance.now() - t;
+  }
+  if ((b + 1) % 100 === 0) progress(`${(b + 1) * BATCH} rows`);
+}
 const results = [];
-for (const src of (values.src ?? "src").split(",")) results.push(await measure(src));
-console.table(results);
-const [base, ...rest] = results;
+for (const s of stores) {
+  s.state.checkpoint();
+  s.state.close();
+}
+for (const s of stores) {
+  const bytes = duBytes(join(s.dir, "db"));
+  const t0 = performance.now();
+  s.state = s.mod.State.open(s.path);
+  s.mod.MerkleTree.open(s.state.nodes, s.state.meta.get("tree_size")).root();
+  const openMs = performance.now() - t0;
+  results.push({ s, bytes, openMs });
+}
+const unknown = ids.map((id) => id.map((x) => x ^ 0x5a));
+const rows = [];
+for (const { s, bytes, openMs } of results) {
+  probe(s, ids.slice(0, 1000)); // warm the statement and the index pages
+  rows.push({
+    src: s.src,
+    rows: N,
+    rowsPerSecond: Math.round(N / (s.applyMs / 1000)),
+    bytesPerRow: Math.round(bytes / N),
+    openMs: Math.round(openMs),
+    duplicateHitUs: Number(probe(s, ids).toFixed(2)),
+    duplicateMissUs: Number(probe(s, unknown).toFixed(2)),
+  });
+  s.state.close();
+  rmSync(s.dir, { recursive: true, force: true });
+}
+console.table(rows);
+const [base, ...rest] = rows;
 for (const r of rest) {
   if (base === undefined) break;
   console.log(
