@@ -5,12 +5,16 @@
  * a commit group — with no HTTP, log or verification. Reports rows/s, bytes per
  * row once checkpointed, the time `State.open` + `MerkleTree.open` take on the
  * full state (what a restart does before replaying the log), and the cost of a
- * duplicate look-up (`seqOf`) of a stored and of an unknown id.
+ * duplicate look-up (`seqOf`) of a stored and of an unknown id, warm (right
+ * after the inserts) and cold (right after the reopen).
  *
  * Same-run baselines: pass several source trees with `--src` (e.g. a checkout of
  * main in /tmp/v1 and this tree) and each is measured on the same rows, in turn.
  *
- *   bun tests/bench/store-insert.ts --rows 200000 --src /tmp/v1/src,src
+ * `--migrate`: the first tree's state is then opened by the last tree's code,
+ * and the time that open takes (the schema migration) is reported.
+ *
+ *   bun tests/bench/store-insert.ts --rows 200000 --src /tmp/v1/src,src --migrate
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +28,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "200000" },
     src: { type: "string", default: "src" },
+    migrate: { type: "boolean", default: false },
   },
 });
 const N = Number(values.rows);
@@ -108,6 +113,13 @@ for (let b = 0; b * BATCH < N; b++) {
   }
   if ((b + 1) % 100 === 0) progress(`${(b + 1) * BATCH} rows`);
 }
+const unknown = ids.map((id) => id.map((x) => x ^ 0x5a));
+// Warm: right after the inserts, as a running server probes.
+const warm = new Map<Store, { hit: number; miss: number }>();
+for (const s of stores) {
+  probe(s, ids.slice(0, 1000));
+  warm.set(s, { hit: probe(s, ids), miss: probe(s, unknown) });
+}
 const results = [];
 for (const s of stores) {
   s.state.checkpoint();
@@ -121,7 +133,6 @@ for (const s of stores) {
   const openMs = performance.now() - t0;
   results.push({ s, bytes, openMs });
 }
-const unknown = ids.map((id) => id.map((x) => x ^ 0x5a));
 const rows = [];
 for (const { s, bytes, openMs } of results) {
   probe(s, ids.slice(0, 1000)); // warm the statement and the index pages
@@ -131,10 +142,21 @@ for (const { s, bytes, openMs } of results) {
     rowsPerSecond: Math.round(N / (s.applyMs / 1000)),
     bytesPerRow: Math.round(bytes / N),
     openMs: Math.round(openMs),
-    duplicateHitUs: Number(probe(s, ids).toFixed(2)),
-    duplicateMissUs: Number(probe(s, unknown).toFixed(2)),
+    warmHitUs: Number(warm.get(s)?.hit.toFixed(2)),
+    warmMissUs: Number(warm.get(s)?.miss.toFixed(2)),
+    coldHitUs: Number(probe(s, ids).toFixed(2)),
+    coldMissUs: Number(probe(s, unknown).toFixed(2)),
   });
   s.state.close();
+  const last = stores[stores.length - 1];
+  if (values.migrate && s === stores[0] && last !== undefined && last !== s) {
+    const t = performance.now();
+    const migrated = last.mod.State.open(s.path);
+    const migrateMs = performance.now() - t;
+    const count = migrated.db.query("SELECT count(*) AS n FROM assertions").get().n;
+    migrated.close();
+    progress(`${s.src} state (${count} rows) opened by ${last.src}: ${Math.round(migrateMs)} ms`);
+  }
   rmSync(s.dir, { recursive: true, force: true });
 }
 console.table(rows);

@@ -87,6 +87,20 @@ describe("a v1 data dir opened by schema v2 code", () => {
   });
 });
 
+test("verify on a v1 data dir that was never opened says how to migrate it", async () => {
+  const copy = mkdtempSync(join(tmpdir(), "stemedb-v1-verify-"));
+  try {
+    cpSync(join(FIXTURE, "data"), copy, { recursive: true });
+    const report = await verifyDataDir(copy);
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([
+      expect.stringContaining("lacks migration(s) 0003-interned-keys: open it read-write once"),
+    ]);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
 test("a large migration logs its progress between row ranges", () => {
   const copy = mkdtempSync(join(tmpdir(), "stemedb-v1-progress-"));
   try {
