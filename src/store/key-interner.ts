@@ -23,7 +23,9 @@ class KeyColumn {
   readonly #db: Database;
   readonly #insertSql: string;
   readonly #find: Statement<{ id: number }, [string]>;
+  readonly #findName: Statement<{ key: string }, [number]>;
   readonly #cache = new Map<string, number>();
+  readonly #names = new Map<number, string>();
   #insert: Statement<unknown, string[]> | undefined;
 
   /** `insertSql` takes the key, then `extra(key)`'s values. */
@@ -39,6 +41,7 @@ class KeyColumn {
     this.#find = db.query(
       `SELECT id FROM ${table} INDEXED BY ${table}_by_${column} WHERE ${column} = ?`,
     );
+    this.#findName = db.query(`SELECT ${column} AS key FROM ${table} WHERE id = ?`);
   }
 
   id(key: string): number | undefined {
@@ -47,6 +50,18 @@ class KeyColumn {
     const id = this.#find.get(key)?.id;
     if (id !== undefined) this.#remember(key, id);
     return id;
+  }
+
+  /** The key of a stored id (read paths turn row ids back into text with it). */
+  name(id: number): string {
+    let key = this.#names.get(id);
+    if (key === undefined) {
+      key = this.#findName.get(id)?.key;
+      if (key === undefined) throw new Error(`interned id ${id} has no key row`);
+      if (this.#names.size >= CACHE_LIMIT) this.#names.clear();
+      this.#names.set(id, key);
+    }
+    return key;
   }
 
   intern(key: string): number {
@@ -66,6 +81,7 @@ class KeyColumn {
 
   forget(): void {
     this.#cache.clear();
+    this.#names.clear();
   }
 }
 

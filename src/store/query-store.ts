@@ -33,7 +33,10 @@
  * retraction, confidence (missing = 1) ≥ min_confidence, and not withdrawn by a
  * visible retraction of seq ≤ as_of (a NOT EXISTS probe of the partial index
  * assertions_by_retracts, keyed by the target's seq). Rows come back with the
- * confidence defaulted to 1 and the value sliced from the canonical bytes.
+ * confidence defaulted to 1 and the value sliced from the canonical bytes;
+ * predicate and agent ids are named from the interner's in-memory caches,
+ * which cost less per row than a SQL look-up (lens-query.ts, 50k rows: tail
+ * 8.0k → 10.3k, consensus 4.1k → 6.4k queries per CPU-second).
  */
 import type { Database, Statement } from "bun:sqlite";
 import { valueFromCanonical } from "../protocol/canonical-value.ts";
@@ -117,13 +120,16 @@ interface Ids {
   none: boolean;
 }
 
-interface Row extends Omit<VisibleAssertion, "value"> {
+/** A row as selected: predicate and agent as ids, named from the interner's caches. */
+interface Row extends Omit<VisibleAssertion, "value" | "predicate" | "agent"> {
   canonical: Uint8Array;
+  cid: number;
+  pid: number;
+  aid: number;
 }
 
-const COLUMNS = `a.seq, a.id, ${nameOf.predicate} AS predicate, ${nameOf.agent} AS agent,
-  a.canonical, coalesce(a.confidence, 1.0) AS confidence, a.ts, a.status, a.concept AS cid,
-  a.predicate AS pid`;
+const COLUMNS = `a.seq, a.id, a.canonical, coalesce(a.confidence, 1.0) AS confidence, a.ts,
+  a.status, a.concept AS cid, a.predicate AS pid, a.agent AS aid`;
 
 /** Concepts first (a range or point on `index`), then each concept's rows (CROSS JOIN: in that order). */
 const conceptsFirst = (index: string): From => ({
@@ -150,18 +156,6 @@ const VISIBLE = [
 /** An id no key has: where a cursor names a key never stored, it resumes after every id. */
 const PAST_ALL = Number.MAX_SAFE_INTEGER;
 
-const visible = (r: Row): VisibleAssertion => ({
-  seq: r.seq,
-  id: r.id,
-  concept: r.concept,
-  predicate: r.predicate,
-  agent: r.agent,
-  value: valueFromCanonical(r.canonical),
-  confidence: r.confidence,
-  ts: r.ts,
-  status: r.status,
-});
-
 export class QueryStore {
   readonly #db: Database;
   readonly #keys: KeyInterner;
@@ -185,16 +179,20 @@ export class QueryStore {
     const stmt = this.#statement(keyedSql(scan));
     const params = bindings(scan.searches, filter, ids);
     let current: KeyAssertions | undefined;
+    let cid = -1;
+    let pid = -1;
     for (const row of scan.oneKey ? stmt.all(params) : stmt.iterate(params)) {
-      const key = current?.key;
-      if (key !== undefined && key.concept === row.concept && key.predicate === row.predicate) {
-        current?.rows.push(visible(row));
+      if (current !== undefined && row.cid === cid && row.pid === pid) {
+        current.rows.push(this.#visible(row));
         continue;
       }
       if (current !== undefined) yield current;
+      cid = row.cid;
+      pid = row.pid;
+      const first = this.#visible(row);
       current = {
-        key: { concept: row.concept, predicate: row.predicate },
-        rows: [visible(row)],
+        key: { concept: first.concept, predicate: first.predicate },
+        rows: [first],
         last: false,
       };
     }
@@ -217,7 +215,9 @@ export class QueryStore {
     params.ts = after?.ts ?? Number.MAX_SAFE_INTEGER;
     params.seq = after?.seq ?? Number.MAX_SAFE_INTEGER;
     params.limit = limit;
-    return this.#statement(timedSql(searches)).all(params).map(visible);
+    return this.#statement(timedSql(searches))
+      .all(params)
+      .map((r) => this.#visible(r));
   }
 
   /** EXPLAIN QUERY PLAN details of every statement a query runs, for tests and diagnosis. */
@@ -238,6 +238,20 @@ export class QueryStore {
     const params = bindings(scan.searches, filter, ids);
     if (read === "byKey") return explain(keyedSql(scan), params);
     return explain(timedSql(scan.searches), { ...params, ts: 0, seq: 0, limit: 1 });
+  }
+
+  #visible(r: Row): VisibleAssertion {
+    return {
+      seq: r.seq,
+      id: r.id,
+      concept: r.concept,
+      predicate: this.#keys.predicates.name(r.pid),
+      agent: this.#keys.agents.name(r.aid),
+      value: valueFromCanonical(r.canonical),
+      confidence: r.confidence,
+      ts: r.ts,
+      status: r.status,
+    };
   }
 
   #ids(filter: LensFilter): Ids {
