@@ -176,7 +176,7 @@ export class Engine {
       now: () => (options.clock ?? systemClock).now(),
     });
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath);
+    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     try {
       const { tree, replayed } = recover(state, log);
       const recovery: RecoveryReport = {
@@ -224,7 +224,7 @@ export class Engine {
   ): Promise<Engine> {
     const cluster = options.cluster as NonNullable<EngineOptions["cluster"]>;
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath);
+    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     let replication: ClusterReplication | undefined;
     try {
       replication = await ClusterReplication.open(cluster, options.logger);

@@ -145,19 +145,3 @@ export function decodeRecord(type: number, payload: Uint8Array): DomainRecord {
       throw new StemeError("bad_format_version", `unknown log record type ${type}`);
   }
 }
-
-/**
- * The RFC 8785 encoding of `value` as it stands inside C. In canonical form the
- * top-level members sort as agent, concept, confidence, evidence, predicate,
- * retracts, ts, v, value: `value` is always last and `"v":1` just before it, and
- * no earlier member can hold the unescaped text `,"v":1,"value":`. So the
- * value's canonical bytes are a slice of C — no second canonicalization.
- */
-const VALUE_MARK = ',"v":1,"value":';
-export function valueCanonicalFromC(c: string): string {
-  const at = c.indexOf(VALUE_MARK);
-  if (at < 0 || !c.endsWith("}")) {
-    throw new StemeError("bad_format_version", "canonical assertion lacks its value member");
-  }
-  return c.slice(at + VALUE_MARK.length, -1);
-}
