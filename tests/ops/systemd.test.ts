@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseConfig } from "../../src/config.ts";
 import { buildBinary, REPO } from "../e2e/binary.ts";
 import { testAgent } from "../helpers/agents.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
@@ -62,6 +63,18 @@ test("the units are the server, an environment file and four service+timer pairs
   for (const service of services) {
     expect(directives(unitText(service), "EnvironmentFile")).toEqual(["/etc/stemedb/stemedb.env"]);
   }
+});
+
+test("the environment file's settings are accepted by the config parser", () => {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(UNITS_DIR, "stemedb.env"), "utf8").split("\n")) {
+    const m = line.match(/^([A-Z0-9_]+)=(.*)$/);
+    if (m?.[1]?.startsWith("STEMEDB_")) env[m[1]] = m[2] ?? "";
+  }
+  const config = parseConfig({}, env);
+  expect(config.host).toBe("127.0.0.1");
+  expect(config.port).toBe(18180);
+  expect(config.trustProxyHops).toBe(1);
 });
 
 test("the server unit: own user, restart on failure, open files, graceful SIGTERM stop", () => {
