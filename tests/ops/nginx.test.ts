@@ -254,9 +254,42 @@ describe(`nginx in front of the compiled binary, over TLS${skipReason}`, () => {
     },
   );
 
+  test.skipIf(!runnable)(
+    "admin routes: nginx's own limit (the server's 50/s, burst 100) answers a burst with 429 problems",
+    async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, () => fetch(`${proxy.httpsUrl}/v1/agents`, TLS)),
+      );
+      const statuses = new Set(answers.map((r) => r.status));
+      expect([...statuses].every((s) => s === 401 || s === 429)).toBe(true);
+      const refused = await Promise.all(
+        answers.filter((r) => r.status === 429).map(async (r) => ({ r, body: await answer(r) })),
+      );
+      const byNginx = refused.filter(({ body }) => body.detail?.includes("proxy limit"));
+      expect(byNginx.length).toBeGreaterThan(0);
+      for (const { r, body } of byNginx) {
+        expect(body.code).toBe("rate_limited");
+        expect(r.headers.get("retry-after")).toBe("1");
+      }
+      await Promise.all(answers.filter((r) => r.status !== 429).map((r) => r.arrayBuffer()));
+    },
+  );
+
   test.skipIf(!runnable)("/metrics is not exposed through the proxy", async () => {
     const r = await fetch(`${proxy.httpsUrl}/metrics`, TLS);
     expect(r.status).toBe(404);
     expect((await answer(r)).code).toBe("not_found");
   });
+
+  // Last: it stops the server.
+  test.skipIf(!runnable)(
+    "with the server down, nginx answers a 503 not_ready problem",
+    async () => {
+      expect((await server.stop()).code).toBe(0);
+      const r = await fetch(`${proxy.httpsUrl}/v1/health/ready`, TLS);
+      expect(r.status).toBe(503);
+      expect(r.headers.get("retry-after")).toBe("5");
+      expect((await answer(r)).code).toBe("not_ready");
+    },
+  );
 });
