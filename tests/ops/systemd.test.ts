@@ -185,11 +185,19 @@ describe(`systemd-analyze${analyze.skipReason}`, () => {
   );
 });
 
+/** The syscall names of an `strace -c -U name` summary file. */
+function tracedSyscalls(summaryFile: string): string[] {
+  return readFileSync(summaryFile, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^[a-z0-9_]+$/.test(l) && l !== "syscall" && l !== "total");
+}
+
 const tools = allInstalled(analyze, strace);
 const asRoot = process.getuid?.() === 0;
 const traced = asRoot ? tools : { ok: false, skipReason: " (skipped: strace -u needs root)" };
 test.skipIf(!traced.ok)(
-  `the binary's syscalls (serve, write, query, SIGTERM) are all allowed by SystemCallFilter=${traced.skipReason}`,
+  `the binary's syscalls (serve, write, query, SIGTERM; verify) are all allowed by SystemCallFilter=${traced.skipReason}`,
   async () => {
     const allowed = allowedSyscalls(
       unitText("stemedb.service"),
@@ -228,13 +236,21 @@ test.skipIf(!traced.ok)(
     process.kill(pid, "SIGTERM");
     const stopped = await server.stop("SIGCONT");
     expect(stopped.code).toBe(0);
-    const used = readFileSync(summary, "utf8")
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => /^[a-z0-9_]+$/.test(l) && l !== "syscall" && l !== "total");
+    const used = tracedSyscalls(summary);
     expect(used.filter((s) => s === "fsync" || s === "fdatasync").length).toBeGreaterThan(0);
     expect(used.length).toBeGreaterThan(20);
     expect(used.filter((s) => !allowed.has(s))).toEqual([]);
+
+    // The oneshot units share the filter; of their commands, the offline verifier exists today.
+    const verifySummary = join(dir.path, "strace-verify.txt");
+    const verify = await run([
+      ...[strace.path ?? "", "-f", "-c", "-U", "name", "-o", verifySummary, "-u", "nobody"],
+      ...[bin, "verify", data],
+    ]);
+    expect(verify.code).toBe(0);
+    const verifyUsed = tracedSyscalls(verifySummary);
+    expect(verifyUsed.length).toBeGreaterThan(20);
+    expect(verifyUsed.filter((s) => !allowed.has(s))).toEqual([]);
   },
   60_000,
 );
