@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseConfig } from "../../src/config.ts";
+import { parseConfig, SETTINGS, type SettingKey } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/http/server.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { testAgent } from "../helpers/agents.ts";
@@ -25,7 +25,8 @@ import { promqlSelectors } from "./lib/promql-selectors.ts";
  * Backup and archive series (SPEC §7) that the backup work is adding to the
  * server right now. Allowed to be absent from /metrics ON THIS BRANCH ONLY:
  * the integrator removes this allowance (makes it `[]`) once backup lands, and
- * then every series below must be exported like all the others.
+ * then every series below must be exported like all the others (the server
+ * below archives to a directory as soon as the `archiveTo` setting exists).
  */
 const SERIES_ADDED_BY_BACKUP: readonly string[] = [
   "stemedb_archive_lag_seconds",
@@ -38,6 +39,7 @@ const SERIES_ADDED_BY_BACKUP: readonly string[] = [
 const EXTERNAL_SERIES: Record<string, { source: string; job: string }> = {
   up: { source: "Prometheus itself, per scrape target", job: "stemedb" },
   node_filesystem_avail_bytes: { source: "prometheus-node-exporter", job: "node" },
+  node_systemd_unit_state: { source: "prometheus-node-exporter --collector.systemd", job: "node" },
 };
 
 /** Target labels Prometheus adds to every scraped series. */
@@ -78,11 +80,15 @@ let exported: Exported;
 beforeAll(async () => {
   dir = tempDir("stemedb-metrics-");
   // A query limit of 1/s (burst 1) so the second query is a 429 and rate_limited_total has a sample.
+  // The archive and backup gauges exist only while the server archives (SPEC §7): once the
+  // archiveTo setting exists, archive to a directory so they are exported and checked too.
+  const archival = "archiveTo" in SETTINGS ? { archiveTo: join(dir.path, "archive") } : {};
   const config = parseConfig({
     dataDir: join(dir.path, "data"),
     port: 0,
     rateQueryPerIp: 1,
     rateBurstSeconds: 1,
+    ...(archival as Partial<Record<SettingKey, unknown>>),
   });
   server = await startServer(config, silentLogger);
   const write = await fetch(`${server.url}/v1/assert`, {

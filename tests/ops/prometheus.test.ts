@@ -28,6 +28,7 @@ const ALERTS_REQUIRED = [
   "StemeDBDiskFullIn4h",
   "StemeDBBackupTooOld",
   "StemeDBArchiveLagging",
+  "StemeDBJobFailed",
   "StemeDBQuarantineGrowing",
   "StemeDBAgentBreakersOpen",
   "StemeDBRateLimitSurge",
@@ -68,26 +69,38 @@ test("every alert has a promtool unit test of its own", () => {
 describe(`promtool${promtool.skipReason}`, () => {
   const tool = promtool.path ?? "";
 
-  test.skipIf(!promtool.path)("promtool check rules", async () => {
-    const r = await run([tool, "check", "rules", RULES_FILE]);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(r.stdout).toContain(`SUCCESS: ${ALERTS_REQUIRED.length} rules found`);
-  });
+  test.skipIf(!promtool.path)(
+    "promtool check rules",
+    async () => {
+      const r = await run([tool, "check", "rules", RULES_FILE]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(r.stdout).toContain(`SUCCESS: ${ALERTS_REQUIRED.length} rules found`);
+    },
+    30_000,
+  );
 
-  test.skipIf(!promtool.path)("promtool check config on the scrape config", async () => {
-    const r = await run([tool, "check", "config", join(PROMETHEUS_DIR, "prometheus.yml")]);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(r.stdout).toContain("is valid prometheus config file syntax");
-  });
+  test.skipIf(!promtool.path)(
+    "promtool check config on the scrape config",
+    async () => {
+      const r = await run([tool, "check", "config", join(PROMETHEUS_DIR, "prometheus.yml")]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(r.stdout).toContain("is valid prometheus config file syntax");
+    },
+    30_000,
+  );
 
-  test.skipIf(!promtool.path)("promtool test rules", async () => {
-    const r = await run([tool, "test", "rules", RULE_TESTS_FILE]);
-    expect({ code: r.code, stdout: r.stdout.trim(), stderr: r.stderr }).toEqual({
-      code: 0,
-      stdout: `Unit Testing:  ${RULE_TESTS_FILE}\n  SUCCESS`,
-      stderr: "",
-    });
-  });
+  test.skipIf(!promtool.path)(
+    "promtool test rules",
+    async () => {
+      const r = await run([tool, "test", "rules", RULE_TESTS_FILE]);
+      expect({ code: r.code, stdout: r.stdout.trim(), stderr: r.stderr }).toEqual({
+        code: 0,
+        stdout: `Unit Testing:  ${RULE_TESTS_FILE}\n  SUCCESS`,
+        stderr: "",
+      });
+    },
+    30_000,
+  );
 
   test.skipIf(!promtool.path)(
     "each alert's unit test fails when that alert can no longer fire",
