@@ -1,6 +1,7 @@
 /**
  * Every series the alert rules and the Grafana dashboard read exists (issue 10):
- * a real server runs (port 0, temp data dir), serves a write, a query and a
+ * a real server runs (port 0, temp data dir, archiving to a directory so the
+ * SPEC §7 archive and backup gauges exist), serves a write, a query and a
  * 429, and its /metrics text is the list of what exists. A rule or panel naming
  * a series or label matcher the server does not export fails here, so an alert
  * can never watch a name that silently stays empty.
@@ -8,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseConfig, SETTINGS, type SettingKey } from "../../src/config.ts";
+import { parseConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/http/server.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { testAgent } from "../helpers/agents.ts";
@@ -20,20 +21,6 @@ import {
   readDashboard,
 } from "./lib/alert-rules.ts";
 import { promqlSelectors } from "./lib/promql-selectors.ts";
-
-/**
- * Backup and archive series (SPEC §7) that the backup work is adding to the
- * server right now. Allowed to be absent from /metrics ON THIS BRANCH ONLY:
- * the integrator removes this allowance (makes it `[]`) once backup lands, and
- * then every series below must be exported like all the others (the server
- * below archives to a directory as soon as the `archiveTo` setting exists).
- */
-const SERIES_ADDED_BY_BACKUP: readonly string[] = [
-  "stemedb_archive_lag_seconds",
-  "stemedb_archive_backlog_bytes",
-  "stemedb_archive_last_success_timestamp_seconds",
-  "stemedb_backup_last_success_timestamp_seconds",
-];
 
 /** Series other exporters provide, with the scrape job that collects them (ops/prometheus/prometheus.yml). */
 const EXTERNAL_SERIES: Record<string, { source: string; job: string }> = {
@@ -80,15 +67,13 @@ let exported: Exported;
 beforeAll(async () => {
   dir = tempDir("stemedb-metrics-");
   // A query limit of 1/s (burst 1) so the second query is a 429 and rate_limited_total has a sample.
-  // The archive and backup gauges exist only while the server archives (SPEC §7): once the
-  // archiveTo setting exists, archive to a directory so they are exported and checked too.
-  const archival = "archiveTo" in SETTINGS ? { archiveTo: join(dir.path, "archive") } : {};
+  // The archive and backup gauges exist only while the server archives (SPEC §7): archive to a directory.
   const config = parseConfig({
     dataDir: join(dir.path, "data"),
     port: 0,
     rateQueryPerIp: 1,
     rateBurstSeconds: 1,
-    ...(archival as Partial<Record<SettingKey, unknown>>),
+    archiveTo: join(dir.path, "archive"),
   });
   server = await startServer(config, silentLogger);
   const write = await fetch(`${server.url}/v1/assert`, {
@@ -114,8 +99,7 @@ function missing(where: string, expr: string): string[] {
     if (metric in EXTERNAL_SERIES) continue;
     const seen = exported.series.get(metric);
     if (seen === undefined) {
-      if (!SERIES_ADDED_BY_BACKUP.includes(metric))
-        problems.push(`${where}: ${metric} is not exported`);
+      problems.push(`${where}: ${metric} is not exported`);
       continue;
     }
     for (const label of labels) {

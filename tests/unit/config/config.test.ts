@@ -76,18 +76,6 @@ describe("config", () => {
 
 const REPO = join(import.meta.dir, "../../..");
 
-/**
- * Settings the backup work (SPEC §7) is adding to SETTINGS right now, already
- * named by ops/ (the environment file and docs). Allowed to be unknown ON THIS
- * BRANCH ONLY: the integrator empties this list once backup lands.
- */
-const SETTINGS_ADDED_BY_BACKUP: readonly string[] = [
-  "STEMEDB_ARCHIVE_TO",
-  "STEMEDB_ARCHIVE_INTERVAL_MS",
-  "STEMEDB_ARCHIVE_SHIP",
-  "STEMEDB_S3_FORCE_PATH_STYLE",
-];
-
 describe("the configuration docs", () => {
   test("README's configuration tables have exactly one generated row per setting", () => {
     const readme = readFileSync(join(REPO, "README.md"), "utf8");
@@ -112,7 +100,7 @@ describe("the configuration docs", () => {
         const name = m[0];
         // `STEMEDB_AGENT_BREAKER_*` names a family: it must prefix a setting.
         const family = name.endsWith("_") && [...known].some((k) => k.startsWith(name));
-        if (!known.has(name) && !family && !SETTINGS_ADDED_BY_BACKUP.includes(name)) {
+        if (!known.has(name) && !family) {
           unknown.push(`${f}: ${name}`);
         }
       }
