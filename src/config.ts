@@ -164,10 +164,70 @@ export const SETTINGS = {
     default: 2,
     doc: "bucket size, in seconds of the rate (burst allowance)",
   },
+  // Backup and continuous archival (SPEC §7). S3 credentials, region and endpoint are the AWS SDK's own environment.
+  archiveTo: {
+    type: z.string().min(1).optional(),
+    default: undefined,
+    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory); unset = no archival",
+  },
+  archiveIntervalMs: {
+    type: int(10, 86_400_000),
+    default: 1000,
+    doc: "how often the archiver ships new log records (ms)",
+  },
+  archiveShip: {
+    type: bool(),
+    default: true,
+    doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics",
+  },
+  s3ForcePathStyle: {
+    type: bool(),
+    default: false,
+    doc: "address S3 buckets by path (http://host/bucket/key), for MinIO-style stores and s3rver",
+  },
   trustProxyHops: {
     type: int(0, 16),
     default: 0,
     doc: "reverse proxies in front whose X-Forwarded-For is trusted for the client IP",
+  },
+  // Cluster mode (SPEC §10): set natsUrl to run over NATS JetStream instead of the local segment log.
+  natsUrl: {
+    type: z
+      .string()
+      .regex(/^nats:\/\/[^,\s]+(,nats:\/\/[^,\s]+)*$/, "comma-separated nats://host:port URLs")
+      .optional(),
+    default: undefined,
+    doc: "NATS servers (nats://h1:4222,nats://h2:4222,…): cluster mode over a JetStream stream; unset = single node",
+  },
+  natsStream: {
+    type: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - (1-64)"),
+    default: "stemedb",
+    doc: "the JetStream stream that holds the cluster's log",
+  },
+  natsReplicas: {
+    type: int(1, 5),
+    default: 3,
+    doc: "stream replicas (JetStream Raft group size) when the stream is created",
+  },
+  natsMaxAgeHours: {
+    type: num(0, 1e6),
+    default: 168,
+    doc: "stream retention: records older than this are dropped (0 = keep forever); a node further behind must be restored from a backup",
+  },
+  natsDuplicateWindowMs: {
+    type: int(1000, 86_400_000),
+    default: 120_000,
+    doc: "JetStream duplicate window for Nats-Msg-Id (the assertion id)",
+  },
+  clusterMaxLagRecords: {
+    type: int(0),
+    default: 10_000,
+    doc: "cluster mode: not ready while this node is more than this many stream records behind",
+  },
+  minTreeSizeWaitMs: {
+    type: int(0, 60_000),
+    default: 5000,
+    doc: "longest a read with min_tree_size waits for this node to reach that size before a 503",
   },
 } as const satisfies Record<string, { type: z.ZodType; default: unknown; doc: string }>;
 

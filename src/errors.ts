@@ -46,6 +46,8 @@ export type ErrorCode =
   | "backup_gap"
   | "backup_unavailable"
   | "data_dir_not_empty"
+  // cluster mode (SPEC §10)
+  | "log_behind_stream"
   | "internal";
 
 /** Context that helps an operator find the problem: never secrets, never whole payloads. */

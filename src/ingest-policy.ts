@@ -11,8 +11,22 @@ import type { State } from "./store/state.ts";
  * The default accepts everything.
  */
 export interface IngestPolicy {
-  /** Called once before each commit group is planned: the previous group is applied (or refused). */
+  /**
+   * Called once before each commit group is planned, with the state it is
+   * planned against. That state holds every earlier group except the one
+   * still in flight: the commit loop plans group N+1 as soon as group N is
+   * durable, before N is applied (src/engine/commit-loop.ts) — at most that
+   * one group, and never one holding a registry update or status change
+   * (those are applied before anything is planned on top of them). The items
+   * of a group in flight went through `classify` but are not in the state: a
+   * policy that counts or aggregates keeps them in memory until `endGroup`.
+   */
   beginGroup?(state: State): void;
+  /**
+   * The oldest group opened by `beginGroup` is settled (applied, or refused):
+   * by the next `beginGroup` its items are in the state or never will be.
+   */
+  endGroup?(): void;
   classify(
     item: PreparedAssertion,
     state: State,

@@ -34,9 +34,14 @@ export function snapshotPrefix(lastLsn: number, createdAtMs: number): string {
   return `${SNAPSHOTS_PREFIX}${pad(lastLsn)}-${compactTime(createdAtMs)}/`;
 }
 
-export function parseSnapshotPrefix(key: string): { prefix: string; lastLsn: number } | undefined {
-  const m = /^snapshots\/(\d{16})-(\d{8}T\d{9}Z)\//.exec(key);
-  return m ? { prefix: m[0], lastLsn: Number(m[1]) } : undefined;
+export function parseSnapshotPrefix(
+  key: string,
+): { prefix: string; lastLsn: number; createdAtMs: number } | undefined {
+  const m = /^snapshots\/(\d{16})-(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z\//.exec(key);
+  if (!m) return undefined;
+  const [, lsn, y, mo, d, h, mi, s, ms] = m as unknown as string[];
+  const createdAtMs = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+  return { prefix: m[0], lastLsn: Number(lsn), createdAtMs };
 }
 
 export interface ArchiveRange {

@@ -9,7 +9,9 @@
  * - A `put` is all or nothing: an interrupted upload leaves no object that
  *   `get` or `list` would return (retried or resumed by the caller, never
  *   mistaken for complete).
- * - `list` returns complete objects under a prefix in ascending key order.
+ * - `list` returns complete objects under a prefix in ascending key order
+ *   (byte order of the UTF-8 keys, which is S3's), only those after
+ *   `startAfter` when it is given (S3 ListObjectsV2 `StartAfter`).
  * - Keys are `/`-separated relative paths of `[A-Za-z0-9._-]` segments.
  * - Bodies are opaque here; object-codec.ts makes them self-verifying.
  */
@@ -26,7 +28,7 @@ export interface BackupTarget {
   put(key: string, body: Uint8Array): Promise<void>;
   /** The object's bytes, or undefined when there is no such (complete) object. */
   get(key: string): Promise<Uint8Array | undefined>;
-  list(prefix: string): Promise<ObjectInfo[]>;
+  list(prefix: string, startAfter?: string): Promise<ObjectInfo[]>;
   /** Removes an object; absent is not an error. Used only by `prune`. */
   delete(key: string): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * A local directory as a backup target (SPEC §7: a target URL may be a path).
  * `put` writes into `.partial/` under the root, fsyncs, then hard-links the file
  * to its key — `link` fails if the key exists, so an object is never replaced —
- * and fsyncs the directory. A crash mid-put leaves only a `.partial/` file,
+ * and fsyncs the directory (and any directory the put created). A crash mid-put leaves only a `.partial/` file,
  * which `list` and `get` never see and the next `put` of that key replaces.
  */
 import {
@@ -52,20 +52,22 @@ export class DirTarget implements BackupTarget {
     checkKey(key);
     const final = join(this.#root, key);
     const partialDir = join(this.#root, PARTIAL);
-    mkdirSync(partialDir, { recursive: true });
-    mkdirSync(dirname(final), { recursive: true });
-    const partial = join(partialDir, key.replaceAll("/", "__"));
-    const fd = openSync(partial, "w", 0o600);
+    let created: string | undefined;
+    let partial: string | undefined;
     try {
-      for (let at = 0; at < body.length; ) at += writeSync(fd, body, at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
+      mkdirSync(partialDir, { recursive: true });
+      created = mkdirSync(dirname(final), { recursive: true });
+      partial = join(partialDir, key.replaceAll("/", "__"));
+      const fd = openSync(partial, "w", 0o600);
+      try {
+        for (let at = 0; at < body.length; ) at += writeSync(fd, body, at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       linkSync(partial, final);
     } catch (e) {
-      rmSync(partial, { force: true });
+      if (partial !== undefined) rmSync(partial, { force: true });
       if ((e as NodeJS.ErrnoException).code === "EEXIST") {
         throw new StemeError("already_exists", `backup object ${key} already exists`, {
           object: key,
@@ -74,7 +76,13 @@ export class DirTarget implements BackupTarget {
       throw new StemeError("backup_unavailable", `cannot write ${final}`, { object: key }, e);
     }
     rmSync(partial, { force: true });
+    // The new name, and every directory this put created, must survive a crash.
     fsyncDir(dirname(final));
+    if (created !== undefined) {
+      for (let dir = created; dir.length > this.#root.length; dir = dirname(dir)) {
+        fsyncDir(dirname(dir));
+      }
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -87,22 +95,31 @@ export class DirTarget implements BackupTarget {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, startAfter = ""): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     const walk = (rel: string) => {
       let names: string[];
       try {
-        names = readdirSync(join(this.#root, rel));
+        names = readdirSync(rel === "" ? this.#root : join(this.#root, rel));
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return;
         throw new StemeError("backup_unavailable", `cannot list ${this.#root}`, {}, e);
       }
       for (const name of names) {
         if (rel === "" && name === PARTIAL) continue;
         const key = rel === "" ? name : `${rel}/${name}`;
-        const st = statSync(join(this.#root, key));
+        // Skip subtrees that cannot hold a key under the prefix.
+        if (!key.startsWith(prefix) && !prefix.startsWith(`${key}/`)) continue;
+        let st: ReturnType<typeof statSync>;
+        try {
+          st = statSync(join(this.#root, key));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // deleted meanwhile
+          throw new StemeError("backup_unavailable", `cannot list ${key}`, { object: key }, e);
+        }
         if (st.isDirectory()) walk(key);
-        else if (key.startsWith(prefix)) out.push({ key, size: st.size });
+        else if (key.startsWith(prefix) && key > startAfter) out.push({ key, size: st.size });
       }
     };
     walk("");

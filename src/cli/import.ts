@@ -6,6 +6,13 @@
  * is, so the server reports it (`bad_json`) like any other rejected item.
  * On a terminal a progress bar runs on stderr; in any case the end is one
  * summary line on stdout. Exit 1 when an item was rejected or a batch failed.
+ *
+ * Back-off: a whole batch answered 429/503 is sent again after its
+ * Retry-After (a few times). Items a 200 batch rejects as `rate_limited` (the
+ * per-agent limit, SPEC §6) are sent again, alone, after a back-off that
+ * starts at 250 ms, doubles (up to 8 s) while no item gets through and stays
+ * put while some do; after 6 rounds in a row without progress they count as
+ * rejected.
  */
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -24,6 +31,8 @@ import { describeClientError } from "./report-error.ts";
 
 const SHOWN_ERRORS = 20;
 const MAX_RETRIES = 5;
+const RATE_BACKOFF_MS = { first: 250, max: 8000 };
+const RATE_ROUNDS_WITHOUT_PROGRESS = 6;
 
 interface ImportOptions {
   url?: string;
@@ -51,6 +60,8 @@ export function importCommand(io: CliIo): Command {
     .addHelpText(
       "after",
       "\nPrints one summary line: accepted, duplicates, quarantined, rejected.\n" +
+        "A batch answered 429/503 is sent again after its Retry-After; items refused as\n" +
+        "rate_limited inside a batch are sent again with back-off until they get through.\n" +
         "Exit codes: 0 all recorded, 1 an item was rejected or a request failed, 2 usage error.\n",
     )
     .action(async (file: string, options: ImportOptions) => {
@@ -62,9 +73,9 @@ export function importCommand(io: CliIo): Command {
       const totals: Totals = { lines: 0, accepted: 0, duplicates: 0, quarantined: 0, rejected: 0 };
       const bar = progressBar(io, totalBytes);
       let shown = 0;
-      const reportRejects = (receipt: BatchReceipt, lineNumbers: number[]) => {
+      const reportRejects = (receipt: BatchReceipt, lineNumbers: number[], skip: Set<number>) => {
         for (const r of receipt.results) {
-          if (r.status !== "rejected") continue;
+          if (r.status !== "rejected" || skip.has(r.index)) continue;
           if (shown++ < SHOWN_ERRORS) {
             const e = r.error;
             const where = e?.field == null ? "" : ` (field ${e.field})`;
@@ -79,21 +90,38 @@ export function importCommand(io: CliIo): Command {
       let lineNo = 0;
       const flush = async () => {
         if (batch.length === 0) return;
-        let receipt: BatchReceipt;
-        try {
-          receipt = await sendWithRetry(client, batch, io);
-        } catch (e) {
-          bar?.stop();
-          io.stdout(`${summary(totals)}\n`);
-          const what = e instanceof StemeClientError ? describeClientError(e) : String(e);
-          throw new CliExit(1, `lines ${lineNumbers[0]}–${lineNo}: batch failed: ${what}`);
-        }
         totals.lines += batch.length;
-        totals.accepted += receipt.accepted;
-        totals.duplicates += receipt.duplicates;
-        totals.quarantined += receipt.quarantined;
-        totals.rejected += receipt.rejected;
-        reportRejects(receipt, lineNumbers);
+        let pending = batch;
+        let pendingLines = lineNumbers;
+        let delayMs = RATE_BACKOFF_MS.first;
+        for (let stalled = 0; pending.length > 0; ) {
+          let receipt: BatchReceipt;
+          try {
+            receipt = await sendWithRetry(client, pending, io);
+          } catch (e) {
+            bar?.stop();
+            io.stdout(`${summary(totals)}\n`);
+            const what = e instanceof StemeClientError ? describeClientError(e) : String(e);
+            throw new CliExit(1, `lines ${pendingLines[0]}–${lineNo}: batch failed: ${what}`);
+          }
+          const limited = receipt.results.filter(
+            (r) => r.status === "rejected" && r.error?.code === "rate_limited",
+          );
+          stalled = limited.length === pending.length ? stalled + 1 : 0;
+          const retry = limited.length > 0 && stalled < RATE_ROUNDS_WITHOUT_PROGRESS;
+          const retried = new Set(retry ? limited.map((r) => r.index) : []);
+          totals.accepted += receipt.accepted;
+          totals.duplicates += receipt.duplicates;
+          totals.quarantined += receipt.quarantined;
+          totals.rejected += receipt.rejected - retried.size;
+          reportRejects(receipt, pendingLines, retried);
+          if (!retry) break;
+          if (stalled > 0) delayMs = Math.min(delayMs * 2, RATE_BACKOFF_MS.max);
+          io.stderr(`${retried.size} item(s) rate limited; sending them again in ${delayMs} ms\n`);
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          pending = limited.map((r) => pending[r.index] as string);
+          pendingLines = limited.map((r) => pendingLines[r.index] as number);
+        }
         batch = [];
         lineNumbers = [];
         bar?.update(totalBytes === undefined ? totals.lines : bytes, { lines: totals.lines });

@@ -5,12 +5,14 @@
  * bad or missing argument).
  */
 import { Command } from "commander";
+import { archiveWalCommand } from "./archive-wal.ts";
 import { assertCommand } from "./assert.ts";
 import type { CliIo } from "./cli-io.ts";
 import { importCommand } from "./import.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mcpCommand } from "./mcp.ts";
 import { proofCommand } from "./proof.ts";
+import { pruneCommand } from "./prune.ts";
 import { queryCommand } from "./query.ts";
 import { reportError } from "./report-error.ts";
 import { serveCommand } from "./serve.ts";
@@ -25,6 +27,8 @@ const COMMANDS = [
   importCommand,
   proofCommand,
   verifyCommand,
+  archiveWalCommand,
+  pruneCommand,
   mcpCommand,
   versionCommand,
 ];

@@ -25,7 +25,8 @@
  * later decision on the key — so a hot key is read once, not once per write —
  * and dropped on a retraction of the key, a release or reject (any status
  * change), or when full (the older of two generations at once). Items earlier in the
- * same commit group count toward the consensus as soon as they are accepted.
+ * same commit group, or in the group still in flight (durable, not yet applied: see
+ * `IngestPolicy`), count toward the consensus as soon as they are accepted.
  * Should a commit fail after the decision (the log append), the cache keeps
  * the unrecorded claim until the key is dropped: a consensus may then look
  * stronger than it is until the next status change.
@@ -70,10 +71,10 @@ export class ContradictionRule implements QuarantineRule {
   /** Two generations: hits in `#old` move to `#cache`; a full `#cache` becomes `#old` (O(1) eviction). */
   #cache = new Map<string, Claims>();
   #old = new Map<string, Claims>();
-  /** Accepted claims of the current group, per key: not in the state yet. */
-  readonly #inGroup = new Map<string, VisibleAssertion[]>();
-  /** Keys retracted in the current group: read again from the state next group. */
-  readonly #retracted = new Set<string>();
+  /** Per group not yet applied, oldest first: its accepted claims per key (not in the state yet). */
+  readonly #pendingClaims: Map<string, VisibleAssertion[]>[] = [];
+  /** Per group not yet applied: keys it retracts (read again from the state once it is applied). */
+  readonly #retracted: Set<string>[] = [];
   #pendingSeq = PENDING_SEQ;
   #statusMarker = Number.NaN;
   #registryVersion = -1;
@@ -97,16 +98,27 @@ export class ContradictionRule implements QuarantineRule {
       this.#registryVersion = -1;
       this.#state = state;
     }
-    this.#readRegistry(state); // registry updates are applied between groups, never during one
-    this.#inGroup.clear();
-    this.#retracted.clear();
-    this.#pendingSeq = PENDING_SEQ;
+    this.#readRegistry(state); // registry updates are applied before the next group is planned
+    if (this.#pendingClaims.length === 0) this.#pendingSeq = PENDING_SEQ;
+    this.#pendingClaims.push(new Map());
+    this.#retracted.push(new Set());
     if (this.#cache.size + this.#old.size === 0) return;
     const marker = statusMarker(state);
     if (marker !== this.#statusMarker) {
       this.#forget();
       this.#statusMarker = marker;
     }
+  }
+
+  endGroup(): void {
+    this.#pendingClaims.shift();
+    this.#retracted.shift();
+  }
+
+  /** The newest group's share of `groups` (one is opened if the policy runs outside a group, as in tests). */
+  #newest<T>(groups: T[], open: () => T): T {
+    if (groups.length === 0) groups.push(open());
+    return groups[groups.length - 1] as T;
   }
 
   check(item: PreparedAssertion, ctx: RuleContext): readonly QuarantineReason[] {
@@ -132,7 +144,7 @@ export class ContradictionRule implements QuarantineRule {
       // The withdrawn claim may be its agent's latest: read the key afresh next group.
       this.#cache.delete(key);
       this.#old.delete(key);
-      this.#retracted.add(key);
+      this.#newest(this.#retracted, () => new Set()).add(key);
       return;
     }
     const claim: VisibleAssertion = {
@@ -146,8 +158,9 @@ export class ContradictionRule implements QuarantineRule {
       ts: a.ts,
       status: 1,
     };
-    const pending = this.#inGroup.get(key);
-    if (pending === undefined) this.#inGroup.set(key, [claim]);
+    const group = this.#newest(this.#pendingClaims, () => new Map());
+    const pending = group.get(key);
+    if (pending === undefined) group.set(key, [claim]);
     else pending.push(claim);
     const cached = this.#cache.get(key) ?? this.#old.get(key);
     if (cached !== undefined) addClaim(cached, claim);
@@ -186,8 +199,10 @@ export class ContradictionRule implements QuarantineRule {
     for (const { rows } of state.query.byKey(filter)) {
       for (const r of agentsLatest(rows)) claims.set(r.agent, r);
     }
-    for (const pending of this.#inGroup.get(key) ?? []) addClaim(claims, pending);
-    if (!this.#retracted.has(key)) {
+    for (const group of this.#pendingClaims) {
+      for (const pending of group.get(key) ?? []) addClaim(claims, pending);
+    }
+    if (!this.#retracted.some((keys) => keys.has(key))) {
       if (this.#cache.size + this.#old.size === 0) this.#statusMarker = statusMarker(state);
       this.#remember(key, claims);
     }

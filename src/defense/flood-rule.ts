@@ -12,8 +12,9 @@
  * - only when it cannot, the exact count: the agent's stored assertions on the
  *   key, newest first from the agent index, read until one falls out of the
  *   window or the limit is reached (bounded by the limit, not by history),
- *   plus the ones earlier in the same commit group, which are not stored yet
- *   (this rule's memory of the group, dropped at the next group).
+ *   plus those of the commit groups not yet applied — this one and the one
+ *   in flight — which are not stored yet (this rule's memory, per group,
+ *   dropped at `endGroup`).
  *
  * The pre-filter lives in memory: after a restart it starts empty, so an agent
  * flooding across a restart gets at most `limit` more assertions accepted
@@ -30,8 +31,8 @@ const FLOOD: readonly QuarantineReason[] = Object.freeze(["flood"]);
 export class FloodRule implements QuarantineRule {
   readonly #limit: number;
   readonly #recent = new RecentCounter();
-  /** The assertions of the current commit group so far (counted only on the exact path). */
-  readonly #inGroup: PreparedAssertion[] = [];
+  /** The assertions of the groups not yet applied, per group, oldest first (counted only on the exact path). */
+  readonly #groups: PreparedAssertion[][] = [];
 
   /** `limit`: assertions per agent, key and minute that are still fine (≥ 1). */
   constructor(limit: number) {
@@ -42,7 +43,11 @@ export class FloodRule implements QuarantineRule {
   }
 
   beginGroup(): void {
-    this.#inGroup.length = 0;
+    this.#groups.push([]);
+  }
+
+  endGroup(): void {
+    this.#groups.shift();
   }
 
   check(item: PreparedAssertion, ctx: RuleContext): readonly QuarantineReason[] {
@@ -50,14 +55,16 @@ export class FloodRule implements QuarantineRule {
     const hash = hashKey(agent, concept, predicate);
     const approximate = this.#recent.count(hash, ctx.now);
     this.#recent.add(hash, ctx.now);
-    const earlier = this.#inGroup;
-    earlier.push(item);
+    if (this.#groups.length === 0) this.#groups.push([]);
+    const unapplied = this.#groups;
+    (unapplied[unapplied.length - 1] as PreparedAssertion[]).push(item);
     if (approximate < this.#limit) return NO_REASONS;
-    // Items of this group are received "now": all inside the window.
-    let seen = 0;
-    for (let i = 0; i < earlier.length - 1; i++) {
-      const e = (earlier[i] as PreparedAssertion).assertion;
-      if (e.agent === agent && e.concept === concept && e.predicate === predicate) seen++;
+    // Items not yet applied were received within the last commit or two: all inside the window.
+    let seen = -1; // the item itself is counted below
+    for (const group of unapplied) {
+      for (const { assertion: e } of group) {
+        if (e.agent === agent && e.concept === concept && e.predicate === predicate) seen++;
+      }
     }
     const after = ctx.now - FLOOD_WINDOW_MS;
     if (seen < this.#limit) {

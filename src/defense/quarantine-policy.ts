@@ -12,9 +12,10 @@
  * | contradiction   | `quarantineContradiction` (default true)   |
  * | flood           | `floodPerKeyPerMinute` > 0 (default 120)   |
  *
- * Commit groups (see quarantine-rule.ts): the engine calls `beginGroup` before
- * it plans each commit group, and rules drop their memory of the previous
- * group's items then (by that time those are in the state, or were refused).
+ * Commit groups (see quarantine-rule.ts and `IngestPolicy`): the engine calls
+ * `beginGroup` before it plans each commit group and `endGroup` once the
+ * oldest group in flight is applied or refused; rules keep their memory of a
+ * group's items until then (those are not in the state before).
  */
 
 import type { Clock } from "../clock.ts";
@@ -50,6 +51,10 @@ export class QuarantinePolicy implements IngestPolicy {
 
   beginGroup(state: State): void {
     for (const rule of this.rules) rule.beginGroup?.(state);
+  }
+
+  endGroup(): void {
+    for (const rule of this.rules) rule.endGroup?.();
   }
 
   classify(

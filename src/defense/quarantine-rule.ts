@@ -6,10 +6,11 @@
  * registry does, in `AgentTable`), and state reads are for the rare cases.
  *
  * Commit groups: the engine plans a whole group synchronously (`classify` is
- * synchronous) against the state as the previous group left it, and applies
- * the group before planning the next. Items earlier in the same group are
- * therefore not in the state yet; a rule that counts or aggregates keeps its
- * own memory of them, which `beginGroup` tells it to drop.
+ * synchronous) against the applied state, while the group before it may
+ * still be in flight (durable, not yet applied: see `IngestPolicy`). Items
+ * earlier in the same group, and those of the group in flight, are therefore
+ * not in the state yet; a rule that counts or aggregates keeps its own memory
+ * of them, per group, and drops a group's share at `endGroup`.
  */
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { AgentEntry } from "../store/agent-table.ts";
@@ -19,6 +20,8 @@ import type { QuarantineReason } from "./quarantine-reason.ts";
 export interface QuarantineRule {
   /** Before the first `check` of each commit group, with the state the group is planned against. */
   beginGroup?(state: State): void;
+  /** The oldest group opened by `beginGroup` is applied or refused: forget its items. */
+  endGroup?(): void;
   /** The reasons (usually none, at most a few) this rule finds for `item`. */
   check(item: PreparedAssertion, ctx: RuleContext): readonly QuarantineReason[];
   /** After the policy decided `item` (on every rule's reasons); it will be recorded so. */

@@ -5,8 +5,9 @@
  * Given the same records in the same order it yields the same rows, the same
  * seqs and the same Merkle root.
  *
- * One call = one SQLite transaction: rows, Merkle nodes and `last_lsn` commit
- * together, so a crash leaves the state at a record boundary.
+ * One call = one SQLite transaction: rows, the interned keys they add (schema
+ * v2, in record order, so ids are deterministic), Merkle nodes and `last_lsn`
+ * commit together, so a crash leaves the state at a record boundary.
  */
 import { StemeError } from "../errors.ts";
 import { fromHex } from "../hex.ts";
@@ -14,7 +15,7 @@ import { leafHash } from "../merkle/hash.ts";
 import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import type { State } from "../store/state.ts";
-import { type DomainRecord, RecordType, valueCanonicalFromC } from "./log-records.ts";
+import { type DomainRecord, RecordType } from "./log-records.ts";
 
 export interface LoggedRecord {
   lsn: number;
@@ -51,22 +52,21 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
           const r = record.body;
           if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
           const seq = tree.size + leaves.length + 1;
-          if (r.seq !== seq) {
+          // seq 0: assigned here, in log order (a replicated log, SPEC §10).
+          if (r.seq !== 0 && r.seq !== seq) {
             throw new StemeError(
               "corrupt_segment",
               `record at lsn ${lsn} has seq ${r.seq}, expected ${seq}`,
               { lsn },
             );
           }
-          const text = decoder.decode(r.canonical);
-          const a = parsed ?? (JSON.parse(text) as Assertion);
+          const a = parsed ?? (JSON.parse(decoder.decode(r.canonical)) as Assertion);
           state.assertions.insert({
             seq,
             id: r.id,
             concept: a.concept,
             predicate: a.predicate,
             agent: a.agent,
-            value: valueCanonicalFromC(text),
             confidence: a.confidence ?? null,
             ts: a.ts,
             retracts: a.retracts === undefined ? null : fromHex(a.retracts, 32),

@@ -1,10 +1,12 @@
 /** What the engine needs from its surroundings: all injected, so tests can swap them. */
 
 import type { Clock } from "../clock.ts";
+import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { StorageBreakerOptions } from "../defense/storage-breaker.ts";
 import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
+import type { SignedTreeHead } from "../merkle/tree-head.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -19,4 +21,12 @@ export interface EngineOptions {
   storageBreaker?: Pick<StorageBreakerOptions, "onTransition" | "schedule"> & {
     probeSeconds?: number;
   };
+  /**
+   * After each commit group (or recovered log tail) is applied, before its
+   * submitters are answered: the new signed tree head. For notifications
+   * (e.g. other threads); must not throw or block.
+   */
+  onApplied?: (sth: SignedTreeHead) => void;
+  /** Cluster mode (SPEC §10): follow and publish to this JetStream stream instead of a segment log. */
+  cluster?: ClusterOptions;
 }

@@ -3,24 +3,34 @@
  * apply path into SQLite and the Merkle tree), recovery on open, and the
  * narrow read interface everything above uses (SPEC §5).
  *
- * Write path per commit group: plan (dedupe, retraction checks, policy, seq
- * assignment) → one log append = one write + one fdatasync → apply in one
- * SQLite transaction → sign a tree head → answer. Submissions that arrive while
- * a group is being fsynced wait and form the next group, so concurrent writers
- * share fsyncs. No caller hears "durable" before its fsync; when the append
- * fails, nothing of that group is applied and every submitter gets the error.
+ * Write path per commit group (commit-loop.ts): plan (dedupe, retraction
+ * checks, policy, seq assignment) → one log append = one write + one
+ * fdatasync → apply in one SQLite transaction → sign a tree head → answer,
+ * pipelined: group N+1 is planned and written while group N is applied.
+ * Submissions that arrive meanwhile form the next group, so concurrent writers
+ * share fsyncs. No caller hears "durable" before its fsync.
+ *
+ * Storage faults (SPEC §6 storage breaker) never need a restart: a failed log
+ * append, or a failed apply after a successful one (a full disk under db/),
+ * opens the breaker — writes 503, reads go on, not ready — and its probe
+ * checks the WAL directory takes a durable write and then applies the log's
+ * unapplied tail through the apply function (`applyLogTail`, as recovery
+ * does); only when both succeed does it close.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
+import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
+import { ClusterReplication } from "../cluster/cluster-replication.ts";
 import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import { nodeFileOps } from "../log/file-ops.ts";
+import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
-import type { MerkleTree } from "../merkle/merkle-tree.ts";
+import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
@@ -29,11 +39,21 @@ import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
-import { applyRecords, type LoggedRecord } from "./apply.ts";
+import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
+import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import type { EngineOptions } from "./engine-options.ts";
-import { type CommitRequest, type CommitWork, type ItemOutcome, planWork } from "./plan.ts";
-import { recover } from "./recover.ts";
+import { decodeRecord } from "./log-records.ts";
+import type { PendingRecords } from "./pending-records.ts";
+import {
+  type CommitRequest,
+  type CommitWork,
+  type ItemOutcome,
+  type Plan,
+  planWork,
+} from "./plan.ts";
+import { applyLogTail, recover } from "./recover.ts";
+import { TreeSizeWaiters } from "./tree-size-waiters.ts";
 
 export interface IngestResult {
   outcomes: ItemOutcome[];
@@ -48,21 +68,26 @@ export interface RecoveryReport {
 
 export class Engine {
   readonly state: State;
-  readonly log: SegmentLog;
-  readonly tree: MerkleTree;
+  readonly #log: SegmentLog | undefined;
+  /** Cluster mode (SPEC §10): the replicated log this node publishes to and follows. */
+  readonly replication: ClusterReplication | undefined;
   readonly signer: NativeSigner;
   readonly recovery: RecoveryReport;
-  /** Opens on a failed log append; while open, writes are refused and the engine is not ready. */
+  /**
+   * Opens on a failed log append or a failed apply; while open, writes are
+   * refused and the engine is not ready. Its probe applies the unapplied log tail.
+   */
   readonly storageBreaker: StorageBreaker;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #policy: IngestPolicy;
   readonly #dataDir: string;
   readonly #retentionMs: number;
-  #queue: CommitWork[] = [];
-  #committing: Promise<void> | undefined;
+  readonly #onApplied: ((sth: SignedTreeHead) => void) | undefined;
+  readonly #loop: CommitLoop;
+  #tree: MerkleTree;
   #sth: SignedTreeHead | undefined;
-  #failed: StemeError | undefined;
+  readonly #sizeWaiters = new TreeSizeWaiters(() => this.#tree.size);
   #closed = false;
   readonly #lock: DataDirLock;
   readonly #checkpointer: Checkpointer;
@@ -70,7 +95,8 @@ export class Engine {
   private constructor(
     parts: {
       state: State;
-      log: SegmentLog;
+      log: SegmentLog | undefined;
+      replication: ClusterReplication | undefined;
       tree: MerkleTree;
       signer: NativeSigner;
       recovery: RecoveryReport;
@@ -80,8 +106,9 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.state = parts.state;
-    this.log = parts.log;
-    this.tree = parts.tree;
+    this.#log = parts.log;
+    this.replication = parts.replication;
+    this.#tree = parts.tree;
     this.signer = parts.signer;
     this.recovery = parts.recovery;
     this.#lock = parts.lock;
@@ -91,14 +118,38 @@ export class Engine {
     this.#policy = options.policy ?? acceptAll;
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
+    this.#onApplied = options.onApplied;
+    this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
+    const { log, replication } = parts;
+    const probeWal = log && probeDirectory(log.dir, options.log?.fileOps ?? nodeFileOps);
     this.storageBreaker = new StorageBreaker({
-      probe: probeDirectory(parts.log.dir, options.log?.fileOps ?? nodeFileOps),
+      probe: async () => {
+        if (replication) return await replication.probe();
+        await probeWal?.();
+        await this.#catchUp();
+      },
       probeSeconds,
       clock: this.#clock,
       logger: this.#logger,
       ...hooks,
     });
+  }
+
+  /** The node's own segment log (single-node mode); cluster mode has none: the stream is the log. */
+  get log(): SegmentLog {
+    if (this.#log === undefined) {
+      throw new StemeError(
+        "config_invalid",
+        "cluster mode has no segment log (the JetStream stream is the log)",
+      );
+    }
+    return this.#log;
+  }
+
+  /** The segment log, or undefined in cluster mode. */
+  get segmentLog(): SegmentLog | undefined {
+    return this.#log;
   }
 
   /** Opens (or creates) a data dir: node key, log scan, state, replay of the unapplied tail. */
@@ -117,6 +168,7 @@ export class Engine {
   static async #open(options: EngineOptions, lock: DataDirLock, started: number): Promise<Engine> {
     const key = loadOrCreateNodeKey(options.dataDir);
     if (key.created) options.logger.info("created node key", { path: key.path });
+    if (options.cluster) return await Engine.#openClustered(options, lock, started, key.signer);
     const log = await SegmentLog.open(join(options.dataDir, "wal"), {
       ...options.log,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
@@ -124,7 +176,7 @@ export class Engine {
       now: () => (options.clock ?? systemClock).now(),
     });
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath);
+    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     try {
       const { tree, replayed } = recover(state, log);
       const recovery: RecoveryReport = {
@@ -137,7 +189,16 @@ export class Engine {
       const checkpointer = new Checkpointer(dbPath);
       state.db.run("PRAGMA wal_autocheckpoint = 100000");
       const engine = new Engine(
-        { state, log, tree, signer: key.signer, recovery, lock, checkpointer },
+        {
+          state,
+          log,
+          replication: undefined,
+          tree,
+          signer: key.signer,
+          recovery,
+          lock,
+          checkpointer,
+        },
         options,
       );
       engine.#writeMetadata();
@@ -150,74 +211,183 @@ export class Engine {
     }
   }
 
+  /**
+   * Cluster mode (SPEC §10): no segment log; the state follows the JetStream
+   * stream from its `last_lsn` (stream sequence = LSN) and is ready once it
+   * has caught up with the stream as it was at start.
+   */
+  static async #openClustered(
+    options: EngineOptions,
+    lock: DataDirLock,
+    started: number,
+    signer: NativeSigner,
+  ): Promise<Engine> {
+    const cluster = options.cluster as NonNullable<EngineOptions["cluster"]>;
+    const dbPath = join(options.dataDir, "db", "state.sqlite");
+    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
+    let replication: ClusterReplication | undefined;
+    try {
+      replication = await ClusterReplication.open(cluster, options.logger);
+      const tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
+      const checkpointer = new Checkpointer(dbPath);
+      state.db.run("PRAGMA wal_autocheckpoint = 100000");
+      const recovery: RecoveryReport = { replayedRecords: 0, millis: 0, truncatedBytes: 0 };
+      const engine = new Engine(
+        { state, log: undefined, replication, tree, signer, recovery, lock, checkpointer },
+        options,
+      );
+      const from = state.meta.get("last_lsn");
+      await replication.start(from, (records) => engine.#applyStream(records));
+      recovery.replayedRecords = state.meta.get("last_lsn") - from;
+      recovery.millis = performance.now() - started;
+      engine.#writeMetadata();
+      options.logger.info("engine ready (cluster mode)", {
+        tree_size: engine.tree.size,
+        stream: cluster.stream,
+        ...recovery,
+      });
+      return engine;
+    } catch (e) {
+      await replication?.stop();
+      state.close();
+      throw e;
+    }
+  }
+
+  /** Records consumed from the stream, in order: through the apply function, then announced. */
+  #applyStream(records: LogRecord[]): void {
+    const logged: LoggedRecord[] = records.map((r) => ({
+      lsn: r.lsn,
+      record: decodeRecord(r.type, r.payload),
+    }));
+    try {
+      applyRecords(this.#applyTarget(), logged);
+    } catch (e) {
+      this.#reopenTree();
+      throw e;
+    }
+    this.#notifyApplied(this.treeHead());
+  }
+
+  /** The Merkle tree of the applied state (reopened from the state after a failed apply). */
+  get tree(): MerkleTree {
+    return this.#tree;
+  }
+
   /** Queues work for the next commit group and resolves once it is durable and applied. */
   commit<T>(work: CommitRequest<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StemeError("not_ready", "engine is closed"));
-    if (this.#failed) return Promise.reject(this.#failed);
     const refusal = this.storageBreaker.refusal();
     if (refusal) return Promise.reject(refusal);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ ...work, resolve, reject } as CommitWork);
-      this.#committing ??= this.#drain();
+      this.#loop.submit({ ...work, resolve, reject } as CommitWork);
     });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue;
-      this.#queue = [];
-      await this.#commitGroup(group);
-    }
-    this.#committing = undefined;
+  #commitTarget(policy: IngestPolicy) {
+    // In cluster mode `append` returns once the follower applied the records.
+    const clustered = this.replication !== undefined;
+    return {
+      policy,
+      pipelined: !clustered,
+      refusal: () => this.storageBreaker.refusal(),
+      plan: (group: CommitWork[], pending: PendingRecords) =>
+        planWork(group, {
+          state: this.state,
+          treeSize: this.#tree.size,
+          pending,
+          policy,
+          now: this.#clock.now(),
+          seqAtApply: clustered,
+        }),
+      append: (records: readonly LogRecordInput[]) =>
+        (this.replication ?? (this.#log as SegmentLog)).append(records),
+      appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
+      apply: (records: readonly LoggedRecord[]) => {
+        if (!clustered) applyRecords(this.#applyTarget(), records);
+      },
+      applyFailed: (error: unknown) => this.#applyFailed(error),
+      treeHead: () => this.treeHead(),
+      applied: (sth: SignedTreeHead) => this.#notifyApplied(sth),
+    } satisfies CommitTarget;
   }
 
-  async #commitGroup(group: CommitWork[]): Promise<void> {
-    // Work queued behind the append that opened the storage breaker is refused, not tried.
-    const refusal = this.storageBreaker.refusal();
-    if (refusal) {
-      for (const w of group) w.reject(refusal);
-      return;
+  #applyTarget(): ApplyTarget {
+    return { state: this.state, tree: this.#tree };
+  }
+
+  /**
+   * Durable records could not be applied (the transaction rolled back). The
+   * in-memory tree may have run ahead of the rolled-back rows: reopen it from
+   * the state. Open the breaker; its probe applies the tail (`#catchUp`).
+   */
+  #applyFailed(error: unknown): StemeError {
+    this.#logger.error(
+      "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
+      { error: String(error), log_lsn: this.#log?.lastLsn },
+    );
+    this.#reopenTree();
+    this.storageBreaker.recordFailure(error);
+    return new StemeError(
+      "storage_unavailable",
+      "the state database failed a write (full or faulty disk): this write is in the log but not " +
+        "applied, and is not acknowledged; it is applied once storage recovers. Resubmit it later " +
+        "to get its receipt (it is then answered as a duplicate)",
+      { retryAfterS: this.storageBreaker.refusal()?.context.retryAfterS ?? 1 },
+      error,
+    );
+  }
+
+  #reopenTree(): void {
+    try {
+      this.#tree = MerkleTree.open(this.state.nodes, this.state.meta.get("tree_size"));
+    } catch (e) {
+      this.#logger.error("could not reopen the Merkle tree from the state", { error: String(e) });
     }
-    const plan = planWork(group, {
-      state: this.state,
-      treeSize: this.tree.size,
-      policy: this.#policy,
-      now: this.#clock.now(),
+  }
+
+  /**
+   * The storage breaker's probe, after the WAL directory took a durable write:
+   * applies the log records after the state's `last_lsn` (left by a failed
+   * apply) through the apply function, once nothing is in flight. Throws —
+   * the breaker stays open — while they cannot be applied.
+   */
+  async #catchUp(): Promise<void> {
+    await this.#loop.idle();
+    if (this.#closed) throw new StemeError("not_ready", "engine is closed");
+    const log = this.#log;
+    const applied = this.state.meta.get("last_lsn");
+    if (log === undefined || applied >= log.lastLsn) return;
+    let replayed: number;
+    try {
+      replayed = applyLogTail(this.#applyTarget(), log);
+    } catch (e) {
+      this.#reopenTree();
+      throw e;
+    }
+    this.#logger.info("applied the log's unapplied tail", {
+      from_lsn: applied + 1,
+      records: replayed,
     });
-    const logged: LoggedRecord[] = [];
-    if (plan.records.length > 0) {
-      let firstLsn: number;
-      try {
-        ({ firstLsn } = await this.log.append(plan.records.map((r) => r.encoded)));
-      } catch (e) {
-        const err =
-          e instanceof StemeError
-            ? e
-            : new StemeError("storage_unavailable", "log append failed", {}, e);
-        if (err.code === "storage_unavailable") this.storageBreaker.recordFailure(err);
-        for (const w of group) w.reject(err);
-        return;
-      }
-      for (const [i, r] of plan.records.entries()) {
-        logged.push({ lsn: firstLsn + i, record: r.record, parsed: r.parsed });
-      }
-      try {
-        applyRecords(this, logged);
-      } catch (e) {
-        // The records are durable but not applied: stop taking writes; a restart replays them.
-        this.#failed = new StemeError(
-          "not_ready",
-          "apply failed after a durable append; restart to recover",
-          {},
-          e,
-        );
-        this.#logger.error("apply failed", { error: String(e) });
-        for (const w of group) w.reject(this.#failed);
-        return;
-      }
+    this.#notifyApplied(this.treeHead());
+  }
+
+  #notifyApplied(sth: SignedTreeHead): void {
+    this.#sizeWaiters.reached(this.#tree.size);
+    try {
+      this.#onApplied?.(sth);
+    } catch (e) {
+      this.#logger.warn("onApplied hook threw", { error: String(e) });
     }
-    const sth = this.treeHead();
-    for (const w of group) w.resolve(w.finish(plan, sth));
+  }
+
+  /**
+   * Resolves once this node's tree has at least `size` leaves (read-your-writes
+   * across cluster nodes, SPEC §10 `min_tree_size`); after `timeoutMs` rejects
+   * with `not_ready` (503, Retry-After 1).
+   */
+  waitForTreeSize(size: number, timeoutMs: number): Promise<void> {
+    return this.#sizeWaiters.wait(size, timeoutMs);
   }
 
   /** The signed tree head for the current size (re-signed only when the tree grew). */
@@ -230,7 +400,9 @@ export class Engine {
   }
 
   get ready(): boolean {
-    return !this.#closed && this.#failed === undefined && this.storageBreaker.state === "closed";
+    return (
+      !this.#closed && this.storageBreaker.state === "closed" && (this.replication?.ready ?? true)
+    );
   }
 
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
@@ -251,11 +423,15 @@ export class Engine {
 
   /** Records verified assertions (one group commit); outcomes are in input order. */
   ingest(items: PreparedAssertion[]): Promise<IngestResult> {
+    const settle = this.replication
+      ? (p: Plan, o: ItemOutcome[]) => appliedOutcomes(this.state, p, o)
+      : undefined;
     return this.commit<IngestResult>({
       kind: "assertions",
       items,
-      finish(_plan, sth) {
-        return { outcomes: this.outcomes ?? [], sth };
+      finish(plan, sth) {
+        const outcomes = this.outcomes ?? [];
+        return { outcomes: settle ? settle(plan, outcomes) : outcomes, sth };
       },
     });
   }
@@ -286,7 +462,8 @@ export class Engine {
   /** Removes old segments that are applied and checkpointed into SQLite (SPEC §5). */
   runRetention(archivedLsn?: number): string[] {
     this.state.checkpoint();
-    return this.log.removeSegments({
+    if (this.#log === undefined) return []; // cluster mode: the stream's own retention applies
+    return this.#log.removeSegments({
       olderThanMs: this.#retentionMs,
       nowMs: this.#clock.now(),
       appliedLsn: this.state.meta.get("last_lsn"),
@@ -312,8 +489,9 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.storageBreaker.stop();
-    while (this.#committing) await this.#committing;
-    if (this.#failed === undefined) {
+    await this.#loop.idle();
+    await this.replication?.stop();
+    if (this.#log === undefined || this.state.meta.get("last_lsn") === this.#log.lastLsn) {
       // Informational only; a full disk must not stop the close (the log is the truth).
       try {
         this.#writeMetadata();
@@ -321,7 +499,7 @@ export class Engine {
         this.#logger.warn("could not write metadata.json on close", { error: String(e) });
       }
     }
-    await this.log.close();
+    await this.#log?.close();
     await this.#checkpointer.stop(); // its connection closes first: ours checkpoints the rest
     this.state.close();
     this.#lock.release();

@@ -8,6 +8,10 @@
  *   u8 version=1 | u8 status | u64 seq | u64 received_at | id[32] | sig[64]
  *   | u16 reasons length | reasons (UTF-8, comma-separated) | C (canonical bytes)
  * Status change (type 2) and agent update (type 3): u8 version=1 | UTF-8 JSON.
+ *
+ * `seq` is the leaf's seq as the single writer of a segment log planned it
+ * (apply checks it), or 0 when the apply function assigns it in log order:
+ * in cluster mode every node publishes, so only the stream order decides.
  */
 import { StemeError } from "../errors.ts";
 
@@ -96,6 +100,14 @@ export function decodeAssertionRecord(p: Uint8Array): AssertionRecord {
   };
 }
 
+/** The assertion id (32 bytes) of an encoded assertion payload, without decoding the rest. */
+export function assertionRecordId(p: Uint8Array): Uint8Array {
+  if (p.length < FIXED || p[0] !== PAYLOAD_VERSION) {
+    throw new StemeError("bad_format_version", `assertion record version ${p[0]} is unknown`);
+  }
+  return p.subarray(18, 50);
+}
+
 function encodeJson(body: unknown): Uint8Array {
   const json = encoder.encode(JSON.stringify(body));
   const out = new Uint8Array(1 + json.length);
@@ -132,20 +144,4 @@ export function decodeRecord(type: number, payload: Uint8Array): DomainRecord {
     default:
       throw new StemeError("bad_format_version", `unknown log record type ${type}`);
   }
-}
-
-/**
- * The RFC 8785 encoding of `value` as it stands inside C. In canonical form the
- * top-level members sort as agent, concept, confidence, evidence, predicate,
- * retracts, ts, v, value: `value` is always last and `"v":1` just before it, and
- * no earlier member can hold the unescaped text `,"v":1,"value":`. So the
- * value's canonical bytes are a slice of C — no second canonicalization.
- */
-const VALUE_MARK = ',"v":1,"value":';
-export function valueCanonicalFromC(c: string): string {
-  const at = c.indexOf(VALUE_MARK);
-  if (at < 0 || !c.endsWith("}")) {
-    throw new StemeError("bad_format_version", "canonical assertion lacks its value member");
-  }
-  return c.slice(at + VALUE_MARK.length, -1);
 }

@@ -1,10 +1,16 @@
 /**
  * Planning one commit group (SPEC §2.1, §2.3): the decisions that depend on
  * state and on order, made before anything is written. Duplicates (same id,
- * in the state or earlier in the group) are not recorded again; retractions
- * must name an earlier, non-retraction assertion of the same agent and key;
- * the ingest policy picks accepted or quarantined; each recorded assertion gets
- * the next seq. The output is the list of log records to append, in order.
+ * in the state, in a group still in flight, or earlier in the group) are not
+ * recorded again; retractions must name an earlier, non-retraction assertion
+ * of the same agent and key; the ingest policy picks accepted or quarantined;
+ * each recorded assertion gets the next seq. The output is the list of log
+ * records to append, in order.
+ *
+ * The group is planned against the applied state plus `pending`: the records
+ * of the groups planned before it and not yet applied (the commit loop's
+ * pipeline, commit-loop.ts). `planWork` opens the group in `pending` and in
+ * the policy; the caller closes it in both once it is applied or refused.
  */
 import { StemeError } from "../errors.ts";
 import { fromHex } from "../hex.ts";
@@ -13,14 +19,8 @@ import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { Assertion, PreparedAssertion } from "../protocol/assertion.ts";
 import type { AgentUpdate } from "../store/agent-table.ts";
 import type { State } from "../store/state.ts";
-import {
-  type DomainRecord,
-  encodeRecord,
-  RecordType,
-  Status,
-  type StatusName,
-  statusName,
-} from "./log-records.ts";
+import { type DomainRecord, encodeRecord, RecordType, Status, statusName } from "./log-records.ts";
+import type { PendingRecords } from "./pending-records.ts";
 
 export type ItemOutcome =
   | {
@@ -55,25 +55,30 @@ export interface Plan {
   records: PlannedRecord[];
 }
 
-interface PlanContext {
+export interface PlanContext {
   state: State;
+  /** The applied tree size. */
   treeSize: number;
+  /** Groups planned before this one and not yet applied; this group is recorded into it too. */
+  pending: PendingRecords;
   policy: IngestPolicy;
   now: number;
-}
-
-/** What the group itself has recorded so far, keyed by id hex. */
-interface InGroup {
-  seq: number;
-  status: StatusName;
-  assertion: Assertion;
+  /**
+   * Cluster mode (SPEC §10): other nodes publish too, so seqs are assigned by
+   * the apply function in stream order; records carry seq 0. The planned seqs
+   * in the outcomes are then provisional, and the engine reads the real ones
+   * after apply.
+   */
+  seqAtApply?: boolean;
 }
 
 export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
+  const { pending } = ctx;
+  const seqBase = ctx.treeSize + pending.leaves;
+  pending.beginGroup();
   ctx.policy.beginGroup?.(ctx.state);
   const records: PlannedRecord[] = [];
-  const seen = new Map<string, InGroup>();
-  let nextSeq = ctx.treeSize + 1;
+  let nextSeq = seqBase + 1;
   const push = (record: DomainRecord, parsed?: Assertion) =>
     records.push(
       parsed === undefined
@@ -85,20 +90,20 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
     switch (work.kind) {
       case "assertions":
         work.outcomes = work.items.map((item) => {
-          const earlier = seen.get(item.idHex);
+          const earlier = pending.assertion(item.idHex);
           if (earlier) return { id: item.idHex, seq: earlier.seq, status: "duplicate" };
           const stored = ctx.state.assertions.seqOf(item.id);
           if (stored) return { id: item.idHex, seq: stored.seq, status: "duplicate" };
-          const bad = checkRetraction(item.assertion, seen, ctx.state);
+          const bad = checkRetraction(item.assertion, pending, ctx.state);
           if (bad) return { id: item.idHex, status: "rejected", error: bad };
           const { status, reasons } = ctx.policy.classify(item, ctx.state);
           const seq = nextSeq++;
-          seen.set(item.idHex, { seq, status, assertion: item.assertion });
+          pending.addAssertion(item.idHex, { seq, status, assertion: item.assertion });
           push(
             {
               type: RecordType.assertion,
               body: {
-                seq,
+                seq: ctx.seqAtApply ? 0 : seq,
                 status: Status[status],
                 receivedAt: ctx.now,
                 id: item.id,
@@ -115,8 +120,10 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
         });
         break;
       case "status": {
+        const idHex = Buffer.from(work.id).toString("hex");
         const current =
-          seen.get(Buffer.from(work.id).toString("hex"))?.status ??
+          pending.status(idHex) ??
+          pending.assertion(idHex)?.status ??
           (() => {
             const row = ctx.state.assertions.seqOf(work.id);
             return row && statusName(row.status);
@@ -127,13 +134,10 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
           const detail = `assertion is ${current}, not quarantined`;
           work.error = new StemeError("not_quarantined", detail, { field: "id" });
         } else {
+          pending.setStatus(idHex, work.status);
           push({
             type: RecordType.status,
-            body: {
-              id: Buffer.from(work.id).toString("hex"),
-              status: Status[work.status],
-              at: ctx.now,
-            },
+            body: { id: idHex, status: Status[work.status], at: ctx.now },
           });
         }
         break;
@@ -149,14 +153,14 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
 /** SPEC §2.1 `retracts`: an earlier assertion by the same agent on the same key, not itself a retraction. */
 function checkRetraction(
   a: Assertion,
-  seen: Map<string, InGroup>,
+  pending: PendingRecords,
   state: State,
 ): StemeError | undefined {
   if (a.retracts === undefined) return undefined;
   const field = { field: "retracts" };
   let target:
     | { agent: string; concept: string; predicate: string; retracts?: unknown }
-    | undefined = seen.get(a.retracts)?.assertion;
+    | undefined = pending.assertion(a.retracts)?.assertion;
   if (target === undefined) {
     const row = state.assertions.byId(fromHex(a.retracts, 32));
     if (row) target = row;

@@ -23,6 +23,10 @@ import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import type { ReadState } from "../store/read-state.ts";
 import type { ReadSource } from "./read-source.ts";
+import { notReady } from "./tree-size-waiters.ts";
+
+/** How often a `min_tree_size` wait re-reads the committed tree size. */
+const POLL_MS = 5;
 
 export class ReadSnapshot implements ReadSource {
   readonly #state: ReadState;
@@ -68,6 +72,23 @@ export class ReadSnapshot implements ReadSource {
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[] {
     this.#pin();
     return this.#state.assertions.history(concept, predicate, afterSeq, limit);
+  }
+
+  /**
+   * `min_tree_size` on a reader thread (SPEC §10, §11): the engine's applies
+   * are in another thread, so the reader polls the committed `tree_size`
+   * every POLL_MS, each poll in a fresh snapshot, until it is reached or
+   * `timeoutMs` is up (then `not_ready`, as the engine's wait).
+   */
+  async waitForTreeSize(size: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const have = this.tree.size;
+      if (have >= size) return;
+      const left = deadline - performance.now();
+      if (left <= 0) throw notReady(have, size, timeoutMs);
+      await Bun.sleep(Math.min(POLL_MS, left));
+    }
   }
 
   close(): void {

@@ -21,4 +21,9 @@ export interface ReadSource extends LensSource {
   treeHead(): SignedTreeHead;
   getAssertion(id: Uint8Array): StoredAssertion | undefined;
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[];
+  /**
+   * Resolves once the tree has at least `size` leaves (SPEC §10 `min_tree_size`),
+   * or rejects with `not_ready` (503, Retry-After 1) after `timeoutMs`.
+   */
+  waitForTreeSize(size: number, timeoutMs: number): Promise<void>;
 }

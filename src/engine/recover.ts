@@ -8,7 +8,7 @@ import { StemeError } from "../errors.ts";
 import type { SegmentLog } from "../log/segment-log.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { State } from "../store/state.ts";
-import { applyRecords, type LoggedRecord } from "./apply.ts";
+import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
 import { decodeRecord } from "./log-records.ts";
 
 const REPLAY_CHUNK = 10_000;
@@ -31,6 +31,16 @@ export function recover(state: State, log: SegmentLog): { tree: MerkleTree; repl
       { lsn: applied + 1 },
     );
   }
+  return { tree, replayed: applyLogTail(target, log) };
+}
+
+/**
+ * Applies the log records after the state's `last_lsn` through the apply
+ * function, in chunks of one transaction each; returns how many. Recovery on
+ * open, and the engine's catch-up after a failed apply, both use it.
+ */
+export function applyLogTail(target: ApplyTarget, log: SegmentLog): number {
+  const applied = target.state.meta.get("last_lsn");
   let replayed = 0;
   let chunk: LoggedRecord[] = [];
   for (const r of log.readFrom(applied + 1)) {
@@ -42,6 +52,5 @@ export function recover(state: State, log: SegmentLog): { tree: MerkleTree; repl
     }
   }
   applyRecords(target, chunk);
-  replayed += chunk.length;
-  return { tree, replayed };
+  return replayed + chunk.length;
 }

@@ -1,5 +1,6 @@
 /** What `createApp` needs, all injected (STYLE.md §5) so tests can swap them. */
 
+import type { ArchiveStatus } from "../backup/archiver.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
@@ -30,6 +31,12 @@ export interface AppDeps {
   agentBreakers?: AgentBreakerStatus;
   /** Per-IP rate-limit buckets shared with reader threads (default: this thread's own). */
   rateBuffers?: RateBuffers;
+  /** Continuous archival (SPEC §7), when configured: shown by health and metrics. */
+  archive?: ArchiveFigures;
+}
+
+export interface ArchiveFigures {
+  status(): ArchiveStatus;
 }
 
 /**
@@ -49,6 +56,7 @@ export interface RouteDeps extends ReadRouteDeps {
   metrics: Metrics;
   ingest: IngestService;
   agentBreakers: AgentBreakerStatus;
+  archive: ArchiveFigures | undefined;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

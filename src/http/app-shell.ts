@@ -1,7 +1,7 @@
 /**
  * What every StemeDB app is made of, whichever thread serves it (SPEC §11):
  * the middleware (request id, security headers, metrics, access log, per-IP
- * rate limits) in front of the given routes, and the one error mapper behind
+ * rate limits, the `min_tree_size` wait on reads) in front of the given routes, and the one error mapper behind
  * `onError` and `notFound`. The main thread's app and a reader thread's app
  * are both built here, so they answer alike.
  */
@@ -15,6 +15,7 @@ import { problemResponse } from "./error-mapper.ts";
 import type { HttpEnv } from "./http-env.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import type { Metrics } from "./metrics.ts";
+import { type MinTreeSizeOptions, minTreeSize, READ_PATHS } from "./min-tree-size.ts";
 import { type RateBuffers, rateLimiters } from "./rate-limit.ts";
 import { requestId } from "./request-id.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -24,6 +25,8 @@ export interface AppShellOptions {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** What reads wait on for `min_tree_size` (SPEC §10): the engine, or a reader's snapshot. */
+  reads: MinTreeSizeOptions["reads"];
   /** Per-IP buckets shared with the other threads serving HTTP (SPEC §11); default: this thread's own. */
   rateBuffers?: RateBuffers;
 }
@@ -35,7 +38,7 @@ export function appShell(
   options: AppShellOptions,
   routes: readonly Hono<HttpEnv>[],
 ): Hono<HttpEnv> {
-  const { config, logger, clock, metrics, rateBuffers } = options;
+  const { config, logger, clock, metrics, reads, rateBuffers } = options;
   const app = new Hono<HttpEnv>();
 
   app.use(requestId());
@@ -50,6 +53,9 @@ export function appShell(
     ...(rateBuffers === undefined ? {} : { shared: rateBuffers }),
   });
   for (const [path, limiter] of limiters) app.use(path, limiter);
+  // Reads wait for `min_tree_size` (SPEC §10) after the rate limits, before the routes.
+  const waitForSize = minTreeSize({ reads, waitMs: config.minTreeSizeWaitMs });
+  for (const path of READ_PATHS) app.use(path, waitForSize);
 
   for (const r of routes) app.route("/", r);
 

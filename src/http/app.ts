@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     metrics,
     ingest,
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
+    archive: deps.archive,
     startedAt: performance.now(),
   };
   const shell = {
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     logger: deps.logger,
     clock,
     metrics,
+    reads: routeDeps.reads,
     ...(deps.rateBuffers === undefined ? {} : { rateBuffers: deps.rateBuffers }),
   };
   return appShell(shell, [
@@ -86,7 +88,14 @@ export function createReaderApp(deps: ReaderAppDeps): {
   const { config, logger, metrics, rateBuffers } = deps;
   const clock = deps.clock ?? systemClock;
   const routes = readRoutes(deps);
-  const shell = { config, logger, clock, metrics, ...(rateBuffers ? { rateBuffers } : {}) };
+  const shell = {
+    config,
+    logger,
+    clock,
+    metrics,
+    reads: deps.reads,
+    ...(rateBuffers ? { rateBuffers } : {}),
+  };
   return {
     app: appShell(shell, routes),
     isReadRoute: readRouteTest(routes),

@@ -26,8 +26,12 @@ import type { LogStats } from "../log/segment-log-config.ts";
 export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
-  log: { stats(): LogStats };
+  /** Absent in cluster mode, where the replicated stream is the log. */
+  segmentLog: { stats(): LogStats } | undefined;
   storageBreaker?: { readonly state: BreakerState };
+  replication?:
+    | { figures(): { streamLsn: number; appliedLsn: number; lagRecords: number } }
+    | undefined;
 }
 
 export type BreakerName = "storage" | "agent";
@@ -91,6 +95,8 @@ export class Metrics {
   readonly #segments: Gauge;
   readonly #logBytes: Gauge;
   readonly #rss: Gauge;
+  /** Cluster mode only (SPEC §10): created on the first exposition that has cluster figures. */
+  #cluster: { stream: Gauge; applied: Gauge; lag: Gauge } | undefined;
 
   constructor(version: string, thread = "main") {
     const registers = [this.registry];
@@ -233,14 +239,38 @@ export class Metrics {
 
   /** Reads the engine's figures into the gauges; call before every exposition. */
   observeEngine(engine: EngineFigures): void {
-    const stats = engine.log.stats();
     this.#treeSize.set(engine.tree.size);
     this.#ready.set(engine.ready ? 1 : 0);
     const storage = engine.storageBreaker?.state ?? "closed";
     this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
-    this.#segments.set(stats.segments);
-    this.#logBytes.set(stats.bytes);
+    const stats = engine.segmentLog?.stats();
+    this.#segments.set(stats?.segments ?? 0);
+    this.#logBytes.set(stats?.bytes ?? 0);
     this.#rss.set(process.memoryUsage.rss());
+    const cluster = engine.replication?.figures();
+    if (cluster) {
+      const registers = [this.registry];
+      this.#cluster ??= {
+        stream: gauge(
+          registers,
+          "stemedb_cluster_stream_lsn",
+          "Last sequence in the JetStream stream (cluster mode)",
+        ),
+        applied: gauge(
+          registers,
+          "stemedb_cluster_applied_lsn",
+          "Last stream sequence applied on this node",
+        ),
+        lag: gauge(
+          registers,
+          "stemedb_cluster_lag_records",
+          "Stream records not yet applied on this node",
+        ),
+      };
+      this.#cluster.stream.set(cluster.streamLsn);
+      this.#cluster.applied.set(cluster.appliedLsn);
+      this.#cluster.lag.set(cluster.lagRecords);
+    }
   }
 
   /** Adds a reader thread's counts (its `perThreadJson()`) to every exposition. */

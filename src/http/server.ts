@@ -8,12 +8,17 @@
  */
 
 import { join } from "node:path";
+import type { Archiver } from "../backup/archiver.ts";
+import type { BackupTarget } from "../backup/backup-target.ts";
+import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
+import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineOptions } from "../engine/engine-options.ts";
+import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
@@ -39,7 +44,26 @@ export interface RunningServer {
 
 const RETENTION_INTERVAL_MS = 3_600_000;
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** What the caller may inject; everything else is built from the config. */
+export interface ServerDeps {
+  /** The `archiveTo` target, opened by the caller (the CLI passes its environment). */
+  archiveTarget?: BackupTarget;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  deps: ServerDeps = {},
+): Promise<RunningServer> {
+  if (config.natsUrl !== undefined && config.archiveTo !== undefined) {
+    // Cluster mode has no segment log to ship: the R3 stream is the log, and a
+    // node is rebuilt from a snapshot (`stemedb backup`) plus the stream's tail.
+    throw new StemeError(
+      "config_invalid",
+      "--archive-to does not apply in cluster mode (--nats-url): take snapshots with `stemedb backup`; the stream holds the log",
+      { field: "archiveTo" },
+    );
+  }
   const metrics = new Metrics(SERVER_VERSION);
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
@@ -55,12 +79,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       probeSeconds: config.storageBreakerProbeSeconds,
       onTransition: (to) => metrics.breakerTransition("storage", to),
     },
+    ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
   };
   const engine = await Engine.open(options);
   const pool = new PreparePool({ workers: config.verifyWorkers });
   let server: ReturnType<typeof Bun.serve> | undefined;
   let readers: ReaderThreads;
+  let archiver: Archiver | undefined;
   try {
+    archiver = await serverArchiver(config, engine, logger, deps.archiveTarget);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
@@ -76,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       agentBreakers: defense.agentBreakers,
       pool,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
+      ...(archiver ? { archive: archiver } : {}),
     });
     // The port is first taken without SO_REUSEPORT, so a port another server holds fails as usual.
     if (reusePort && config.port !== 0) listen(config, app.fetch, false).stop(true);
@@ -108,14 +136,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     metrics.readerThreads.set(n);
     return n;
   });
+  // Continuous archival (SPEC §7): ticks on its own; a failing target never blocks writes.
+  archiver?.start();
 
-  // Log retention (SPEC §5): hourly, and never concurrently with itself.
-  const retention = setInterval(() => {
+  // Log retention (SPEC §5): hourly, and never concurrently with itself. With
+  // archival configured, only segments the target's listing shows archived go.
+  let retaining = false;
+  const retention = setInterval(async () => {
+    if (retaining) return;
+    retaining = true;
     try {
-      const removed = engine.runRetention();
+      const archivedLsn = archiver ? await archiver.archivedLsnForRetention() : undefined;
+      const removed = engine.runRetention(archivedLsn);
       if (removed.length > 0) logger.info("log retention removed segments", { removed });
     } catch (e) {
       logger.warn("log retention failed", { error: String(e) });
+    } finally {
+      retaining = false;
     }
   }, RETENTION_INTERVAL_MS);
   retention.unref();
@@ -128,6 +165,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Readers and the main thread drain together; the main app keeps answering
       // what readers forward until they are done, and the engine closes last.
       await Promise.all([readers.stop(), server.stop(false)]);
+      await archiver?.stop(); // ships what the drained requests wrote (bounded)
       pool.close();
       await engine.close();
       logger.info("stopped");
@@ -175,5 +213,17 @@ export function installSignalHandlers(
   return () => {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+  };
+}
+
+/** Cluster mode (SPEC §10) from the settings: `--nats-url` turns it on. */
+function clusterOptions(config: Config, natsUrl: string): ClusterOptions {
+  return {
+    servers: natsUrl.split(","),
+    stream: config.natsStream,
+    replicas: config.natsReplicas,
+    maxAgeMs: config.natsMaxAgeHours * 3_600_000,
+    duplicateWindowMs: config.natsDuplicateWindowMs,
+    maxLagRecords: config.clusterMaxLagRecords,
   };
 }

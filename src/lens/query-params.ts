@@ -33,6 +33,8 @@ export interface QueryParams {
   lens: LensName;
   /** A tree size; absent means the current one. */
   as_of?: number;
+  /** Wait until the node has this many leaves (SPEC §10); the HTTP layer does the waiting. */
+  min_tree_size?: number;
   min_confidence?: number;
   limit: number;
   cursor?: string;
@@ -76,6 +78,11 @@ function schemaFor(from: ParamSource) {
         .min(1, { error: `limit must be an integer from 1 to ${MAX_LIMIT}` })
         .max(MAX_LIMIT, { error: `limit must be an integer from 1 to ${MAX_LIMIT}` }),
     ).default(DEFAULT_LIMIT),
+    min_tree_size: num(
+      z
+        .int({ error: "min_tree_size must be an integer tree size ≥ 0" })
+        .min(0, { error: "min_tree_size must be an integer tree size ≥ 0" }),
+    ).optional(),
     cursor: z
       .string({ error: "cursor must be a string (a next_cursor)" })
       .min(1, { error: "cursor must not be empty; omit it for the first page" })
@@ -94,7 +101,7 @@ function toStemeError(issues: readonly Issue[]): StemeError {
     const names = unknown.keys.map((k) => JSON.stringify(k)).join(", ");
     return new StemeError(
       "unknown_field",
-      `unknown query parameter ${names}; known: concept, match, predicate, agent, lens, as_of, min_confidence, limit, cursor`,
+      `unknown query parameter ${names}; known: concept, match, predicate, agent, lens, as_of, min_confidence, min_tree_size, limit, cursor`,
       { field: unknown.keys[0] as string },
     );
   }
@@ -139,5 +146,6 @@ export function parseQueryParams(input: Record<string, unknown>, from: ParamSour
   if (p.as_of !== undefined) params.as_of = p.as_of;
   if (p.min_confidence !== undefined) params.min_confidence = p.min_confidence;
   if (p.cursor !== undefined) params.cursor = p.cursor;
+  if (p.min_tree_size !== undefined) params.min_tree_size = p.min_tree_size;
   return params;
 }

@@ -21,7 +21,10 @@ export interface SegmentLogOptions {
   fsyncDir?: boolean;
   /** Milliseconds since the epoch, for segment headers (default Date.now). */
   now?: () => number;
-  /** Called after every successful batch fdatasync, before any caller of that batch is answered. For metrics. */
+  /**
+   * Called after every successful batch fdatasync, before any caller of that batch is answered.
+   * For metrics: `durationSeconds` is the fdatasync call alone, timed on the thread that made it.
+   */
   onFsync?: (durationSeconds: number, batchRecords: number) => void;
   /** File operations of the writer (default node:fs/promises); tests inject failures here. */
   fileOps?: FileOps;

@@ -2,8 +2,15 @@
  * The append side of the log, with group commit (SPEC §5): appends that arrive
  * while a write + fdatasync is in flight wait in a queue; when it completes,
  * the whole queue becomes the next batch — LSNs assigned in call order, one
- * buffer of frames (RecordFrame layout), one positional write, one fdatasync.
- * Every caller of the batch is answered only after that fdatasync returned.
+ * buffer of frames (RecordFrame layout), one positional write, one fdatasync
+ * (`WritableFile.writeAndSync`: on the log's I/O thread). Every caller of the
+ * batch is answered only after that fdatasync returned.
+ *
+ * Pipelining: an append to an idle writer starts its batch at once — the
+ * write + fdatasync is under way when `append` returns — and when a batch
+ * completes, the next one is started before the completed batch's callers
+ * run. A caller that does CPU work after its append resolves (the engine
+ * applying group N) therefore overlaps the next batch's fdatasync.
  *
  * A failed write or fdatasync (ENOSPC, EIO) rejects every append of the batch
  * with storage_unavailable, cuts the file back to its length before the batch
@@ -18,7 +25,7 @@
 
 import { StemeError } from "../errors.ts";
 import { createSegment } from "./create-segment.ts";
-import { type FileOps, type WritableFile, writeFully } from "./file-ops.ts";
+import type { FileOps, WritableFile } from "./file-ops.ts";
 import { storageUnavailable } from "./log-errors.ts";
 import { encodeFrames, framedSize, type LogRecordInput } from "./record-frame.ts";
 import { SEGMENT_HEADER_BYTES } from "./segment-header.ts";
@@ -51,7 +58,8 @@ interface PendingAppend {
 
 export class SegmentWriter {
   private queue: PendingAppend[] = [];
-  private flushing: Promise<void> | undefined;
+  /** The batch being written, until its outcome is known (its callers may not have run yet). */
+  private inFlight: Promise<void> | undefined;
   private file: WritableFile;
   /** True while bytes of a failed batch may remain past the open segment's durable length. */
   private dirtyTail = false;
@@ -71,7 +79,7 @@ export class SegmentWriter {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
-      this.flushing ??= this.drain();
+      if (this.inFlight === undefined) this.startNext();
     });
   }
 
@@ -79,25 +87,25 @@ export class SegmentWriter {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
-      await this.flushing;
+      while (this.inFlight !== undefined) await this.inFlight;
       await this.file.close();
     })();
     return this.closing;
   }
 
-  private async drain(): Promise<void> {
-    // Yield once so that appends issued in the same tick form one batch.
-    await Promise.resolve();
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      await this.flush(batch);
-    }
-    this.flushing = undefined;
+  /** Takes the queue as the next batch and starts it (synchronously up to its I/O, unless it must roll or cut). */
+  private startNext(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.inFlight = this.flush(batch).then((answer) => {
+      this.inFlight = undefined;
+      if (this.queue.length > 0) this.startNext(); // the next batch's I/O is under way…
+      answer(); // …before this batch's callers run
+    });
   }
 
-  /** Writes one batch; never throws (each caller gets its own answer). */
-  private async flush(batch: PendingAppend[]): Promise<void> {
+  /** Writes one batch; never throws. Returns what answers its callers. */
+  private async flush(batch: PendingAppend[]): Promise<() => void> {
     const { stats } = this.p;
     let segment = this.openSegment();
     const firstLsn = segment.lastLsn + 1;
@@ -116,7 +124,7 @@ export class SegmentWriter {
         at = encodeFrames(a.records, lsn, frames, at);
         lsn += a.records.length;
       }
-      await this.cleanTail(segment);
+      if (this.dirtyTail) await this.cleanTail(segment);
       if (segment.bytes > SEGMENT_HEADER_BYTES && segment.bytes + size > this.p.segmentBytes) {
         segment = await this.roll(firstLsn);
       }
@@ -129,8 +137,9 @@ export class SegmentWriter {
         lsn: firstLsn,
       });
       this.p.logger.warn(error.message, error.context);
-      for (const a of batch) a.reject(error);
-      return;
+      return () => {
+        for (const a of batch) a.reject(error);
+      };
     }
     segment.lastLsn = firstLsn + count - 1;
     segment.bytes += size;
@@ -145,20 +154,19 @@ export class SegmentWriter {
     } catch (e) {
       this.p.logger.warn("onFsync hook threw", { error: String(e) });
     }
-    batch.forEach((a, i) => {
-      const first = starts[i] as number;
-      a.resolve({ firstLsn: first, lastLsn: first + a.records.length - 1 });
-    });
+    return () =>
+      batch.forEach((a, i) => {
+        const first = starts[i] as number;
+        a.resolve({ firstLsn: first, lastLsn: first + a.records.length - 1 });
+      });
   }
 
-  /** One write + one fdatasync; on failure cuts the batch back off, best-effort. Returns the fdatasync seconds. */
+  /** One write + one fdatasync; on failure cuts the batch back off, best-effort. Returns the fdatasync's own seconds. */
   private async writeAndSync(segment: LogSegment, frames: Uint8Array): Promise<number> {
     try {
-      await writeFully(this.file, frames, segment.bytes);
-      const t0 = performance.now();
-      await this.file.datasync();
+      const seconds = await this.file.writeAndSync(frames, segment.bytes);
       this.p.stats.fsyncs++;
-      return (performance.now() - t0) / 1000;
+      return seconds;
     } catch (e) {
       this.dirtyTail = true;
       await this.cleanTail(segment).catch((cut) =>

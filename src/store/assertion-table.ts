@@ -1,91 +1,84 @@
 /**
- * Reads and writes of the `assertions` table through prepared statements. Rows
- * are content-addressed (unique id) and numbered by seq. Callers outside
- * src/store see `StoredAssertion`, never SQL.
+ * Reads and writes of the `assertions` table (schema v2, migration 0003)
+ * through prepared statements. Rows are content-addressed (one per id) and
+ * numbered by seq; concept, predicate and agent are interned (`KeyInterner`).
+ * Callers outside src/store see `StoredAssertion` with its keys as text, never
+ * SQL or ids.
+ *
+ * The id look-up searches `assertions_by_id`, an index of the id's first 8
+ * bytes, and compares the full id on a hit. It is cheap enough for every
+ * submitted assertion's duplicate check (a few µs, also at 1M rows), so no
+ * id set is loaded into memory at open.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { reverseConcept } from "./concept-path.ts";
-import { IdFilter } from "./id-filter.ts";
+import { StemeError } from "../errors.ts";
+import type { KeyInterner } from "./key-interner.ts";
+import { STORED_COLUMNS, type StoredAssertion, type StoredRow, withValue } from "./stored-row.ts";
 
-/** One stored assertion as the store knows it. `value` is its canonical JSON text. */
-export interface StoredAssertion {
-  seq: number;
-  id: Uint8Array;
-  concept: string;
-  predicate: string;
-  agent: string;
-  value: string;
-  confidence: number | null;
-  ts: number;
-  retracts: Uint8Array | null;
-  status: number;
-  reasons: string | null;
-  received_at: number;
-  canonical: Uint8Array;
-  sig: Uint8Array;
-}
+export type { StoredAssertion } from "./stored-row.ts";
 
-export type NewAssertionRow = Omit<StoredAssertion, "reasons"> & { reasons: string[] };
+/** What the apply path inserts: keys as text, `value` left to the canonical bytes. */
+export type NewAssertionRow = Omit<StoredAssertion, "reasons" | "value"> & { reasons: string[] };
 
-const COLUMNS =
-  "seq, id, concept, predicate, agent, value, confidence, ts, retracts, status, reasons, received_at, canonical, sig";
+type IdKey = { prefix: Uint8Array; id: Uint8Array };
+
+/** The id look-up's WHERE terms: the index key, then the full id. */
+const BY_ID = "substr(a.id, 1, 8) = $prefix AND a.id = $id";
+const idKey = (id: Uint8Array): IdKey => ({ prefix: id.subarray(0, 8), id });
 
 export class AssertionTable {
-  readonly #insert: Statement;
-  readonly #byId: Statement<StoredAssertion, [Uint8Array]>;
-  readonly #bySeq: Statement<StoredAssertion, [number]>;
-  readonly #seqById: Statement<{ seq: number; status: number }, [Uint8Array]>;
-  readonly #setStatus: Statement<unknown, [number, Uint8Array]>;
-  readonly #history: Statement<StoredAssertion, [string, string, number, number]>;
-  readonly #count: Statement<{ n: number }, []>;
-  readonly #ids: Statement<{ id: Uint8Array }, []>;
-  /** Loaded on first use, so a read-only connection (reader thread) never scans the ids. */
-  #filter: IdFilter | undefined;
+  readonly #keys: KeyInterner;
+  readonly #db: Database;
+  readonly #byId: Statement<StoredRow, [IdKey]>;
+  readonly #bySeq: Statement<StoredRow, [number]>;
+  readonly #seqById: Statement<{ seq: number; status: number }, [IdKey]>;
+  readonly #history: Statement<StoredRow, [number, number, number, number]>;
+  #insert: Statement | undefined;
+  #setStatus: Statement<unknown, [{ status: number } & IdKey]> | undefined;
 
-  constructor(db: Database) {
-    this.#insert = db.query(
-      `INSERT INTO assertions (seq, id, concept, concept_rev, predicate, agent, value, confidence, ts,
-         retracts, status, reasons, received_at, canonical, sig)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  constructor(db: Database, keys: KeyInterner) {
+    this.#db = db;
+    this.#keys = keys;
+    const from = (index: string) =>
+      `SELECT ${STORED_COLUMNS} FROM assertions AS a INDEXED BY ${index}`;
+    this.#byId = db.query(`${from("assertions_by_id")} WHERE ${BY_ID}`);
+    this.#bySeq = db.query(`SELECT ${STORED_COLUMNS} FROM assertions AS a WHERE a.seq = ?`);
+    this.#seqById = db.query(
+      `SELECT a.seq, a.status FROM assertions AS a INDEXED BY assertions_by_id WHERE ${BY_ID}`,
     );
-    this.#byId = db.query(`SELECT ${COLUMNS} FROM assertions WHERE id = ?`);
-    this.#bySeq = db.query(`SELECT ${COLUMNS} FROM assertions WHERE seq = ?`);
-    this.#seqById = db.query("SELECT seq, status FROM assertions WHERE id = ?");
-    this.#setStatus = db.query("UPDATE assertions SET status = ? WHERE id = ?");
     this.#history = db.query(
-      `SELECT ${COLUMNS} FROM assertions INDEXED BY assertions_by_concept
-       WHERE concept = ? AND predicate = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      `${from("assertions_by_concept")}
+       WHERE a.concept = ? AND a.predicate = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`,
     );
-    this.#count = db.query("SELECT count(*) AS n FROM assertions");
-    this.#ids = db.query("SELECT id FROM assertions");
   }
 
-  get #idFilter(): IdFilter {
-    this.#filter ??= this.#loadFilter(2 * this.count());
-    return this.#filter;
-  }
-
-  #loadFilter(capacity: number): IdFilter {
-    const filter = new IdFilter(capacity);
-    for (const row of this.#ids.iterate()) filter.add(row.id);
-    return filter;
-  }
-
+  /** Inserts one row, interning its keys in the caller's transaction (the apply path's). */
   insert(r: NewAssertionRow): void {
-    let filter = this.#idFilter;
-    if (filter.full) filter = this.#filter = this.#loadFilter(2 * filter.capacity);
-    filter.add(r.id);
+    let retracts: number | null = null;
+    if (r.retracts !== null) {
+      retracts = this.seqOf(r.retracts)?.seq ?? null;
+      if (retracts === null) {
+        throw new StemeError(
+          "corrupt_segment",
+          `assertion seq ${r.seq} retracts an id that is not recorded`,
+          { seq: r.seq },
+        );
+      }
+    }
+    this.#insert ??= this.#db.query(
+      `INSERT INTO assertions (seq, id, concept, predicate, agent, confidence, ts, retracts,
+         status, reasons, received_at, canonical, sig)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.#insert.run(
       r.seq,
       r.id,
-      r.concept,
-      reverseConcept(r.concept),
-      r.predicate,
-      r.agent,
-      r.value,
+      this.#keys.concepts.intern(r.concept),
+      this.#keys.predicates.intern(r.predicate),
+      this.#keys.agents.intern(r.agent),
       r.confidence,
       r.ts,
-      r.retracts,
+      retracts,
       r.status,
       r.reasons.length === 0 ? null : r.reasons.join(","),
       r.received_at,
@@ -95,29 +88,32 @@ export class AssertionTable {
   }
 
   byId(id: Uint8Array): StoredAssertion | undefined {
-    return this.#byId.get(id) ?? undefined;
+    const row = this.#byId.get(idKey(id));
+    return row === null ? undefined : withValue(row);
   }
 
   bySeq(seq: number): StoredAssertion | undefined {
-    return this.#bySeq.get(seq) ?? undefined;
+    const row = this.#bySeq.get(seq);
+    return row === null ? undefined : withValue(row);
   }
 
   /** Cheap existence check for duplicate detection. */
   seqOf(id: Uint8Array): { seq: number; status: number } | undefined {
-    if (!this.#idFilter.mightContain(id)) return undefined;
-    return this.#seqById.get(id) ?? undefined;
+    return this.#seqById.get(idKey(id)) ?? undefined;
   }
 
   setStatus(id: Uint8Array, status: number): void {
-    this.#setStatus.run(status, id);
+    this.#setStatus ??= this.#db.query(
+      `UPDATE assertions AS a INDEXED BY assertions_by_id SET status = $status WHERE ${BY_ID}`,
+    );
+    this.#setStatus.run({ status, ...idKey(id) });
   }
 
   /** Every assertion for one key in seq order, after `afterSeq`, at most `limit`. */
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[] {
-    return this.#history.all(concept, predicate, afterSeq, limit);
-  }
-
-  count(): number {
-    return this.#count.get()?.n ?? 0;
+    const c = this.#keys.concepts.id(concept);
+    const p = this.#keys.predicates.id(predicate);
+    if (c === undefined || p === undefined) return [];
+    return this.#history.all(c, p, afterSeq, limit).map(withValue);
   }
 }

@@ -3,31 +3,51 @@
  * WAL mode so readers never block the writer, synchronous=NORMAL because the
  * segment log — not SQLite — is what makes a write durable (anything SQLite
  * loses in a power cut is replayed from the log), and migrations applied.
+ *
+ * A read-only open (a reader thread's connection) never migrates: it requires
+ * the state to be at this binary's schema already.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StemeError } from "../errors.ts";
-import { migrate } from "./migrate.ts";
+import type { Logger } from "../logger.ts";
+import { migrate, requireMigrated } from "./migrate.ts";
 
-export function openDatabase(path: string): Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+export interface OpenOptions {
+  /** Open without write access; no migration runs. */
+  readonly?: boolean;
+  /** Where migration progress is logged. */
+  logger?: Logger;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
+  const readonly = options.readonly === true;
+  if (path !== ":memory:" && !readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Database;
   try {
-    db = new Database(path, { create: true, strict: true });
+    db = readonly
+      ? new Database(path, { readonly: true, strict: true })
+      : new Database(path, { create: true, strict: true });
   } catch (e) {
     throw new StemeError("storage_unavailable", `cannot open SQLite state at ${path}`, {}, e);
   }
-  db.run("PRAGMA journal_mode = WAL");
-  db.run("PRAGMA synchronous = NORMAL");
+  if (!readonly) {
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = NORMAL");
+  }
   db.run("PRAGMA busy_timeout = 5000");
   db.run("PRAGMA cache_size = -65536"); // 64 MiB page cache
+  db.run("PRAGMA temp_store = MEMORY");
+  if (readonly) {
+    requireMigrated(db);
+    return db;
+  }
   // Checkpoint every ~80 MiB of WAL instead of SQLite's 4 MiB: index pages that
   // many commits dirty are copied into the database once per checkpoint, not
   // once per 1000 pages. Measured on 500k rows with our indexes: 5.1k → 8.9k
   // rows/s at 50k pages; 20k pages keeps the WAL (and its disk use) bounded.
   db.run("PRAGMA wal_autocheckpoint = 20000");
-  db.run("PRAGMA temp_store = MEMORY");
-  migrate(db);
+  migrate(db, undefined, options.logger);
   return db;
 }

@@ -7,9 +7,12 @@
  * Status codes as stored: 2 quarantined (pending review), 3 released, 4
  * rejected. `reasons` is the comma-separated list the policy recorded; it stays
  * on the row after review, so "was ever quarantined" = `reasons IS NOT NULL`.
+ * Agent and concept filters are matched by interned id (schema v2): a name
+ * never stored matches nothing.
  */
 import type { Database, Statement } from "bun:sqlite";
-import type { StoredAssertion } from "./assertion-table.ts";
+import type { KeyInterner } from "./key-interner.ts";
+import { STORED_COLUMNS, type StoredAssertion, type StoredRow, withValue } from "./stored-row.ts";
 
 const PENDING = 2;
 
@@ -29,9 +32,6 @@ export interface QuarantineFilter {
 
 type Bindings = Record<string, string | number>;
 
-const COLUMNS =
-  "a.seq, a.id, a.concept, a.predicate, a.agent, a.value, a.confidence, a.ts, a.retracts, a.status, a.reasons, a.received_at, a.canonical, a.sig";
-
 /** Adds each reason of a comma-separated list to `into`, `n` times. */
 function addReasons(into: Map<string, number>, reasons: string | null, n: number): void {
   if (reasons === null || reasons === "") return;
@@ -44,10 +44,12 @@ export class QuarantineTable {
   readonly #pending: Statement<{ n: number }, []>;
   readonly #pendingByReasons: Statement<{ reasons: string | null; n: number }, []>;
   readonly #flaggedAfter: Statement<{ seq: number; reasons: string | null }, [number, number]>;
-  readonly #received: Statement<{ received_at: number }, [string, string, string]>;
+  readonly #received: Statement<{ received_at: number }, [number, number, number]>;
+  readonly #keys: KeyInterner;
 
-  constructor(db: Database) {
+  constructor(db: Database, keys: KeyInterner) {
     this.#db = db;
+    this.#keys = keys;
     this.#pending = db.query(
       "SELECT count(*) AS n FROM assertions INDEXED BY assertions_quarantined WHERE status = 2",
     );
@@ -98,7 +100,11 @@ export class QuarantineTable {
    * it has seen enough (the flood rule's sliding window).
    */
   receivedTimes(agent: string, concept: string, predicate: string): IterableIterator<number> {
-    const rows = this.#received.iterate(agent, concept, predicate);
+    const a = this.#keys.agents.id(agent);
+    const c = this.#keys.concepts.id(concept);
+    const p = this.#keys.predicates.id(predicate);
+    if (a === undefined || c === undefined || p === undefined) return [][Symbol.iterator]();
+    const rows = this.#received.iterate(a, c, p);
     return (function* () {
       for (const row of rows) yield row.received_at;
     })();
@@ -106,17 +112,21 @@ export class QuarantineTable {
 
   /** At most `limit` rows matching `filter` with seq > `afterSeq`, in seq order. */
   list(filter: QuarantineFilter, afterSeq: number, limit: number): StoredAssertion[] {
-    const { where, params } = whereOf(filter);
+    const found = this.#whereOf(filter);
+    if (found === undefined) return [];
+    const { where, params } = found;
     params.after = afterSeq;
     params.limit = limit;
-    const sql = `SELECT ${COLUMNS} FROM assertions AS a INDEXED BY ${indexOf(filter)}
+    const sql = `SELECT ${STORED_COLUMNS} FROM assertions AS a INDEXED BY ${indexOf(filter)}
       WHERE ${where} AND a.seq > $after ORDER BY a.seq LIMIT $limit`;
-    return this.#statement(sql).all(params) as StoredAssertion[];
+    return (this.#statement(sql).all(params) as StoredRow[]).map(withValue);
   }
 
   /** How many rows match `filter` (all pages). */
   count(filter: QuarantineFilter): number {
-    const { where, params } = whereOf(filter);
+    const found = this.#whereOf(filter);
+    if (found === undefined) return 0;
+    const { where, params } = found;
     const sql = `SELECT count(*) AS n FROM assertions AS a INDEXED BY ${indexOf(filter)} WHERE ${where}`;
     return (this.#statement(sql).get(params) as { n: number } | null)?.n ?? 0;
   }
@@ -124,23 +134,32 @@ export class QuarantineTable {
   /** EXPLAIN QUERY PLAN of `receivedTimes`, for tests. */
   receivedTimesPlan(): string[] {
     return this.#db
-      .query<{ detail: string }, [string, string, string]>(`EXPLAIN QUERY PLAN ${RECEIVED_SQL}`)
-      .all("a", "c", "p")
+      .query<{ detail: string }, [number, number, number]>(`EXPLAIN QUERY PLAN ${RECEIVED_SQL}`)
+      .all(1, 1, 1)
       .map((r) => r.detail);
   }
 
   /** EXPLAIN QUERY PLAN of a listing, for tests. */
   plan(filter: QuarantineFilter): string[] {
-    const { where, params } = whereOf(filter);
+    const { where, params } = this.#whereOf(filter) ?? whereOf(filter, { agent: 0, concept: 0 });
     params.after = 0;
     params.limit = 1;
     return this.#db
       .query<{ detail: string }, [Bindings]>(
-        `EXPLAIN QUERY PLAN SELECT ${COLUMNS} FROM assertions AS a INDEXED BY ${indexOf(filter)}
+        `EXPLAIN QUERY PLAN SELECT ${STORED_COLUMNS} FROM assertions AS a
+         INDEXED BY ${indexOf(filter)}
          WHERE ${where} AND a.seq > $after ORDER BY a.seq LIMIT $limit`,
       )
       .all(params)
       .map((r) => r.detail);
+  }
+
+  /** The filter's WHERE with agent and concept as ids; undefined if one was never stored. */
+  #whereOf(f: QuarantineFilter): { where: string; params: Bindings } | undefined {
+    const agent = f.agent === undefined ? 0 : this.#keys.agents.id(f.agent);
+    const concept = f.concept === undefined ? 0 : this.#keys.concepts.id(f.concept);
+    if (agent === undefined || concept === undefined) return undefined;
+    return whereOf(f, { agent, concept });
   }
 
   // The SQL text depends only on which filters are present, so it is the cache key.
@@ -158,7 +177,10 @@ export class QuarantineTable {
 const indexOf = (f: QuarantineFilter): string =>
   f.status === PENDING ? "assertions_quarantined" : "assertions_flagged";
 
-function whereOf(f: QuarantineFilter): { where: string; params: Bindings } {
+function whereOf(
+  f: QuarantineFilter,
+  ids: { agent: number; concept: number },
+): { where: string; params: Bindings } {
   // Each partial index is usable only when the WHERE clause repeats its condition.
   const where = [f.status === PENDING ? "a.status = 2" : "a.reasons IS NOT NULL"];
   const params: Bindings = {};
@@ -168,11 +190,11 @@ function whereOf(f: QuarantineFilter): { where: string; params: Bindings } {
   }
   if (f.agent !== undefined) {
     where.push("a.agent = $agent");
-    params.agent = f.agent;
+    params.agent = ids.agent;
   }
   if (f.concept !== undefined) {
     where.push("a.concept = $concept");
-    params.concept = f.concept;
+    params.concept = ids.concept;
   }
   if (f.reason !== undefined) {
     // Whole list items only: `flood` must not match a future `flood_x`.

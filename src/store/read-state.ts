@@ -1,22 +1,25 @@
 /**
  * The SQLite state as a reader thread sees it (SPEC §11): its own read-only
- * connection to db/state.sqlite beside the engine's. WAL mode lets it read
- * while the engine writes; each read transaction sees every transaction
- * committed before it began, so a write acknowledged by the engine (applied,
- * then answered) is visible to the next read here.
+ * connection to db/state.sqlite beside the engine's, opened by
+ * `State.open(path, { readonly: true })` (no migration: the engine must have
+ * opened the state first). WAL mode lets it read while the engine writes; each
+ * read transaction sees every transaction committed before it began, so a
+ * write acknowledged by the engine (applied, then answered) is visible to the
+ * next read here. The key interner looks ids it has not seen up in SQLite, so
+ * keys the engine adds later resolve too.
  *
- * Only the read side of the tables: the assertion rows, the lens's query store,
- * the Merkle node store and the meta facts. The agent registry is read from
- * SQLite on every look-up, never cached: the engine's in-memory copy lives in
- * another thread and changes under us.
+ * Only the read side of the tables is exposed. The agent registry is read from
+ * SQLite on every look-up (`AgentReader`), never cached: `AgentTable` keeps an
+ * in-memory copy, kept in step by the engine in another thread, which would be
+ * stale here.
  */
-import { Database, type Statement } from "bun:sqlite";
-import { StemeError } from "../errors.ts";
+import type { Database, Statement } from "bun:sqlite";
 import { type AgentEntry, type AgentRow, toEntry } from "./agent-table.ts";
-import { AssertionTable } from "./assertion-table.ts";
-import { MetaTable } from "./meta-table.ts";
-import { QueryStore } from "./query-store.ts";
-import { SqliteNodeStore } from "./sqlite-node-store.ts";
+import type { AssertionTable } from "./assertion-table.ts";
+import type { MetaTable } from "./meta-table.ts";
+import type { QueryStore } from "./query-store.ts";
+import type { SqliteNodeStore } from "./sqlite-node-store.ts";
+import { State } from "./state.ts";
 
 /** Agent look-ups straight from SQLite, for a connection that is not the registry's writer. */
 export class AgentReader {
@@ -42,29 +45,18 @@ export class ReadState {
   readonly nodes: SqliteNodeStore;
   readonly query: QueryStore;
 
-  private constructor(db: Database) {
-    this.db = db;
-    this.assertions = new AssertionTable(db);
-    this.agents = new AgentReader(db);
-    this.meta = new MetaTable(db);
-    this.nodes = new SqliteNodeStore(db);
-    this.query = new QueryStore(db);
+  private constructor(state: State) {
+    this.db = state.db;
+    this.assertions = state.assertions;
+    this.agents = new AgentReader(state.db);
+    this.meta = state.meta;
+    this.nodes = state.nodes;
+    this.query = state.query;
   }
 
-  /**
-   * Opens an existing, migrated state read-only (the engine must have opened
-   * it first: it creates the file and applies migrations).
-   */
+  /** Opens an existing, migrated state read-only (see `State.open`). */
   static open(path: string): ReadState {
-    let db: Database;
-    try {
-      db = new Database(path, { readonly: true, strict: true });
-    } catch (e) {
-      throw new StemeError("storage_unavailable", `cannot open SQLite state at ${path}`, {}, e);
-    }
-    db.run("PRAGMA busy_timeout = 5000");
-    db.run("PRAGMA cache_size = -65536"); // 64 MiB page cache, as the engine's
-    return new ReadState(db);
+    return new ReadState(State.open(path, { readonly: true }));
   }
 
   close(): void {

@@ -6,14 +6,16 @@
 import type { Database } from "bun:sqlite";
 import { AgentTable } from "./agent-table.ts";
 import { AssertionTable } from "./assertion-table.ts";
+import { KeyInterner } from "./key-interner.ts";
 import { MetaTable } from "./meta-table.ts";
-import { openDatabase } from "./open-database.ts";
+import { type OpenOptions, openDatabase } from "./open-database.ts";
 import { QuarantineTable } from "./quarantine-table.ts";
 import { QueryStore } from "./query-store.ts";
 import { SqliteNodeStore } from "./sqlite-node-store.ts";
 
 export class State {
   readonly db: Database;
+  readonly keys: KeyInterner;
   readonly assertions: AssertionTable;
   readonly agents: AgentTable;
   readonly meta: MetaTable;
@@ -23,21 +25,31 @@ export class State {
 
   constructor(db: Database) {
     this.db = db;
-    this.assertions = new AssertionTable(db);
+    this.keys = new KeyInterner(db);
+    this.assertions = new AssertionTable(db, this.keys);
     this.agents = new AgentTable(db);
     this.meta = new MetaTable(db);
     this.nodes = new SqliteNodeStore(db);
-    this.query = new QueryStore(db);
-    this.quarantine = new QuarantineTable(db);
+    this.query = new QueryStore(db, this.keys);
+    this.quarantine = new QuarantineTable(db, this.keys);
   }
 
-  static open(path: string): State {
-    return new State(openDatabase(path));
+  /**
+   * Opens (and migrates) the state at `path`. `{ readonly: true }` opens a
+   * reader's connection: no writes, no migration (the writer must have run them).
+   */
+  static open(path: string, options: OpenOptions = {}): State {
+    return new State(openDatabase(path, options));
   }
 
   /** Runs `fn` in one IMMEDIATE transaction; rolls back if it throws. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      this.keys.forget(); // ids of keys added by the rolled-back transaction are void
+      throw e;
+    }
   }
 
   /** Makes every applied row durable in the main database file (before log retention). */

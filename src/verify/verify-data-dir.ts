@@ -25,6 +25,7 @@ import { scanSegments } from "../log/scan-segments.ts";
 import { hashEquals } from "../merkle/hash.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { nativeSigner } from "../protocol/native-ed25519.ts";
+import { requireMigrated } from "../store/migrate.ts";
 import { openStateReadonly } from "./open-state-readonly.ts";
 import { verifyLogRecords } from "./verify-log.ts";
 import { CheckCollector, type VerifyReport } from "./verify-report.ts";
@@ -92,6 +93,7 @@ export async function verifyDataDir(dir: string): Promise<VerifyReport> {
       for (const p of problems) checks.fail("sqlite.integrity", p);
       checks.finish("sqlite.integrity", "PRAGMA integrity_check: ok");
       if (problems.length === 0) {
+        requireMigrated(db); // a state at another schema stops here, saying how to migrate it
         state = verifyState(db, checks, metaSize === undefined ? [] : [metaSize]);
         counts.assertions = state.rows;
         counts.tree_size = state.treeSize;

@@ -45,7 +45,10 @@ export function verifyLogRecords(
   checks: CheckCollector,
 ): LogFacts {
   const bySeq = db?.query("SELECT id, sig, status FROM assertions WHERE seq = ?");
-  const byId = db?.query("SELECT seq, status FROM assertions WHERE id = ?");
+  // Schema v2 indexes the id's first 8 bytes (assertions_by_id); the full id is compared on a hit.
+  const byId = db?.query(
+    "SELECT seq, status FROM assertions WHERE substr(id, 1, 8) = substr(?1, 1, 8) AND id = ?1",
+  );
   const lastApplied = state?.lastLsn ?? 0;
   let records = 0;
   let assertions = 0;

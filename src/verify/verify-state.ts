@@ -7,12 +7,13 @@
  * that, feeding each id as a leaf into a fresh RFC 6962 tree, recomputes every
  * perfect subtree the server stored in `merkle_nodes` and compares them one by
  * one. Finally the root recomputed from the leaves is compared with the root
- * the state claims (its stored nodes at its `tree_size`).
+ * the state claims (its stored nodes at its `tree_size`). Schema v2 keys are
+ * interned: a row's ids are joined back to their text (a dangling id reads as
+ * a column mismatch), and every concept's reversed key is checked.
  */
 
 import type { Database } from "bun:sqlite";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { valueCanonicalFromC } from "../engine/log-records.ts";
 import { fromHex, toHex } from "../hex.ts";
 import { hashEquals, leafHash } from "../merkle/hash.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
@@ -22,6 +23,7 @@ import { canonicalString } from "../protocol/canonical.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
+import { reverseConcept } from "../store/concept-path.ts";
 import { LEVEL_SHIFT, SqliteNodeStore } from "../store/sqlite-node-store.ts";
 import type { CheckCollector } from "./verify-report.ts";
 
@@ -32,7 +34,6 @@ type Row = Pick<
   | "concept"
   | "predicate"
   | "agent"
-  | "value"
   | "confidence"
   | "ts"
   | "retracts"
@@ -112,8 +113,14 @@ export function verifyState(
 
   let rows = 0;
   const select = db.query(
-    `SELECT seq, id, concept, predicate, agent, value, confidence, ts, retracts, canonical, sig
-       FROM assertions ORDER BY seq`,
+    `SELECT a.seq, a.id, c.path AS concept, p.name AS predicate, k.key AS agent, a.confidence,
+       a.ts, t.id AS retracts, a.canonical, a.sig
+     FROM assertions AS a
+     LEFT JOIN concepts AS c ON c.id = a.concept
+     LEFT JOIN predicates AS p ON p.id = a.predicate
+     LEFT JOIN agent_keys AS k ON k.id = a.agent
+     LEFT JOIN assertions AS t ON t.seq = a.retracts
+     ORDER BY a.seq`,
   );
   for (const row of select.iterate() as IterableIterator<Row>) {
     rows++;
@@ -132,6 +139,7 @@ export function verifyState(
     "canonical bytes are RFC 8785 protocol v1 assertions matching their columns",
   );
   checks.finish("assertions.signatures", "every signature verifies (Ed25519, SPEC §2.2)");
+  checkConceptKeys(db, checks);
 
   if (rows !== treeSize) {
     checks.fail(
@@ -181,7 +189,7 @@ function checkRow(row: Row, bad: (name: string, row: Row, detail: string) => voi
     );
     return;
   }
-  const mismatch = columnMismatch(row, parsed, text);
+  const mismatch = columnMismatch(row, parsed);
   if (mismatch !== undefined) {
     bad("assertions.content", row, `column ${mismatch} differs from the canonical bytes`);
   }
@@ -191,16 +199,32 @@ function checkRow(row: Row, bad: (name: string, row: Row, detail: string) => voi
   }
 }
 
-function columnMismatch(row: Row, a: Record<string, unknown>, text: string): string | undefined {
+function columnMismatch(row: Row, a: Record<string, unknown>): string | undefined {
   if (row.concept !== a.concept) return "concept";
   if (row.predicate !== a.predicate) return "predicate";
   if (row.agent !== a.agent) return "agent";
   if (row.ts !== a.ts) return "ts";
   if (row.confidence !== ((a.confidence as number | undefined) ?? null)) return "confidence";
-  if (row.value !== valueCanonicalFromC(text)) return "value";
   const retracts = row.retracts === null ? undefined : toHex(row.retracts);
   if (retracts !== a.retracts) return "retracts";
   return undefined;
+}
+
+/** Tail matching searches `concept_rev`: each must be its path with the segments reversed. */
+function checkConceptKeys(db: Database, checks: CheckCollector): void {
+  const rows = db.query("SELECT id, path, concept_rev FROM concepts ORDER BY id");
+  let n = 0;
+  for (const r of rows.iterate() as IterableIterator<{
+    id: number;
+    path: string;
+    concept_rev: string;
+  }>) {
+    n++;
+    if (r.concept_rev !== reverseConcept(r.path)) {
+      checks.fail("state.keys", `concept ${r.id} (${r.path}) has reversed key ${r.concept_rev}`);
+    }
+  }
+  checks.finish("state.keys", `${n} concept(s) with their reversed keys`);
 }
 
 /** Perfect subtrees of level ≥ 1 in a tree of n leaves: Σ floor(n / 2^l). */

@@ -5,21 +5,10 @@
  *   npx bun tests/docs/print-config-table.ts
  * then paste the tables into README.md (tests check both stay in step).
  */
-import { CLIENT_SETTINGS, envExample, envName, flagName, SETTINGS } from "../../src/config.ts";
+import { envExample } from "../../src/config.ts";
+import { CONFIG_TABLE_HEADER, clientConfigRows, serverConfigRows } from "./config-table.ts";
 
 await Bun.write(new URL("../../.env.example", import.meta.url), envExample());
-
-function table(
-  settings: Record<string, { default: unknown; doc: string; flag?: string }>,
-  noDefault: string,
-) {
-  const rows = Object.entries(settings).map(([key, s]) => {
-    const value = s.default === undefined ? noDefault : `\`${String(s.default)}\``;
-    return `| \`${envName(key)}\` | \`--${flagName(key, s)}\` | ${value} | ${s.doc.replace(/\|/g, "\\|")} |`;
-  });
-  return ["| environment | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
-}
-
-console.log(table(SETTINGS, "(generated)"));
+console.log([...CONFIG_TABLE_HEADER, ...serverConfigRows()].join("\n"));
 console.log();
-console.log(table(CLIENT_SETTINGS, "(none)"));
+console.log([...CONFIG_TABLE_HEADER, ...clientConfigRows()].join("\n"));

@@ -43,9 +43,11 @@ function collect(stream: ReadableStream<Uint8Array>) {
 export async function startServeProcess(
   bin: string,
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; script?: string },
 ): Promise<ServeProcess> {
-  const proc = Bun.spawn([bin, "serve", ...args], {
+  // `script`: run `bin script serve …` (e.g. bun src/main.ts) instead of a compiled binary.
+  const argv = options.script === undefined ? [bin] : [bin, options.script];
+  const proc = Bun.spawn([...argv, "serve", ...args], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",

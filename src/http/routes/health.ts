@@ -4,12 +4,14 @@
  * `Retry-After` while the engine takes no writes (recovering, closing, or the
  * storage breaker open: then Retry-After is the time to its next probe);
  * `/v1/health` is the summary: tree, log and storage figures, the last
- * recovery report, breaker states, the rate limits in force and the quarantine
- * queue (pending review, per reason).
+ * recovery report, breaker states, the rate limits in force, the quarantine
+ * queue (pending review, per reason) and continuous archival (SPEC §7: backlog,
+ * lag, last success; `{configured: false}` without --archive-to).
  */
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
+import type { ClusterFigures } from "../../cluster/cluster-replication.ts";
 import { StemeError } from "../../errors.ts";
 import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
@@ -72,7 +74,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   app.get("/v1/health", (c) => {
     const sth = engine.treeHead();
-    const log = engine.log.stats();
+    const log = engine.segmentLog?.stats();
     const db = join(config.dataDir, "db", "state.sqlite");
     return c.json({
       status: engine.ready ? "ok" : "not_ready",
@@ -81,7 +83,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       tree_size: sth.tree_size,
       root: sth.root,
       sth,
-      log: {
+      log: log && {
         segments: log.segments,
         bytes: log.bytes,
         records: log.records,
@@ -102,7 +104,9 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         truncated_bytes: engine.recovery.truncatedBytes,
       },
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
+      ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
+      archive: deps.archive?.status() ?? { configured: false },
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
         assert_per_agent: config.rateAssertPerAgent,
@@ -114,4 +118,16 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
   });
 
   return app;
+}
+
+/** Cluster mode (SPEC §10): where the stream is and how far this node has applied it. */
+function clusterFigures(f: ClusterFigures) {
+  return {
+    stream: f.stream,
+    stream_lsn: f.streamLsn,
+    applied_lsn: f.appliedLsn,
+    lag_records: f.lagRecords,
+    stream_polled_at: f.polledAt,
+    failure: f.failure ?? null,
+  };
 }

@@ -22,7 +22,12 @@ export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
 
   app.post("/v1/query", async (c) => {
     const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
-    return c.json(runQuery(reads, parseQueryParams(body, "json"), options));
+    const params = parseQueryParams(body, "json");
+    // The query string's min_tree_size is awaited by the middleware; the body's here.
+    if (params.min_tree_size !== undefined) {
+      await reads.waitForTreeSize(params.min_tree_size, config.minTreeSizeWaitMs);
+    }
+    return c.json(runQuery(reads, params, options));
   });
 
   return app;

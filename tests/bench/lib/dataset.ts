@@ -42,23 +42,14 @@ export interface BenchRow {
   sig: Uint8Array;
 }
 
-/** A row's values in the baselines' column order (retracts and reasons are NULL in SQL). */
+/** The values after the keys, in the baselines' column order (retracts and reasons are NULL in SQL). */
+export function rowTail(r: BenchRow): (number | Uint8Array)[] {
+  return [r.confidence, r.ts, r.status, r.received_at, r.canonical, r.sig];
+}
+
+/** A row's values with text keys (the PostgreSQL baseline's schema). */
 export function rowParams(r: BenchRow): unknown[] {
-  return [
-    r.seq,
-    r.id,
-    r.concept,
-    r.concept_rev,
-    r.predicate,
-    r.agent,
-    r.value,
-    r.confidence,
-    r.ts,
-    r.status,
-    r.received_at,
-    r.canonical,
-    r.sig,
-  ];
+  return [r.seq, r.id, r.concept, r.concept_rev, r.predicate, r.agent, r.value, ...rowTail(r)];
 }
 
 export interface Batch {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   CLIENT_SETTINGS,
@@ -11,6 +11,7 @@ import {
   SETTINGS,
 } from "../../../src/config.ts";
 import { isStemeError } from "../../../src/errors.ts";
+import { clientConfigRows, serverConfigRows } from "../../docs/config-table.ts";
 
 describe("config", () => {
   test("defaults are the SPEC's embedded defaults", () => {
@@ -73,9 +74,37 @@ describe("config", () => {
   });
 });
 
-test("README documents every setting", () => {
-  const readme = readFileSync(join(import.meta.dir, "../../../README.md"), "utf8");
-  for (const [key, setting] of [...Object.entries(SETTINGS), ...Object.entries(CLIENT_SETTINGS)]) {
-    expect(readme).toContain(`| \`${envName(key)}\` | \`--${flagName(key, setting)}\` |`);
-  }
+const REPO = join(import.meta.dir, "../../..");
+
+describe("the configuration docs", () => {
+  test("README's configuration tables have exactly one generated row per setting", () => {
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const section = readme.split("\n## Configuration\n")[1]?.split("\n## ")[0] ?? "";
+    const rows = section.split("\n").filter((l) => l.startsWith("| `STEMEDB_"));
+    // A missing, stale or extra row fails; regenerate with tests/docs/print-config-table.ts.
+    expect(rows).toEqual([...serverConfigRows(), ...clientConfigRows()]);
+  });
+
+  test("every STEMEDB_* name in the README, .env.example and ops/ is a setting", () => {
+    const known = new Set([...Object.keys(SETTINGS), ...Object.keys(CLIENT_SETTINGS)].map(envName));
+    const files = [
+      "README.md",
+      ".env.example",
+      ...readdirSync(join(REPO, "ops"), { recursive: true, encoding: "utf8" }).map(
+        (f) => `ops/${f}`,
+      ),
+    ].filter((f) => statSync(join(REPO, f)).isFile());
+    const unknown: string[] = [];
+    for (const f of files) {
+      for (const m of readFileSync(join(REPO, f), "utf8").matchAll(/\bSTEMEDB_[A-Z0-9_]+/g)) {
+        const name = m[0];
+        // `STEMEDB_AGENT_BREAKER_*` names a family: it must prefix a setting.
+        const family = name.endsWith("_") && [...known].some((k) => k.startsWith(name));
+        if (!known.has(name) && !family) {
+          unknown.push(`${f}: ${name}`);
+        }
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
 });

@@ -5,8 +5,8 @@ import { Engine } from "../../../src/engine/engine.ts";
 import { isStemeError, type StemeError } from "../../../src/errors.ts";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import type { IngestPolicy } from "../../../src/ingest-policy.ts";
-import type { FileOps } from "../../../src/log/file-ops.ts";
-import { nodeFileOps } from "../../../src/log/file-ops.ts";
+import type { FileOps, WritableFile } from "../../../src/log/file-ops.ts";
+import { nodeFileOps, writeThenSync } from "../../../src/log/file-ops.ts";
 import { memoryLogger, silentLogger } from "../../../src/logger.ts";
 import { EMPTY_ROOT, leafHash } from "../../../src/merkle/hash.ts";
 import { verifyTreeHead } from "../../../src/merkle/tree-head.ts";
@@ -195,7 +195,7 @@ describe("Engine", () => {
       ...nodeFileOps,
       async open(path, flags) {
         const f = await nodeFileOps.open(path, flags);
-        return {
+        const file: WritableFile = {
           write: (...args) => f.write(...args),
           datasync: async () => {
             if (failNext) {
@@ -207,7 +207,9 @@ describe("Engine", () => {
           sync: () => f.sync(),
           truncate: (n) => f.truncate(n),
           close: () => f.close(),
+          writeAndSync: (bytes, position) => writeThenSync(file, bytes, position),
         };
+        return file;
       },
     };
     let now = 1_767_225_600_000;

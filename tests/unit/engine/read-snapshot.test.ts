@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Engine } from "../../../src/engine/engine.ts";
 import { ReadSnapshot } from "../../../src/engine/read-snapshot.ts";
+import { isStemeError } from "../../../src/errors.ts";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { leafHash } from "../../../src/merkle/hash.ts";
@@ -86,6 +87,28 @@ describe("ReadSnapshot", () => {
       await engine.ingest([claim(20)]);
       await Promise.resolve();
       expect(snapshot.treeHead().tree_size).toBe(6);
+    } finally {
+      snapshot.close();
+      await engine.close();
+    }
+  });
+
+  test("waitForTreeSize resolves once the engine has committed that far, else not_ready", async () => {
+    using dir = tempDir();
+    const { engine, snapshot } = await setup(dir.path);
+    try {
+      await snapshot.waitForTreeSize(0, 0); // already there: no wait, no timeout
+      const waiting = snapshot.waitForTreeSize(2, 30_000);
+      await engine.ingest([claim(30)]);
+      await engine.ingest([claim(31)]);
+      await waiting;
+      expect(snapshot.tree.size).toBe(2);
+
+      const error = await snapshot.waitForTreeSize(3, 20).catch((e: unknown) => e);
+      expect(isStemeError(error, "not_ready")).toBe(true);
+      expect((error as { field?: string }).field).toBe("min_tree_size");
+      expect((error as { context: { retryAfterS?: number } }).context.retryAfterS).toBe(1);
+      expect(snapshot.tree.size).toBe(2);
     } finally {
       snapshot.close();
       await engine.close();

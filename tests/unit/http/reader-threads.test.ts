@@ -155,6 +155,33 @@ describe("reader threads", () => {
     expect(p.field).toBe("limit");
   }, 60_000);
 
+  test("min_tree_size on a reader: a size the tree has answers, a size it lacks is 503 not_ready (query string and POST body)", async () => {
+    const { server } = await start({ minTreeSizeWaitMs: 50 });
+    const agent = testAgent();
+    const res = await fresh(
+      `${server.url}/v1/assert`,
+      json(agent.sign({ concept: "acme/mts/k", value: 1 })),
+    );
+    expect(res.status).toBe(201);
+    const ok = await fromReader(server.url, () =>
+      fresh(`${server.url}/v1/query?concept=acme/mts/k&min_tree_size=1`),
+    );
+    expect(ok.status).toBe(200);
+    const ahead = await fromReader(server.url, () =>
+      fresh(`${server.url}/v1/merkle/root?min_tree_size=2`),
+    );
+    expect(ahead.status).toBe(503);
+    expect(ahead.headers.get("retry-after")).toBe("1");
+    const p = await problem(ahead);
+    expect(p.code).toBe("not_ready");
+    expect(p.detail).toContain("min_tree_size");
+    const body = await fromReader(server.url, () =>
+      fresh(`${server.url}/v1/query`, json({ concept: "acme/mts/k", min_tree_size: 2 })),
+    );
+    expect(body.status).toBe(503);
+    expect((await problem(body)).code).toBe("not_ready");
+  }, 60_000);
+
   test("a client has one query budget across the threads (shared buckets)", async () => {
     // Capacity 1 token, refilled at 0.5/s: one budget allows 1 + 0.5/s × elapsed;
     // a bucket per thread would allow one more per thread the requests reach.

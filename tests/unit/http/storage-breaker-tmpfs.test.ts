@@ -10,72 +10,42 @@
  */
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/config.ts";
-import { toHex } from "../../../src/hex.ts";
-import { type RunningServer, startServer } from "../../../src/http/server.ts";
-import { silentLogger } from "../../../src/logger.ts";
 import type { Assertion } from "../../../src/protocol/assertion.ts";
-import { assertionId } from "../../../src/protocol/assertion-id.ts";
-import { canonicalBytes } from "../../../src/protocol/canonical.ts";
 import { fillDisk } from "../../helpers/fill-disk.ts";
+import {
+  canMount,
+  fullDiskFixture,
+  idOf,
+  storageTransitions,
+  tmpfsTitle,
+  waitFor,
+} from "../../helpers/tmpfs.ts";
 import { type Receipt, testAgent } from "./http-test-helpers.ts";
 
-const isRoot = process.getuid?.() === 0;
-const inCi = process.env.CI === "true";
-const runnable = isRoot || inCi;
-const TITLE = runnable
-  ? "a full WAL disk opens the storage breaker; freeing space closes it by itself; no refused write survives"
-  : "SKIPPED (not root: mount -t tmpfs needs root) a full WAL disk opens the storage breaker";
-if (!runnable) console.log(`storage-breaker-tmpfs: ${TITLE}`);
+const TITLE = tmpfsTitle(
+  "storage-breaker-tmpfs",
+  "a full WAL disk opens the storage breaker; freeing space closes it by itself; no refused write survives",
+);
 
-const dataDir = mkdtempSync(join(tmpdir(), "stemedb-tmpfs-"));
+const disk = fullDiskFixture("stemedb-tmpfs-", "wal");
+const { dataDir } = disk;
 const wal = join(dataDir, "wal");
-let mounted = false;
-const servers: RunningServer[] = [];
-
-function run(cmd: string[]): void {
-  const r = Bun.spawnSync(cmd, { stderr: "pipe", stdout: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr.toString()}`);
-}
-
-afterAll(async () => {
-  for (const s of servers) await s.stop().catch(() => undefined);
-  if (mounted) run(["umount", wal]);
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-/** The id a signed assertion gets (SPEC §2.2: BLAKE3 of the canonical bytes without `sig`). */
-function idOf(doc: Assertion): string {
-  const { sig: _sig, ...unsigned } = doc;
-  return toHex(assertionId(canonicalBytes(unsigned)));
-}
-
-/** Polls until `check` is true, at most `tries` times `everyMs` apart. */
-async function waitFor(what: string, check: () => Promise<boolean>, tries = 400, everyMs = 25) {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await Bun.sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+afterAll(() => disk.cleanup());
 
 describe("storage breaker on a real full disk", () => {
-  test.skipIf(!runnable)(
+  test.skipIf(!canMount)(
     TITLE,
     async () => {
-      mkdirSync(wal, { recursive: true });
-      run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", wal]);
-      mounted = true;
+      disk.mount("256k");
       const started = performance.now();
       const at = () => `${Math.round(performance.now() - started)} ms`;
       const timeline: string[] = [];
 
       const config = parseConfig({ dataDir, port: 0, storageBreakerProbeSeconds: 0.05 });
-      const server = await startServer(config, silentLogger);
-      servers.push(server);
+      const server = await disk.start(config);
       const url = server.url;
       const post = (doc: unknown) =>
         fetch(`${url}/v1/assert`, {
@@ -85,13 +55,7 @@ describe("storage breaker on a real full disk", () => {
         });
       const get = (path: string) => fetch(`${url}${path}`);
       const metric = async (line: string) => (await (await get("/metrics")).text()).includes(line);
-      const transitions = async (to: string) => {
-        const text = await (await get("/metrics")).text();
-        const m = new RegExp(
-          `stemedb_breaker_transitions_total\\{breaker="storage",to="${to}"\\} (\\d+)`,
-        ).exec(text);
-        return Number(m?.[1] ?? 0);
-      };
+      const transitions = (to: string) => storageTransitions(url, to);
 
       const agent = testAgent();
       const acked = new Map<string, number>(); // id → seq
@@ -186,8 +150,7 @@ describe("storage breaker on a real full disk", () => {
       timeline.push(`${at()}: writes accepted again`);
 
       await server.stop();
-      const again = await startServer(config, silentLogger);
-      servers.push(again);
+      const again = await disk.start(config);
       for (const [id, seq] of acked) {
         const got = await fetch(`${again.url}/v1/assertions/${id}`);
         expect(got.status).toBe(200);

@@ -1,6 +1,7 @@
 /**
  * A State on ":memory:" with hand-placed rows for lens tests. Lenses never
- * re-verify, so ids are seq-derived bytes and canonical/sig are placeholders;
+ * re-verify, so ids are seq-derived bytes and sig a placeholder; the canonical
+ * bytes are the assertion's RFC 8785 text (the store reads values from them);
  * the tree is a stand-in whose root at size n is recognisable (n in every byte).
  */
 import { toHex } from "../../../src/hex.ts";
@@ -63,20 +64,29 @@ export class LensFixture {
   add(r: Row): number {
     const seq = this.tree.size + 1;
     const retraction = r.retracts !== undefined;
-    this.state.assertions.insert({
-      seq,
-      id: idOf(seq),
+    const a = {
+      v: 1,
       concept: r.concept ?? "acme/checkout",
       predicate: r.predicate ?? "status",
       agent: r.agent ?? A,
-      value: canonicalString(retraction ? null : (r.value ?? "ok")),
-      confidence: r.confidence ?? null,
+      value: retraction ? null : (r.value ?? "ok"),
       ts: r.ts ?? 1_700_000_000_000 + seq,
+      ...(r.confidence === undefined ? {} : { confidence: r.confidence }),
+      ...(retraction ? { retracts: idHex(r.retracts as number) } : {}),
+    };
+    this.state.assertions.insert({
+      seq,
+      id: idOf(seq),
+      concept: a.concept,
+      predicate: a.predicate,
+      agent: a.agent,
+      confidence: r.confidence ?? null,
+      ts: a.ts,
       retracts: retraction ? idOf(r.retracts as number) : null,
       status: r.status ?? ACCEPTED,
       reasons: [],
       received_at: 1_700_000_000_000,
-      canonical: new Uint8Array([seq & 0xff]),
+      canonical: new TextEncoder().encode(canonicalString(a)),
       sig: new Uint8Array(64),
     });
     this.tree.size = seq;

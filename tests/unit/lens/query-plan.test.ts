@@ -3,8 +3,9 @@
  * assertions", and SPEC §11: the plan must not hinge on ANALYZE. Checks the
  * EXPLAIN QUERY PLAN of every statement the lenses run, on a skewed dataset
  * (5,000 rows, one predicate) before and after ANALYZE: each searches its
- * index, the retraction probe searches assertions_by_retracts, nothing SCANs,
- * and per-key reads come in index order (no temp B-tree sort).
+ * indexes (schema v2: a concept match searches the `concepts` table, then each
+ * concept's rows), the retraction probe searches assertions_by_retracts,
+ * nothing SCANs, and per-key reads come in index order (no temp B-tree sort).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { LensFilter } from "../../../src/store/query-store.ts";
@@ -33,43 +34,43 @@ const cases: [string, LensFilter, string[]][] = [
   [
     "exact",
     { ...base, match: "exact", concept: "org1/svc1/auth/login" },
-    ["assertions_by_concept"],
+    ["concepts_by_path", "assertions_by_concept"],
   ],
   [
     "exact + predicate",
     { ...base, match: "exact", concept: "org1/svc1/auth/login", predicate: "status" },
-    ["assertions_by_concept"],
+    ["concepts_by_path", "assertions_by_concept"],
   ],
   [
     "exact + agent",
     { ...base, match: "exact", concept: "org1/svc1/auth/login", agent: A },
-    ["assertions_by_concept"],
+    ["concepts_by_path", "assertions_by_concept"],
   ],
   // prefix and tail: the concept itself, then the range below it (two searches)
   [
     "prefix",
     { ...base, match: "prefix", concept: "org1" },
-    ["assertions_by_concept", "assertions_by_concept"],
+    ["concepts_by_path", "assertions_by_concept", "concepts_by_path", "assertions_by_concept"],
   ],
   [
     "prefix + predicate",
     { ...base, match: "prefix", concept: "org1", predicate: "status" },
-    ["assertions_by_concept", "assertions_by_predicate"],
+    ["concepts_by_path", "assertions_by_concept", "concepts_by_path", "assertions_by_concept"],
   ],
   [
     "tail",
     { ...base, match: "tail", concept: "auth/login" },
-    ["assertions_by_concept_rev", "assertions_by_concept_rev"],
+    ["concepts_by_rev", "assertions_by_concept", "concepts_by_rev", "assertions_by_concept"],
   ],
   [
     "tail + predicate",
     { ...base, match: "tail", concept: "auth/login", predicate: "status" },
-    ["assertions_by_concept_rev", "assertions_by_concept_rev"],
+    ["concepts_by_rev", "assertions_by_concept", "concepts_by_rev", "assertions_by_concept"],
   ],
   [
     "tail + predicate + agent",
     { ...base, match: "tail", concept: "auth/login", predicate: "status", agent: B },
-    ["assertions_by_concept_rev", "assertions_by_concept_rev"],
+    ["concepts_by_rev", "assertions_by_concept", "concepts_by_rev", "assertions_by_concept"],
   ],
   ["predicate only", { ...base, match: "exact", predicate: "status" }, ["assertions_by_predicate"]],
   ["agent only", { ...base, match: "exact", agent: A }, ["assertions_by_agent"]],
@@ -90,7 +91,7 @@ function checkPlans(): void {
         plan.filter((d) => /\bSCAN\b/.test(d)),
         label,
       ).toEqual([]);
-      const searches = plan.filter((d) => d.startsWith("SEARCH a USING INDEX "));
+      const searches = plan.filter((d) => /^SEARCH [ac] USING INDEX /.test(d));
       expect(
         searches.map((d) => d.split(" ")[4]),
         label,
@@ -98,7 +99,8 @@ function checkPlans(): void {
       const probes = plan.filter((d) =>
         d.startsWith("SEARCH r USING INDEX assertions_by_retracts (retracts=?"),
       );
-      expect(probes, label).toHaveLength(indexes.length);
+      const rowSearches = indexes.filter((i) => i.startsWith("assertions_"));
+      expect(probes, label).toHaveLength(rowSearches.length);
       if (read === "byKey")
         expect(
           plan.filter((d) => d.includes("TEMP B-TREE")),
@@ -110,11 +112,13 @@ function checkPlans(): void {
 
 describe("query plans on a skewed dataset (one predicate)", () => {
   test("the dataset provokes SPEC §11: unforced, SQLite picks the predicate index for a tail", () => {
-    const unforced = `EXPLAIN QUERY PLAN SELECT a.seq FROM assertions AS a
-      WHERE a.concept_rev > 'login/auth/' AND a.concept_rev < 'login/auth0' AND a.predicate = 'status'`;
+    const unforced = `EXPLAIN QUERY PLAN SELECT a.seq FROM concepts AS c
+      JOIN assertions AS a ON a.concept = c.id
+      WHERE c.concept_rev > 'login/auth/' AND c.concept_rev < 'login/auth0' AND a.predicate = 1`;
     const plan = fx.state.db.query<{ detail: string }, []>(unforced).all();
     expect(plan.map((r) => r.detail)).toEqual([
-      "SEARCH a USING INDEX assertions_by_predicate (predicate=?)",
+      "SEARCH a USING COVERING INDEX assertions_by_predicate (predicate=?)",
+      "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)",
     ]);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { type FileOps, nodeFileOps, type WritableFile } from "../../../src/log/file-ops.ts";
+import {
+  type FileOps,
+  nodeFileOps,
+  type WritableFile,
+  writeThenSync,
+} from "../../../src/log/file-ops.ts";
 import { SegmentLog } from "../../../src/log/segment-log.ts";
 import type { AppendResult } from "../../../src/log/segment-writer.ts";
 import { payloadNumber, record, tempDir } from "./log-test-helpers.ts";
@@ -68,6 +73,9 @@ describe("group commit", () => {
             entered();
             await gate;
             await file.datasync();
+          },
+          writeAndSync(bytes, position) {
+            return writeThenSync(this, bytes, position);
           },
         };
         return wrapped;

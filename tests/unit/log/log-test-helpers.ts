@@ -7,7 +7,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FileOps, nodeFileOps, type WritableFile } from "../../../src/log/file-ops.ts";
+import {
+  type FileOps,
+  nodeFileOps,
+  type WritableFile,
+  writeThenSync,
+} from "../../../src/log/file-ops.ts";
 import type { LogRecordInput } from "../../../src/log/record-frame.ts";
 
 export interface TempDir extends Disposable {
@@ -111,6 +116,9 @@ export function faultyFileOps(): { ops: FileOps; faults: Faults; calls: string[]
         return file.truncate(length);
       },
       close: () => file.close(),
+      writeAndSync(bytes, position) {
+        return writeThenSync(this, bytes, position); // through the faulty write and datasync above
+      },
     };
   }
   return { ops, faults, calls };

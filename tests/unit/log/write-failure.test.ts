@@ -32,23 +32,25 @@ describe("a failed write or fsync", () => {
     const log = await SegmentLog.open(dir.wal, { fileOps: ops });
     await log.append([record(1, P)]);
     const path = log.segmentList()[0]?.path as string;
-    const sizeBefore = fileSize(path);
 
+    // While record 6's batch is in flight (its write already made), two appends queue: one batch.
+    const inFlight = log.append([record(6, P)]);
     faults.write = 1;
     const batch = [log.append([record(2, P)]), log.append([record(3, P), record(4, P)])];
+    expect(await inFlight).toEqual({ firstLsn: 2, lastLsn: 2 });
     const [error, other] = await Promise.all(batch.map(rejection));
     expect(other).toBe(error as StemeError); // one batch, one failure
     expect(error?.message).toContain("ENOSPC");
     expect(error?.cause).toMatchObject({ code: "ENOSPC" });
-    expect(error?.context).toMatchObject({ segment: "segment-00000001.log", lsn: 2 });
-    expect(log.lastLsn).toBe(1);
-    expect(fileSize(path)).toBe(sizeBefore);
-    expect(log.stats()).toMatchObject({ failedBatches: 1, records: 1 });
+    expect(error?.context).toMatchObject({ segment: "segment-00000001.log", lsn: 3 });
+    expect(log.lastLsn).toBe(2);
+    expect(fileSize(path)).toBe(SEGMENT_HEADER_BYTES + 2 * FRAME);
+    expect(log.stats()).toMatchObject({ failedBatches: 1, records: 2 });
 
     // The LSNs of the failed batch are handed out again.
-    expect(await log.append([record(5, P)])).toEqual({ firstLsn: 2, lastLsn: 2 });
+    expect(await log.append([record(5, P)])).toEqual({ firstLsn: 3, lastLsn: 3 });
     await log.close();
-    await expectRecords(dir.wal, [1, 5]);
+    await expectRecords(dir.wal, [1, 6, 5]);
   });
 
   test("EIO on fdatasync: nothing of the batch is claimed durable or kept", async () => {

@@ -34,6 +34,107 @@ describe("migrations", () => {
   });
 });
 
+/** A row for `AssertionTable.insert` with the given id and concept. */
+function row(seq: number, id: Uint8Array, concept: string, retracts: Uint8Array | null = null) {
+  const text = `{"agent":"${"00".repeat(32)}","concept":"${concept}","predicate":"p","ts":0,"v":1,"value":${seq}}`;
+  return {
+    seq,
+    id,
+    concept,
+    predicate: "p",
+    agent: "00".repeat(32),
+    confidence: null,
+    ts: 0,
+    retracts,
+    status: 1,
+    reasons: [],
+    received_at: 0,
+    canonical: new TextEncoder().encode(text),
+    sig: new Uint8Array(64),
+  };
+}
+
+/** An id whose first 8 bytes are `prefix` and last byte `tail`. */
+function idWith(prefix: number, tail: number): Uint8Array {
+  const id = new Uint8Array(32).fill(prefix);
+  id[31] = tail;
+  return id;
+}
+
+describe("schema v2 store", () => {
+  test("keys are interned in first-seen order, and a rolled-back key is forgotten", () => {
+    const state = State.open(":memory:");
+    expect(() =>
+      state.transaction(() => {
+        state.assertions.insert(row(1, idWith(1, 1), "gone/x"));
+        throw new Error("roll back");
+      }),
+    ).toThrow("roll back");
+    expect(state.keys.concepts.id("gone/x")).toBeUndefined();
+    state.transaction(() => {
+      state.assertions.insert(row(1, idWith(1, 1), "b/y"));
+      state.assertions.insert(row(2, idWith(2, 2), "a/x"));
+      state.assertions.insert(row(3, idWith(3, 3), "b/y"));
+    });
+    expect(state.db.query("SELECT id, path, concept_rev FROM concepts ORDER BY id").all()).toEqual([
+      { id: 1, path: "b/y", concept_rev: "y/b" },
+      { id: 2, path: "a/x", concept_rev: "x/a" },
+    ]);
+    expect(state.assertions.bySeq(3)).toMatchObject({ concept: "b/y", predicate: "p", value: "3" });
+    state.close();
+  });
+
+  test("the id look-up compares the full id when 8-byte prefixes collide", () => {
+    const state = State.open(":memory:");
+    const [a, b, c] = [idWith(7, 1), idWith(7, 2), idWith(7, 3)];
+    state.transaction(() => {
+      state.assertions.insert(row(1, a, "k"));
+      state.assertions.insert(row(2, b, "k", a));
+    });
+    expect(state.assertions.seqOf(a)).toEqual({ seq: 1, status: 1 });
+    expect(state.assertions.seqOf(b)).toEqual({ seq: 2, status: 1 });
+    expect(state.assertions.seqOf(c)).toBeUndefined();
+    expect(state.assertions.byId(b)?.retracts).toEqual(a);
+    state.assertions.setStatus(a, 2);
+    expect(state.assertions.seqOf(a)).toEqual({ seq: 1, status: 2 });
+    expect(state.assertions.seqOf(b)).toEqual({ seq: 2, status: 1 });
+    state.close();
+  });
+
+  test("a read-only open reads the writer's rows, cannot write, and never migrates", () => {
+    using dir = tempDir();
+    const path = `${dir.path}/s.sqlite`;
+    const writer = State.open(path);
+    writer.transaction(() => writer.assertions.insert(row(1, idWith(1, 1), "acme/x")));
+    const reader = State.open(path, { readonly: true });
+    expect(reader.assertions.byId(idWith(1, 1))?.concept).toBe("acme/x");
+    const plan = reader.query.plan(
+      { concept: "acme", match: "prefix", asOf: 1, minConfidence: 0 },
+      "byKey",
+    );
+    expect(plan.join("\n")).toMatch(/SEARCH c USING INDEX concepts_by_path/);
+    expect(() =>
+      reader.transaction(() => reader.assertions.insert(row(2, idWith(2, 2), "b"))),
+    ).toThrow(/readonly/);
+    reader.close();
+    writer.close();
+
+    // A state not at this binary's schema: refused read-only, left as it was.
+    const old = new Database(`${dir.path}/old.sqlite`);
+    migrate(old, MIGRATIONS.slice(0, 2));
+    old.close();
+    try {
+      State.open(`${dir.path}/old.sqlite`, { readonly: true });
+      throw new Error("unreachable");
+    } catch (e) {
+      expect(isStemeError(e, "bad_format_version")).toBe(true);
+    }
+    const after = new Database(`${dir.path}/old.sqlite`, { readonly: true });
+    expect(after.query("SELECT count(*) AS n FROM schema_migrations").get()).toEqual({ n: 2 });
+    after.close();
+  });
+});
+
 describe("concept paths", () => {
   test("reverse whole segments", () => {
     expect(reverseConcept("acme/web/auth/login")).toBe("login/auth/web/acme");
@@ -65,7 +166,6 @@ describe("SqliteNodeStore", () => {
       concept: "a",
       predicate: "p",
       agent: "00".repeat(32),
-      value: "1",
       confidence: null,
       ts: 0,
       retracts: null,

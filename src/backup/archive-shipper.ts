@@ -1,0 +1,220 @@
+/**
+ * Ships log records to a target as LSN-ranged archive objects (SPEC §7
+ * continuous archival). One shipper serves both the server's archiver and the
+ * one-shot `stemedb archive-wal`. Its guarantees:
+ *
+ * - Source of truth: what is archived comes from the target's listing, never
+ *   a local file. The first `refresh` lists `archive/`; later ones list only
+ *   the keys after the chain's last link (`startAfter`), so a tick costs one
+ *   small LIST. A crashed upload left no object (backup-target.ts), so a
+ *   partially shipped range is never taken as shipped.
+ * - Gap-free and idempotent: each object starts right after the covered LSN
+ *   (archive-chain.ts) and is named by its range and BLAKE3; re-shipping after
+ *   a crash of either side finds the key (`already_exists`: identical bytes,
+ *   since the key carries their hash) or ships the same range again.
+ * - One history: before trusting a listed range it did not ship itself, the
+ *   shipper hashes the same LSNs of the local log and compares with the key's
+ *   BLAKE3. A mismatch (an archive written by another deployment, or before a
+ *   restore) stops shipping with `config_invalid` instead of mixing histories.
+ * - Only durable records are shipped (wal-source.ts).
+ * - `archivedLsn` (what retention may drop up to) counts LSNs held by the
+ *   archive or by the newest complete snapshot: after `prune` removed the
+ *   archive before the oldest kept snapshot, a restarted server does not ship
+ *   those LSNs again.
+ */
+import { StemeError } from "../errors.ts";
+import { toHex } from "../hex.ts";
+import type { LogSegment } from "../log/segment-log-config.ts";
+import { blake3 } from "../protocol/blake3.ts";
+import { archiveRanges, coveredThrough } from "./archive-chain.ts";
+import {
+  ARCHIVE_PREFIX,
+  type ArchiveRange,
+  archiveKey,
+  parseSnapshotPrefix,
+  SNAPSHOT_METADATA,
+  SNAPSHOTS_PREFIX,
+} from "./backup-layout.ts";
+import type { BackupTarget } from "./backup-target.ts";
+import { encodeObject } from "./object-codec.ts";
+import { WalReader } from "./wal-reader.ts";
+import type { WalSource } from "./wal-source.ts";
+
+const MiB = 1024 * 1024;
+
+export interface ShipperOptions {
+  target: BackupTarget;
+  source: WalSource;
+  /** Plain bytes per archive object at most (default 8 MiB; a single larger record still goes whole). */
+  maxObjectBytes?: number;
+}
+
+export interface ShipReport {
+  objects: number;
+  records: number;
+  plainBytes: number;
+  storedBytes: number;
+  /** Every local LSN up to this one is in the archive. */
+  archivedLsn: number;
+  /** The durable end of the local log at the time of shipping. */
+  logLastLsn: number;
+}
+
+export class ArchiveShipper {
+  readonly target: BackupTarget;
+  readonly #source: WalSource;
+  readonly #maxObjectBytes: number;
+  readonly #reader = new WalReader();
+  #known = false;
+  #through = 0;
+  #last: ArchiveRange | undefined;
+  #segments: LogSegment[] = [];
+  /** refresh and ship run one at a time (the server's retention refreshes beside the ticks). */
+  #turn: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ShipperOptions) {
+    this.target = options.target;
+    this.#source = options.source;
+    this.#maxObjectBytes = options.maxObjectBytes ?? 8 * MiB;
+  }
+
+  /** Every local LSN up to this is archived; undefined until a listing succeeded. */
+  get archivedLsn(): number | undefined {
+    return this.#known ? this.#through : undefined;
+  }
+
+  /** The segments as of the last refresh or ship (for backlog figures). */
+  get segments(): readonly LogSegment[] {
+    return this.#segments;
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(fn, fn);
+    this.#turn = run.catch(() => {});
+    return run;
+  }
+
+  /** Re-reads the target's listing (incrementally) and the local log's bounds; returns the archived LSN. */
+  refresh(): Promise<number> {
+    return this.#exclusive(() => this.#refresh());
+  }
+
+  /** Ships every durable record not yet archived; resolves when all are, throws on the first failure. */
+  ship(): Promise<ShipReport> {
+    return this.#exclusive(() => this.#ship());
+  }
+
+  async #refresh(): Promise<number> {
+    const segments = this.#source.segments();
+    this.#segments = segments;
+    const localFirst = segments[0]?.firstLsn ?? 1;
+    const bound = segments.at(-1)?.lastLsn ?? 0;
+    const listed = await this.target.list(ARCHIVE_PREFIX, this.#last?.key);
+    const ranges = archiveRanges(listed);
+    // A complete snapshot holds everything up to its LSN (prune drops the archive before it).
+    const floor = this.#known
+      ? this.#through
+      : Math.max(localFirst - 1, await this.#snapshotLsn(bound));
+    const from = floor + 1;
+    // Tentatively follow the chain through ranges the local log can vouch for.
+    const within = ranges.filter((r) => r.lastLsn <= bound);
+    const chain = coveredThrough(within, from);
+    const link = chain.last;
+    if (link !== undefined && link.firstLsn >= localFirst) {
+      const local = toHex(blake3(this.#frames(segments, link.firstLsn, link.lastLsn)));
+      if (local !== link.blake3) {
+        throw new StemeError(
+          "config_invalid",
+          `the archive at ${this.target.url} holds other records at lsn ${link.firstLsn}..${link.lastLsn} ` +
+            `(${link.key}) than this data dir: it belongs to another deployment or history ` +
+            "(after a restore, archive to a new URL)",
+          { field: "archive_to", object: link.key },
+        );
+      }
+    }
+    if (link !== undefined && chain.through > this.#through) {
+      this.#through = chain.through;
+      this.#last = link;
+    } else if (!this.#known) {
+      this.#through = floor;
+    }
+    this.#known = true;
+    return this.#through;
+  }
+
+  async #ship(): Promise<ShipReport> {
+    await this.#refresh();
+    const segments = this.#segments;
+    const localFirst = segments[0]?.firstLsn ?? 1;
+    const bound = segments.at(-1)?.lastLsn ?? 0;
+    const report: ShipReport = {
+      objects: 0,
+      records: 0,
+      plainBytes: 0,
+      storedBytes: 0,
+      archivedLsn: this.#through,
+      logLastLsn: bound,
+    };
+    let from = Math.max(this.#through + 1, localFirst);
+    while (from <= bound) {
+      const run = this.#reader.read(segments, from, bound, this.#maxObjectBytes);
+      if (run === undefined) break;
+      // zstd level 1: on log frames 3× faster than level 3 at the same ratio (2.70 vs 2.66, measured).
+      const object = encodeObject(run.bytes, 1);
+      const key = archiveKey(run.firstLsn, run.lastLsn, object.blake3);
+      try {
+        await this.target.put(key, object.body);
+      } catch (e) {
+        // The same key holds the same bytes (its name carries their BLAKE3): shipped before.
+        if (!(e instanceof StemeError && e.code === "already_exists")) throw e;
+      }
+      this.#through = run.lastLsn;
+      this.#last = { key, firstLsn: run.firstLsn, lastLsn: run.lastLsn, blake3: object.blake3 };
+      report.objects++;
+      report.records += run.lastLsn - run.firstLsn + 1;
+      report.plainBytes += run.bytes.length;
+      report.storedBytes += object.body.length;
+      report.archivedLsn = run.lastLsn;
+      from = run.lastLsn + 1;
+    }
+    return report;
+  }
+
+  /** Bytes of the local log not yet archived (pro rata by LSN inside the segment where archiving stands). */
+  backlogBytes(): number {
+    let bytes = 0;
+    for (const s of this.#segments) {
+      if (s.lastLsn <= this.#through) continue;
+      if (s.firstLsn > this.#through) {
+        bytes += s.bytes;
+        continue;
+      }
+      const records = s.lastLsn - s.firstLsn + 1;
+      bytes += Math.round((s.bytes * (s.lastLsn - this.#through)) / records);
+    }
+    return bytes;
+  }
+
+  /** The newest complete snapshot's LSN (its metadata.json is listed) within the local log; 0 for none. */
+  async #snapshotLsn(bound: number): Promise<number> {
+    let best = 0;
+    for (const o of await this.target.list(SNAPSHOTS_PREFIX)) {
+      if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
+      const lsn = parseSnapshotPrefix(o.key)?.lastLsn ?? 0;
+      if (lsn <= bound && lsn > best) best = lsn;
+    }
+    return best;
+  }
+
+  #frames(segments: readonly LogSegment[], first: number, last: number): Uint8Array {
+    const reader = new WalReader();
+    const parts: Uint8Array[] = [];
+    for (let from = first; from <= last; ) {
+      const run = reader.read(segments, from, last, 64 * MiB);
+      if (run === undefined) break;
+      parts.push(run.bytes);
+      from = run.lastLsn + 1;
+    }
+    return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+  }
+}

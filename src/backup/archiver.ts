@@ -1,0 +1,205 @@
+/**
+ * Continuous archival inside `serve` (SPEC §7): with `--archive-to URL` a tick
+ * every `--archive-interval-ms` ships the durable records not yet archived
+ * (archive-shipper.ts). With `--archive-ship false` the server ships nothing
+ * and only follows the target's listing — for deployments where
+ * `stemedb archive-wal` ships from a systemd timer — so retention and the
+ * figures below still know what is archived.
+ *
+ * A target that fails never stops writes: a tick that fails records the error
+ * and the next tick retries (the SDK already retried with back-off inside the
+ * tick); the backlog simply grows and is shipped when the target is back.
+ * Ticks never overlap. What the server reports (`status()`, for `/v1/health`
+ * and `/metrics`): the archived LSN, the backlog in records and bytes, the lag
+ * in seconds (age of the oldest unarchived record, to one tick), the last
+ * success, and the newest complete backup snapshot in the target's listing
+ * (checked every `backupCheckMs`).
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../logger.ts";
+import type { ArchiveShipper } from "./archive-shipper.ts";
+import { parseSnapshotPrefix, SNAPSHOT_METADATA, SNAPSHOTS_PREFIX } from "./backup-layout.ts";
+
+export interface ArchiverOptions {
+  shipper: ArchiveShipper;
+  /** false: follow the listing only (archive-wal ships). */
+  ship: boolean;
+  intervalMs: number;
+  /** The log's last durable LSN now (the engine's `log.lastLsn`). */
+  logLastLsn: () => number;
+  logger: Logger;
+  clock: Clock;
+  /** How often the newest backup snapshot is looked up (default 60 s). */
+  backupCheckMs?: number;
+}
+
+export interface ArchiveStatus {
+  configured: true;
+  target: string;
+  mode: "ship" | "watch";
+  /** Every local LSN up to this is archived; null until the target was listed once. */
+  archived_lsn: number | null;
+  log_last_lsn: number;
+  backlog_records: number;
+  backlog_bytes: number;
+  lag_seconds: number;
+  last_success_at: string | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  shipped: { objects: number; records: number; bytes: number };
+  /** created_at of the newest complete snapshot (its metadata.json is listed); null if none. */
+  backup_last_success_at: string | null;
+}
+
+/** Marks of when the log reached an LSN, for the lag in seconds; bounded. */
+const MAX_MARKS = 10_000;
+
+export class Archiver {
+  readonly #o: ArchiverOptions;
+  readonly #backupCheckMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #marks: { lsn: number; at: number }[] = [];
+  #lastSuccessMs: number | undefined;
+  #lastError: string | undefined;
+  #failures = 0;
+  #backupCheckedMs = 0;
+  #backupLastMs: number | undefined;
+  readonly #shipped = { objects: 0, records: 0, bytes: 0 };
+
+  constructor(options: ArchiverOptions) {
+    this.#o = options;
+    this.#backupCheckMs = options.backupCheckMs ?? 60_000;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.tick().finally(() => {
+        this.#running = undefined;
+        this.#schedule(this.#o.intervalMs);
+      });
+    }, ms);
+  }
+
+  /** One round: ship (or only list), then the backup check when due. Never throws. */
+  async tick(): Promise<void> {
+    const { shipper, logger, clock } = this.#o;
+    this.#mark();
+    try {
+      if (this.#o.ship) {
+        const r = await shipper.ship();
+        this.#shipped.objects += r.objects;
+        this.#shipped.records += r.records;
+        this.#shipped.bytes += r.storedBytes;
+      } else {
+        await shipper.refresh();
+      }
+      this.#lastSuccessMs = clock.now();
+      if (this.#failures > 0) {
+        logger.info("archive target reachable again", { after_failures: this.#failures });
+      }
+      this.#failures = 0;
+      this.#lastError = undefined;
+    } catch (e) {
+      this.#failures++;
+      this.#lastError = e instanceof Error ? e.message : String(e);
+      // Log the first failure and then every 60th, not every tick of an outage.
+      if (this.#failures % 60 === 1) {
+        logger.warn("archiving failed; writes go on, the backlog grows", {
+          error: this.#lastError,
+          consecutive_failures: this.#failures,
+        });
+      }
+    }
+    const now = clock.now();
+    if (now - this.#backupCheckedMs >= this.#backupCheckMs) {
+      this.#backupCheckedMs = now;
+      await this.#checkBackup().catch(() => {});
+    }
+  }
+
+  async #checkBackup(): Promise<void> {
+    let newest: number | undefined;
+    for (const o of await this.#o.shipper.target.list(SNAPSHOTS_PREFIX)) {
+      if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
+      const p = parseSnapshotPrefix(o.key);
+      if (p !== undefined && (newest === undefined || p.createdAtMs > newest)) {
+        newest = p.createdAtMs;
+      }
+    }
+    this.#backupLastMs = newest;
+  }
+
+  #mark(): void {
+    const lsn = this.#o.logLastLsn();
+    const last = this.#marks.at(-1);
+    if (last !== undefined && last.lsn >= lsn) return;
+    this.#marks.push({ lsn, at: this.#o.clock.now() });
+    if (this.#marks.length > MAX_MARKS) this.#marks.splice(1, 1); // keep the oldest: lag stays an upper figure
+  }
+
+  /** The archived LSN for retention: refreshed from the listing, else the last known (0 = none). */
+  async archivedLsnForRetention(): Promise<number> {
+    try {
+      await this.#o.shipper.refresh();
+    } catch (e) {
+      this.#o.logger.warn("archive listing failed before retention; using the last known", {
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return this.#o.shipper.archivedLsn ?? 0;
+  }
+
+  status(): ArchiveStatus {
+    const { shipper, clock } = this.#o;
+    const archived = shipper.archivedLsn;
+    const logLast = this.#o.logLastLsn();
+    const firstLocal = shipper.segments[0]?.firstLsn ?? 1;
+    const through = archived ?? firstLocal - 1;
+    this.#marks = this.#marks.filter((m) => m.lsn > through);
+    const pending = this.#marks.find((m) => m.lsn > through);
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      configured: true,
+      target: shipper.target.url,
+      mode: this.#o.ship ? "ship" : "watch",
+      archived_lsn: archived ?? null,
+      log_last_lsn: logLast,
+      backlog_records: Math.max(0, logLast - through),
+      backlog_bytes: logLast > through ? shipper.backlogBytes() : 0,
+      lag_seconds:
+        logLast > through && pending !== undefined
+          ? Math.max(0, (clock.now() - pending.at) / 1000)
+          : 0,
+      last_success_at: iso(this.#lastSuccessMs),
+      last_error: this.#lastError ?? null,
+      consecutive_failures: this.#failures,
+      shipped: { ...this.#shipped },
+      backup_last_success_at: iso(this.#backupLastMs),
+    };
+  }
+
+  /**
+   * Stops ticking and waits for a running tick; then, in ship mode, ships once
+   * more so a clean stop leaves no backlog — bounded by `finalShipMs`, since an
+   * unreachable target must not hold up a shutdown.
+   */
+  async stop(finalShipMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    while (this.#running) await this.#running;
+    if (!this.#o.ship || finalShipMs <= 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, finalShipMs);
+    });
+    await Promise.race([this.tick(), timeout]);
+    clearTimeout(timer);
+  }
+}

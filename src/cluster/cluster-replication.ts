@@ -1,0 +1,99 @@
+/**
+ * Cluster mode's two ends of the engine's commit loop (SPEC §10), over NATS
+ * JetStream: `append` publishes a group's records (Nats-Msg-Id = assertion id)
+ * and resolves once JetStream acknowledged them (quorum-durable) AND this
+ * node's follower applied the stream up to the last of them — so a receipt's
+ * seq and STH are real on the node that gives it. Applying is the follower's
+ * job: every record, this node's or another's, reaches THE apply function in
+ * stream order (stream-follower.ts).
+ */
+
+import { assertionRecordId, RecordType } from "../engine/log-records.ts";
+import { toHex } from "../hex.ts";
+import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
+import type { Logger } from "../logger.ts";
+import { JetStreamLog } from "./jetstream-log.ts";
+import { type FollowerStats, StreamFollower } from "./stream-follower.ts";
+
+export interface ClusterOptions {
+  servers: string[];
+  stream: string;
+  replicas: number;
+  maxAgeMs: number;
+  duplicateWindowMs: number;
+  /** Not ready while more than this many stream records behind. */
+  maxLagRecords: number;
+}
+
+export interface ClusterFigures extends FollowerStats {
+  stream: string;
+  /** Why this node stopped following, when it did. */
+  failure: string | undefined;
+}
+
+export class ClusterReplication {
+  readonly #log: JetStreamLog;
+  readonly #o: ClusterOptions;
+  readonly #logger: Logger;
+  #follower: StreamFollower | undefined;
+
+  private constructor(log: JetStreamLog, o: ClusterOptions, logger: Logger) {
+    this.#log = log;
+    this.#o = o;
+    this.#logger = logger;
+  }
+
+  /** Connects and opens (or creates) the stream; nothing is consumed before `start`. */
+  static async open(o: ClusterOptions, logger: Logger): Promise<ClusterReplication> {
+    const log = await JetStreamLog.open({ ...o, logger });
+    return new ClusterReplication(log, o, logger);
+  }
+
+  /**
+   * Follows the stream after `appliedLsn`, handing records to `apply`; resolves
+   * once the node has caught up with the stream as it was at start.
+   */
+  async start(appliedLsn: number, apply: (records: LogRecord[]) => void): Promise<void> {
+    this.#follower = new StreamFollower(this.#log, appliedLsn, apply, this.#logger);
+    await this.#follower.start();
+  }
+
+  /** Publishes and waits until applied here; the first record's LSN. */
+  async append(records: readonly LogRecordInput[]): Promise<{ firstLsn: number }> {
+    const acks = await this.#log.publish(
+      records.map((r) =>
+        r.type === RecordType.assertion ? { ...r, msgId: toHex(assertionRecordId(r.payload)) } : r,
+      ),
+    );
+    const last = Math.max(...acks.map((a) => a.lsn));
+    await this.#follower?.waitApplied(last);
+    return { firstLsn: acks[0]?.lsn ?? 0 };
+  }
+
+  /** The stream answers (the storage breaker's probe in cluster mode). */
+  async probe(): Promise<void> {
+    await this.#log.position();
+  }
+
+  get ready(): boolean {
+    const f = this.#follower;
+    return (
+      f !== undefined && f.failure === undefined && f.stats.lagRecords <= this.#o.maxLagRecords
+    );
+  }
+
+  figures(): ClusterFigures {
+    const stats = this.#follower?.stats ?? {
+      appliedLsn: 0,
+      streamLsn: 0,
+      lagRecords: 0,
+      polledAt: 0,
+    };
+    return { stream: this.#o.stream, ...stats, failure: this.#follower?.failure?.message };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#follower) await this.#follower.stop();
+    else await this.#log.close();
+  }
+}

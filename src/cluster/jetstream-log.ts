@@ -1,0 +1,274 @@
+/**
+ * The replicated log of cluster mode (SPEC §10): a NATS JetStream stream (Raft,
+ * R3 by default) takes the segment log's role. One stream message = one log
+ * record; the stream sequence IS the record's LSN, so every node consumes the
+ * same records with the same LSNs in the same order and feeds them to THE apply
+ * function (src/engine/apply.ts) exactly as recovery feeds the local log.
+ *
+ * Message body: u8 record type ‖ payload (the engine's record codec,
+ * src/engine/log-records.ts). `Nats-Msg-Id` = the assertion id for assertion
+ * records, so JetStream drops a re-publish within its duplicate window; one
+ * beyond the window reaches the stream and is a no-op at apply.
+ *
+ * No consensus here: JetStream orders and replicates; this module only maps
+ * records to messages, waits for the quorum ack, and reads back in order.
+ */
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { StemeError } from "../errors.ts";
+import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
+import type { Logger } from "../logger.ts";
+
+export interface JetStreamLogOptions {
+  /** NATS server URLs (`nats://h1:4222`, …). */
+  servers: string[];
+  stream: string;
+  replicas: number;
+  /** Stream retention: messages older than this are dropped by JetStream (0 = keep forever). */
+  maxAgeMs: number;
+  /** JetStream's duplicate window for `Nats-Msg-Id`. */
+  duplicateWindowMs: number;
+  logger: Logger;
+  /** How long to keep retrying while the cluster elects its leaders at start. */
+  startTimeoutMs?: number;
+}
+
+export interface PublishInput extends LogRecordInput {
+  /** Dedup key within the duplicate window: the assertion id in hex; else one is made. */
+  msgId?: string;
+}
+
+export interface PublishAck {
+  /** Stream sequence = LSN; for a duplicate, the LSN of the earlier message. */
+  lsn: number;
+  duplicate: boolean;
+}
+
+export interface StreamPosition {
+  /** First LSN still held by the stream (retention may have dropped older ones). */
+  firstLsn: number;
+  /** Last LSN in the stream (0 when empty). */
+  lastLsn: number;
+}
+
+const subjectOf = (stream: string) => `stemedb.${stream}.records`;
+const nanos = (ms: number) => ms * 1_000_000;
+
+export class JetStreamLog {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #o: JetStreamLogOptions;
+  readonly #subject: string;
+  #closed = false;
+  /** Msg ids for records without a natural one: unique per process, so retries dedup. */
+  readonly #nonce = crypto.randomUUID();
+  #counter = 0;
+
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, o: JetStreamLogOptions) {
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = jetstream(nc);
+    this.#o = o;
+    this.#subject = subjectOf(o.stream);
+  }
+
+  /** Connects (reconnecting forever afterwards) and creates or checks the stream. */
+  static async open(o: JetStreamLogOptions): Promise<JetStreamLog> {
+    const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({
+        servers: o.servers,
+        name: "stemedb",
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        waitOnFirstConnect: true,
+      });
+      const jsm = await retryUntil(deadline, o.logger, "JetStream", () =>
+        jetstreamManager(nc as NatsConnection, { timeout: 2_000 }),
+      );
+      const log = new JetStreamLog(nc, jsm, o);
+      await retryUntil(deadline, o.logger, `stream ${o.stream}`, () => log.#ensureStream());
+      return log;
+    } catch (e) {
+      await nc?.close();
+      throw e instanceof StemeError
+        ? e
+        : new StemeError(
+            "storage_unavailable",
+            `cannot open JetStream stream ${o.stream}: ${String(e)}`,
+            {},
+            e,
+          );
+    }
+  }
+
+  async #ensureStream(): Promise<void> {
+    const want = {
+      name: this.#o.stream,
+      subjects: [this.#subject],
+      num_replicas: this.#o.replicas,
+      max_age: nanos(this.#o.maxAgeMs),
+      duplicate_window: nanos(this.#o.duplicateWindowMs),
+    };
+    try {
+      const info = await this.#jsm.streams.info(this.#o.stream);
+      if (info.config.num_replicas !== want.num_replicas) {
+        this.#o.logger.warn("stream exists with another replica count; keeping it", {
+          stream: this.#o.stream,
+          replicas: info.config.num_replicas,
+          wanted: want.num_replicas,
+        });
+      }
+      if (
+        info.config.max_age !== want.max_age ||
+        info.config.duplicate_window !== want.duplicate_window
+      ) {
+        await this.#jsm.streams.update(this.#o.stream, {
+          max_age: want.max_age,
+          duplicate_window: want.duplicate_window,
+        });
+      }
+    } catch (e) {
+      if (!String(e).includes("stream not found")) throw e;
+      await this.#jsm.streams.add(want);
+      this.#o.logger.info("created JetStream stream", {
+        stream: want.name,
+        replicas: want.num_replicas,
+      });
+    }
+  }
+
+  /**
+   * Publishes records in order and resolves once JetStream acknowledged each
+   * (quorum-durable). Publishes are pipelined on one connection. When one fails
+   * (a NATS server died, the stream is electing a leader), it and every record
+   * after it are published again, in order, until `retryMs` runs out: each
+   * record carries a `Nats-Msg-Id`, so one that was stored before its ack got
+   * lost is acknowledged as a duplicate of itself, never stored twice. A
+   * record that was not stored lands after the ones that were, so order within
+   * one call is kept except across such a retry; apply tolerates that
+   * (a retraction that arrives before its target is a no-op, SPEC §10).
+   */
+  async publish(records: readonly PublishInput[], retryMs = 15_000): Promise<PublishAck[]> {
+    const deadline = Date.now() + retryMs;
+    const acks: PublishAck[] = [];
+    for (let attempt = 1; acks.length < records.length; attempt++) {
+      const rest = records.slice(acks.length).map((r) => {
+        const body = new Uint8Array(1 + r.payload.length);
+        body[0] = r.type;
+        body.set(r.payload, 1);
+        return this.#js.publish(this.#subject, body, {
+          msgID: r.msgId ?? `${this.#nonce}-${this.#counter++}`,
+          timeout: 2_000,
+        });
+      });
+      const settled = await Promise.allSettled(rest);
+      for (const s of settled) {
+        if (s.status === "rejected") break;
+        acks.push({ lsn: s.value.seq, duplicate: s.value.duplicate });
+      }
+      if (acks.length === records.length) break;
+      const failure = settled.find((s) => s.status === "rejected") as PromiseRejectedResult;
+      if (Date.now() > deadline || this.#closed) {
+        throw new StemeError(
+          "storage_unavailable",
+          `JetStream publish failed: ${String(failure.reason)}`,
+          { retryAfterS: 1 },
+          failure.reason,
+        );
+      }
+      this.#o.logger.warn("JetStream publish failed; publishing the rest again", {
+        attempt,
+        error: String(failure.reason).slice(0, 120),
+      });
+      await Bun.sleep(Math.min(500, 50 * attempt));
+    }
+    return acks;
+  }
+
+  async position(): Promise<StreamPosition> {
+    const info = await this.#jsm.streams.info(this.#o.stream);
+    return { firstLsn: info.state.first_seq, lastLsn: info.state.last_seq };
+  }
+
+  /**
+   * Delivers records from `fromLsn` on, in LSN order, in batches to `onBatch`
+   * (awaited before the next batch), until close. Throws `log_behind_stream` when
+   * the stream no longer holds `fromLsn` (retention dropped it): the node must be
+   * restored from a backup (SPEC §7) before it can follow the stream again.
+   */
+  async follow(
+    fromLsn: number,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void> {
+    const pos = await this.position();
+    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) {
+      throw new StemeError(
+        "log_behind_stream",
+        `this node needs stream records from lsn ${fromLsn}, but stream ${this.#o.stream} now starts at ${pos.firstLsn} (retention): restore this node from a backup, then restart it`,
+        { lsn: fromLsn },
+      );
+    }
+    const consumer = await this.#js.consumers.get(this.#o.stream, {
+      deliver_policy: "by_start_sequence",
+      opt_start_seq: fromLsn,
+    } as never);
+    // Short pull expiry: heartbeats every ~2.5 s, so a follower whose NATS server died
+    // notices within seconds (the default 30 s stalls every write waiting to apply).
+    const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
+    let batch: LogRecord[] = [];
+    let next = fromLsn;
+    const flush = async () => {
+      const out = batch;
+      batch = [];
+      if (out.length > 0) await onBatch(out);
+    };
+    for await (const m of messages) {
+      if (this.#closed) break;
+      if (m.seq !== next) {
+        throw new StemeError(
+          "log_behind_stream",
+          `stream delivered lsn ${m.seq} where ${next} was expected`,
+          {
+            lsn: next,
+          },
+        );
+      }
+      next = m.seq + 1;
+      batch.push({ lsn: m.seq, type: m.data[0] as number, payload: m.data.subarray(1) });
+      // Flush when the consumer has nothing more buffered, or at a bound.
+      if (m.info.pending === 0 || batch.length >= 2048) await flush();
+    }
+    await flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#nc.drain().catch(() => this.#nc.close());
+  }
+}
+
+async function retryUntil<T>(
+  deadline: number,
+  logger: Logger,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      logger.info("waiting for NATS JetStream", { what, attempt, error: String(e).slice(0, 120) });
+      await Bun.sleep(Math.min(1_000, 100 * attempt));
+    }
+  }
+}
