@@ -11,9 +11,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRecord, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
-import { FrameCursor } from "../log/record-frame.ts";
 import { fetchObject } from "./backup-catalog.ts";
 import type { BackupTarget } from "./backup-target.ts";
+import { walkLogObject } from "./log-object.ts";
 import { domainRecordTime } from "./record-time.ts";
 import type { RestorePlan } from "./restore-plan.ts";
 import { PointCutter } from "./restore-point.ts";
@@ -63,34 +63,25 @@ export async function stageRestore(
     onObject(source.key);
     const plain = await fetchObject(target, source.key, source);
     objects.push({ key: source.key, size: source.size, blake3: source.blake3 });
-    const bad = (why: string) =>
-      new StemeError("corrupt_backup", `backup object ${source.key}: ${why}`, {
-        object: source.key,
-      });
-    const cursor = new FrameCursor(plain, 0, source.first_lsn);
-    for (let at = 0; cursor.next(); at = cursor.offset) {
-      if (cursor.lsn <= lastLsn || cutter.stopped) continue;
-      const record = decodeRecord(cursor.type, cursor.payload());
-      if (!cutter.take(record)) continue;
+    walkLogObject(source.key, plain, source, (f) => {
+      if (f.lsn <= lastLsn) return true; // an earlier source covered it
+      const record = decodeRecord(f.type, f.payload);
+      if (!cutter.take(record)) return false;
       if (record.type === RecordType.assertion && record.body.seq > treeSize) {
         if (record.body.seq !== treeSize + 1) {
-          throw bad(
-            `lsn ${cursor.lsn} has seq ${record.body.seq} where ${treeSize + 1} comes next`,
+          throw new StemeError(
+            "corrupt_backup",
+            `backup object ${source.key}: lsn ${f.lsn} has seq ${record.body.seq} where ${treeSize + 1} comes next`,
+            { object: source.key },
           );
         }
         treeSize = record.body.seq;
       }
-      log?.append(plain.subarray(at, cursor.offset));
-      lastLsn = cursor.lsn;
+      log?.append(f.frame);
+      lastLsn = f.lsn;
       lastAt = domainRecordTime(record);
-    }
-    if (cursor.problem !== undefined)
-      throw bad(`frame at byte ${cursor.offset}: ${cursor.problem}`);
-    if (cursor.nextLsn - 1 !== source.last_lsn) {
-      throw bad(
-        `holds lsn ${source.first_lsn}..${cursor.nextLsn - 1}, its name says ..${source.last_lsn}`,
-      );
-    }
+      return true;
+    });
   }
   log?.close();
   return {

@@ -56,6 +56,8 @@ export interface BackupOptions {
   version: string;
   now?: () => number;
   onStep?: (step: BackupStep) => void;
+  /** Runs between the snapshot and the read of the live LSN (tests: writes that land in the tail). */
+  afterSnapshot?: () => Promise<void>;
 }
 
 export interface BackupSummary {
@@ -95,6 +97,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
     let liveLastLsn: number;
     try {
       live.run("VACUUM INTO ?", [snapshotFile]);
+      await o.afterSnapshot?.();
       liveLastLsn = new MetaTable(live).get("last_lsn");
     } finally {
       live.close();

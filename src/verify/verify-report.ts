@@ -9,7 +9,9 @@
 export type VerifyWhere =
   | { segment: string; offset: number }
   | { seq: number; id: string }
-  | { level: number; index: number };
+  | { level: number; index: number }
+  /** An object of a backup target (stemedb verify --backup). */
+  | { object: string };
 
 export interface VerifyCheck {
   name: string;
