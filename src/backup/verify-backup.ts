@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
-import { CheckCollector, type VerifyReport } from "../verify/verify-report.ts";
+import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { fetchObject, listArchive, listSnapshots, readMetadata } from "./backup-catalog.ts";
 import { SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -133,15 +133,4 @@ export async function verifyBackup(target: BackupTarget): Promise<VerifyReport> 
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function emptyCounts(): VerifyReport["counts"] {
-  return {
-    segments: 0,
-    log_records: 0,
-    log_assertions: 0,
-    assertions: 0,
-    tree_size: 0,
-    merkle_nodes: 0,
-  };
 }

@@ -29,6 +29,17 @@ export interface VerifyCounts {
   merkle_nodes: number;
 }
 
+export function emptyCounts(): VerifyCounts {
+  return {
+    segments: 0,
+    log_records: 0,
+    log_assertions: 0,
+    assertions: 0,
+    tree_size: 0,
+    merkle_nodes: 0,
+  };
+}
+
 export interface VerifyReport {
   dir: string;
   ok: boolean;
