@@ -73,6 +73,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
   const plan = await planRestore(o.target, o.point);
   if (plan.gap !== null && o.point.kind === "latest") {
     throw gapError(
+      plan,
       plan.gap,
       "the latest records cannot be restored: restore to a point before the gap (--until-seq / --until-time), or ship the missing range",
     );
@@ -89,7 +90,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     const staged = await stageRestore(o.target, plan, staging, (key) => step(`verifying ${key}`));
     if (o.point.kind !== "latest" && !staged.point_reached) {
       if (plan.gap !== null)
-        throw gapError(plan.gap, `${describePoint(o.point)} may lie beyond it`);
+        throw gapError(plan, plan.gap, `${describePoint(o.point)} may lie beyond it`);
       if (o.point.kind === "seq") {
         throw new StemeError(
           "invalid_field",

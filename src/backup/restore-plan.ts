@@ -167,11 +167,13 @@ export async function planRestore(target: BackupTarget, point: RestorePoint): Pr
   };
 }
 
-export function gapError(gap: PlanGap, why: string): StemeError {
+export function gapError(plan: RestorePlan, gap: PlanGap, why: string): StemeError {
+  const skipped = plan.skipped.map((s) => `${s.prefix}: ${s.reason}`).join("; ");
   return new StemeError(
     "backup_gap",
     `lsn ${gap.from_lsn}..${gap.to_lsn} are in no snapshot and no archive object ` +
-      `(between ${gap.before ?? "the start of the log"} and ${gap.after}); ${why}`,
+      `(between ${gap.before ?? "the start of the log"} and ${gap.after}); ${why}` +
+      (skipped === "" ? "" : ` (snapshots passed over: ${skipped})`),
     { lsn: gap.from_lsn, object: gap.after },
   );
 }
