@@ -1,54 +1,45 @@
 /**
- * Reading a range of a live data dir's segment log from outside the server
- * (SPEC §7: `backup` and `archive-wal` read the data dir beside it, read-only,
- * without its LOCK). Segments are found with `scanSegments` and read with
- * `readRecords`, so every frame's length, CRC32C and LSN is checked again; the
- * records come back framed exactly as in a segment (record-frame.ts), which is
- * the byte layout of `log.zst` and of archive objects (backup-layout.ts).
+ * The frames of a range of a live data dir's segment log, read from outside
+ * the server (SPEC §7: `backup` reads the data dir beside it, read-only,
+ * without its LOCK), through the archiver's own read path: `dataDirWalSource`
+ * (segment headers, bounded by the applied LSN) and `WalReader` (every frame
+ * checked by `FrameCursor`). The bytes are the segment's frames byte for byte,
+ * the layout of `log.zst` and of archive objects (backup-layout.ts).
  */
-import { join } from "node:path";
 import { StemeError } from "../errors.ts";
-import { readRecords } from "../log/read-records.ts";
-import { encodeFrames, framedSize, type LogRecord } from "../log/record-frame.ts";
-import { scanSegments } from "../log/scan-segments.ts";
-import { segmentPath } from "../log/segment-files.ts";
-import type { LogSegment } from "../log/segment-log-config.ts";
+import { WalReader } from "./wal-reader.ts";
+import { dataDirWalSource } from "./wal-source.ts";
 
-/** Records fromLsn..toLsn of `<dataDir>/wal`; throws when the log no longer (or not yet) holds them. */
-export function readLogRange(dataDir: string, fromLsn: number, toLsn: number): LogRecord[] {
-  if (fromLsn > toLsn) return [];
-  const walDir = join(dataDir, "wal");
-  const scan = scanSegments(walDir);
-  const segments: LogSegment[] = [];
-  for (const s of scan.segments) {
-    if (s.firstLsn === undefined || s.lastLsn === undefined) continue;
-    const number = Number(/\d+/.exec(s.name)?.[0]);
-    segments.push({
-      number,
-      name: s.name,
-      path: segmentPath(walDir, number),
-      firstLsn: s.firstLsn,
-      lastLsn: s.lastLsn,
-      bytes: s.bytes,
-      createdAtMs: s.createdAtMs ?? 0,
-    });
-  }
-  const first = segments[0]?.firstLsn ?? Number.POSITIVE_INFINITY;
-  const last = segments[segments.length - 1]?.lastLsn ?? 0;
-  if (fromLsn < first || toLsn > last) {
-    throw new StemeError(
-      "storage_unavailable",
-      `the log in ${walDir} holds lsn ${Number.isFinite(first) ? first : "-"}..${last}, not ${fromLsn}..${toLsn}` +
-        (fromLsn < first ? " (older segments were removed by retention)" : ""),
-      { lsn: fromLsn < first ? fromLsn : toLsn },
-    );
-  }
-  return [...readRecords(segments, fromLsn, toLsn)];
-}
+const RUN_BYTES = 8 * 1024 * 1024;
 
-/** The records as consecutive frames (they must carry consecutive LSNs). */
-export function frameRecords(records: readonly LogRecord[]): Uint8Array {
-  const out = new Uint8Array(framedSize(records));
-  if (records.length > 0) encodeFrames(records, (records[0] as LogRecord).lsn, out);
+/** Frames fromLsn..toLsn; throws when the log no longer (or not yet durably) holds them. */
+export function readLogFrames(dataDir: string, fromLsn: number, toLsn: number): Uint8Array {
+  if (fromLsn > toLsn) return new Uint8Array(0);
+  const segments = dataDirWalSource(dataDir).segments();
+  const reader = new WalReader();
+  const runs: Uint8Array[] = [];
+  let total = 0;
+  for (let next = fromLsn; next <= toLsn; ) {
+    const run = reader.read(segments, next, toLsn, RUN_BYTES);
+    if (run === undefined || run.firstLsn !== next) {
+      const first = segments[0]?.firstLsn;
+      throw new StemeError(
+        "storage_unavailable",
+        `the log in ${dataDir}/wal no longer (or not yet durably) holds lsn ${next}` +
+          (first !== undefined && next < first ? `: it starts at ${first} (retention)` : ""),
+        { lsn: next },
+      );
+    }
+    runs.push(run.bytes);
+    total += run.bytes.length;
+    next = run.lastLsn + 1;
+  }
+  if (runs.length === 1) return runs[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const r of runs) {
+    out.set(r, at);
+    at += r.length;
+  }
   return out;
 }

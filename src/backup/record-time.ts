@@ -3,13 +3,8 @@
  * `--until-time`): an assertion's `received_at`, a status change's or registry
  * update's `at` — all server clock, integer ms since the Unix epoch.
  */
-import { type DomainRecord, decodeRecord, RecordType } from "../engine/log-records.ts";
-import type { LogRecord } from "../log/record-frame.ts";
+import { type DomainRecord, RecordType } from "../engine/log-records.ts";
 
 export function domainRecordTime(record: DomainRecord): number {
   return record.type === RecordType.assertion ? record.body.receivedAt : record.body.at;
-}
-
-export function recordTime(r: Pick<LogRecord, "type" | "payload">): number {
-  return domainRecordTime(decodeRecord(r.type, r.payload));
 }

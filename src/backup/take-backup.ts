@@ -24,7 +24,6 @@ import { join } from "node:path";
 import { decodeRecord, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
-import type { LogRecord } from "../log/record-frame.ts";
 import { leafHash } from "../merkle/hash.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { loadNodeKey } from "../merkle/node-key.ts";
@@ -41,9 +40,10 @@ import {
 } from "./backup-layout.ts";
 import { type BackupObjectEntry, encodeMetadata } from "./backup-metadata.ts";
 import type { BackupTarget } from "./backup-target.ts";
-import { frameRecords, readLogRange } from "./log-range.ts";
+import { walkLogObject } from "./log-object.ts";
+import { readLogFrames } from "./log-range.ts";
 import { encodeObject } from "./object-codec.ts";
-import { recordTime } from "./record-time.ts";
+import { domainRecordTime } from "./record-time.ts";
 
 export interface BackupStep {
   phase: "snapshot" | "log" | "compress" | "upload" | "done";
@@ -104,7 +104,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
     }
 
     const snap = new Database(snapshotFile, { readonly: true });
-    let tail: LogRecord[];
+    let tail: Uint8Array;
     let points: ReturnType<typeof extendTree>;
     try {
       const meta = new MetaTable(snap);
@@ -114,12 +114,13 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
         meta.get("tree_size"),
       );
       step({ phase: "log", detail: `log records after lsn ${snapshotLsn}` });
-      tail = readLogRange(o.dataDir, snapshotLsn + 1, Math.max(snapshotLsn, liveLastLsn));
-      points = extendTree(tree, snapshotLsn, tail);
+      const lastLsn = Math.max(snapshotLsn, liveLastLsn);
+      tail = readLogFrames(o.dataDir, snapshotLsn + 1, lastLsn);
+      points = extendTree(tree, { first_lsn: snapshotLsn + 1, last_lsn: lastLsn }, tail);
     } finally {
       snap.close();
     }
-    const lastRecordAt = lastTime(o.dataDir, points.lastLsn, tail);
+    const lastRecordAt = points.lastRecordAt ?? lastTime(o.dataDir, points.lastLsn);
     const createdAt = now();
 
     const prefix = snapshotPrefix(points.snapshotLsn, createdAt);
@@ -138,7 +139,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       });
     };
     await put(SNAPSHOT_STATE, readFileSync(snapshotFile));
-    if (tail.length > 0) await put(SNAPSHOT_LOG, frameRecords(tail));
+    if (tail.length > 0) await put(SNAPSHOT_LOG, tail);
 
     const sign = (size: number, root: Uint8Array) =>
       signTreeHead(size, root, createdAt, key.signer);
@@ -168,7 +169,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       last_lsn: points.lastLsn,
       tree_size: points.size,
       root: toHex(points.root),
-      log_records: tail.length,
+      log_records: points.lastLsn - points.snapshotLsn,
       objects,
       stored_bytes: objects.reduce((n, x) => n + x.size, metadata.length),
       millis: Math.round(performance.now() - started),
@@ -179,45 +180,59 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
 }
 
 /** The snapshot's point, and where its tail's assertion records take the tree. */
-function extendTree(tree: MerkleTree, snapshotLsn: number, tail: readonly LogRecord[]) {
+function extendTree(
+  tree: MerkleTree,
+  range: { first_lsn: number; last_lsn: number },
+  tail: Uint8Array,
+) {
   const snapshotSize = tree.size;
   const snapshotRoot = tree.root().slice();
   const leaves: Uint8Array[] = [];
-  for (const r of tail) {
-    if (r.type !== RecordType.assertion) continue;
-    const body = decodeRecord(r.type, r.payload).body as { seq: number; id: Uint8Array };
+  let lastRecordAt: number | undefined;
+  walkLogObject("the live log", tail, range, (f) => {
+    const record = decodeRecord(f.type, f.payload);
+    lastRecordAt = domainRecordTime(record);
+    if (record.type !== RecordType.assertion) return true;
     const expected = snapshotSize + leaves.length + 1;
-    if (body.seq < expected) continue; // already in the tree (replay is idempotent)
-    if (body.seq !== expected) {
+    if (record.body.seq < expected) return true; // already in the tree (replay is idempotent)
+    if (record.body.seq !== expected) {
       throw new StemeError(
         "corrupt_segment",
-        `log record at lsn ${r.lsn} has seq ${body.seq}, expected ${expected}`,
-        { lsn: r.lsn },
+        `log record at lsn ${f.lsn} has seq ${record.body.seq}, expected ${expected}`,
+        { lsn: f.lsn },
       );
     }
-    leaves.push(leafHash(body.id));
-  }
+    leaves.push(leafHash(record.body.id));
+    return true;
+  });
   tree.append(leaves);
-  const last = tail[tail.length - 1];
   return {
-    snapshotLsn,
+    snapshotLsn: range.first_lsn - 1,
     snapshotSize,
     snapshotRoot,
-    lastLsn: last === undefined ? snapshotLsn : last.lsn,
+    lastLsn: range.last_lsn,
     size: tree.size,
     root: tree.root(),
+    lastRecordAt,
   };
 }
 
-/** When the newest covered record was written; read from the live log when the tail is empty. */
-function lastTime(dataDir: string, lastLsn: number, tail: readonly LogRecord[]): number | null {
-  const last = tail[tail.length - 1];
-  if (last !== undefined) return recordTime(last);
-  if (lastLsn === 0) return null;
+/** When the record at `lsn` was written, read from the live log; null when retention removed it. */
+function lastTime(dataDir: string, lsn: number): number | null {
+  if (lsn === 0) return null;
   try {
-    const [r] = readLogRange(dataDir, lastLsn, lastLsn);
-    return r === undefined ? null : recordTime(r);
+    let at: number | null = null;
+    walkLogObject(
+      "the live log",
+      readLogFrames(dataDir, lsn, lsn),
+      { first_lsn: lsn, last_lsn: lsn },
+      (f) => {
+        at = domainRecordTime(decodeRecord(f.type, f.payload));
+        return true;
+      },
+    );
+    return at;
   } catch {
-    return null; // removed by retention: the metadata says unknown
+    return null;
   }
 }
