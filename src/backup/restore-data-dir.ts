@@ -36,6 +36,8 @@ export interface RestoreOptions {
   point: RestorePoint;
   force?: boolean;
   dryRun?: boolean;
+  /** Snapshot prefixes to pass over. */
+  excludeSnapshots?: readonly string[];
   /** A node key file to install, so the restored server signs with the original identity. */
   nodeKeyFile?: string;
   logger?: Logger;
@@ -70,7 +72,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
   const started = performance.now();
   const step = o.onStep ?? (() => {});
   step(`planning a restore of ${describePoint(o.point)} from ${o.target.url}`);
-  const plan = await planRestore(o.target, o.point);
+  const plan = await planRestore(o.target, o.point, o.excludeSnapshots);
   if (plan.gap !== null && o.point.kind === "latest") {
     throw gapError(
       plan,

@@ -54,12 +54,21 @@ export interface RestorePlan {
   tree_heads: { key: string; sth: SignedTreeHead }[];
 }
 
-export async function planRestore(target: BackupTarget, point: RestorePoint): Promise<RestorePlan> {
+export async function planRestore(
+  target: BackupTarget,
+  point: RestorePoint,
+  /** Snapshot prefixes not to use (`restore --exclude-snapshot`), e.g. one whose state is damaged. */
+  exclude: readonly string[] = [],
+): Promise<RestorePlan> {
   const { snapshots } = await listSnapshots(target);
   const { ranges } = await listArchive(target);
   const skipped: RestorePlan["skipped"] = [];
   const usable: { prefix: string; metadata: BackupMetadata }[] = [];
   for (const s of snapshots) {
+    if (exclude.includes(s.prefix)) {
+      skipped.push({ prefix: s.prefix, reason: "excluded (--exclude-snapshot)" });
+      continue;
+    }
     if (!s.complete) {
       skipped.push({ prefix: s.prefix, reason: "incomplete: no metadata.json" });
       continue;

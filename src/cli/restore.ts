@@ -10,7 +10,7 @@ import { type RestoreReport, restoreDataDir } from "../backup/restore-data-dir.t
 import type { RestorePoint } from "../backup/restore-point.ts";
 import { backupConfig, openBackupTarget, stepProgress } from "./backup-io.ts";
 import type { CliIo } from "./cli-io.ts";
-import { parsePositive } from "./cli-options.ts";
+import { collect, parsePositive } from "./cli-options.ts";
 
 interface RestoreOptions {
   from: string;
@@ -21,6 +21,7 @@ interface RestoreOptions {
   json?: boolean;
   force?: boolean;
   nodeKey?: string;
+  excludeSnapshot?: string[];
 }
 
 /** Commander parser: an ISO 8601 time with a zone (or ms since the epoch) → ms. */
@@ -56,6 +57,11 @@ export function restoreCommand(io: CliIo): Command {
     .option("--json", "print the report as JSON")
     .option("--force", "replace what a non-empty data dir holds")
     .option(
+      "--exclude-snapshot <prefix>",
+      "do not start from this snapshot (snapshots/<lsn>-<time>/), e.g. a damaged one; repeatable",
+      collect,
+    )
+    .option(
       "--node-key <file>",
       "install this node.key, so the restored server keeps the original's identity",
     )
@@ -83,6 +89,9 @@ export function restoreCommand(io: CliIo): Command {
           force: options.force === true,
           dryRun: options.dryRun === true,
           ...(options.nodeKey === undefined ? {} : { nodeKeyFile: options.nodeKey }),
+          excludeSnapshots: (options.excludeSnapshot ?? []).map((p) =>
+            p.endsWith("/") ? p : `${p}/`,
+          ),
           onStep: progress.step,
         });
       } finally {

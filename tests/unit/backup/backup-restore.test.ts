@@ -111,7 +111,7 @@ describe("restoreDataDir", () => {
     await restoreDataDir({ target, dataDir: dir, point: { kind: "seq", seq: mark(0).size + 3 } });
     writeFileSync(join(dir, "stray"), "x");
     const refused = restoreDataDir({ target, dataDir: dir, point: { kind: "latest" } });
-    expect(refused).rejects.toMatchObject({ code: "data_dir_not_empty" });
+    await expect(refused).rejects.toMatchObject({ code: "data_dir_not_empty" });
     const r = await restoreDataDir({
       target,
       dataDir: dir,
@@ -135,13 +135,26 @@ describe("restoreDataDir", () => {
     expect(() => readdirSync(dir)).toThrow();
   });
 
+  test("an excluded snapshot is passed over (here: nothing else covers its LSNs)", async () => {
+    const p = restoreDataDir({
+      target,
+      dataDir: join(tmp.path, "r-excluded"),
+      point: { kind: "latest" },
+      excludeSnapshots: [backup.prefix],
+    });
+    await expect(p).rejects.toMatchObject({
+      code: "backup_gap",
+      message: expect.stringContaining(`${backup.prefix}: excluded`),
+    });
+  });
+
   test("a missing archive range is a gap named by its LSNs", async () => {
     const gapTarget = new DirTarget(join(tmp.path, "gap-target"));
     await shipRange(liveDir, gapTarget, 1, 10);
     await shipRange(liveDir, gapTarget, 21, 30);
     const dir = join(tmp.path, "r-gap");
     const p = restoreDataDir({ target: gapTarget, dataDir: dir, point: { kind: "latest" } });
-    expect(p).rejects.toMatchObject({
+    await expect(p).rejects.toMatchObject({
       code: "backup_gap",
       message: expect.stringContaining("lsn 11..20"),
     });
