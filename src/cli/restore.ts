@@ -108,6 +108,7 @@ export function renderRestore(r: RestoreReport): string {
     ...r.plan.sources.map((s) => `  replay:   ${s.key} (lsn ${s.first_lsn}..${s.last_lsn})`),
     ...r.plan.skipped.map((s) => `  skipped:  ${s.prefix}: ${s.reason}`),
     `  verified: ${r.staged.objects.length} object(s); ${r.staged.records} log record(s) to lsn ${r.staged.last_lsn}, tree_size ${r.staged.tree_size}`,
+    `  newest record: ${r.staged.last_record_at === null ? "unknown" : new Date(r.staged.last_record_at).toISOString()}`,
   ];
   if (!r.dry_run) {
     lines.push(
