@@ -92,11 +92,13 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
   try {
     step({ phase: "snapshot", detail: "VACUUM INTO a consistent copy of the SQLite state" });
     const snapshotFile = join(scratch, "state.sqlite");
-    const snapshotAt = now();
     const live = openStateReadonly(statePath);
     let liveLastLsn: number;
+    let snapshotAt: number;
     try {
       live.run("VACUUM INTO ?", [snapshotFile]);
+      // After the copy: every record in it was received before its read transaction began.
+      snapshotAt = now();
       await o.afterSnapshot?.();
       liveLastLsn = new MetaTable(live).get("last_lsn");
     } finally {
