@@ -3,11 +3,12 @@
  * (issue 8, SPEC §7, §11):
  *
  *   bun tests/bench/backup-rpo-rto.ts [--assertions N] [--kill-at F] [--interval-ms MS]
- *                                     [--concurrency C] [--out DIR]
+ *                                     [--concurrency C] [--rate R] [--out DIR]
  *
  * N assertions (default 1,000,000) are built once (lib/dataset.ts). StemeDB:
  * `serve --archive-to s3://…` on a real s3rver, loaded with batches of 1000
- * until F·N (default 0.6) are acknowledged, SIGKILLed, restored from the
+ * (offered as fast as it answers, or at R assertions/s with --rate) until F·N
+ * (default 0.6) are acknowledged, SIGKILLed, restored from the
  * archive alone (no snapshot), served until ready (lib/stemedb-rpo.ts).
  * Litestream: the same rows at StemeDB's measured rate into an equivalent
  * SQLite database replicated to a file replica, both SIGKILLed at the same
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     "kill-at": { type: "string", default: "0.6" },
     "interval-ms": { type: "string", default: "1000" },
     concurrency: { type: "string", default: "4" },
+    rate: { type: "string", default: "0" },
     out: { type: "string", default: join(import.meta.dir, "results") },
   },
 });
@@ -55,6 +57,7 @@ try {
     n,
     killAt,
     concurrency: Number(values.concurrency),
+    rate: Number(values.rate),
     intervalMs,
     dir: join(work, "stemedb"),
     archiveUrl: s3.url("bench"),
@@ -85,7 +88,8 @@ try {
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   const lines = [
-    `N = ${n}, SIGKILL at ${killAt} acknowledged, archive / sync interval ${intervalMs} ms`,
+    `N = ${n}, SIGKILL at ${killAt} acknowledged, archive / sync interval ${intervalMs} ms, ` +
+      `offered ${values.rate === "0" ? "as fast as answered" : `${values.rate}/s`}`,
     `${"".padEnd(w)}  ${"StemeDB → s3rver".padStart(18)}  ${`Litestream ${version} → file`.padStart(28)}`,
     ...rows.map(
       ([k, a, b]) => `${k.padEnd(w)}  ${String(a).padStart(18)}  ${String(b).padStart(28)}`,
@@ -103,7 +107,7 @@ try {
   const file = join(values.out as string, `backup-rpo-rto-${date}-${sha}-${n}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ n, killAt, intervalMs, litestream: { version, binary: LITESTREAM }, stemedb: steme, litestreamRun: lite }, null, 2)}\n`,
+    `${JSON.stringify({ n, killAt, intervalMs, rate: Number(values.rate), litestream: { version, binary: LITESTREAM }, stemedb: steme, litestreamRun: lite }, null, 2)}\n`,
   );
   progress(`wrote ${file}`);
   if (!steme.consistent) process.exitCode = 1;

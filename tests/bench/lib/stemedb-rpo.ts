@@ -49,6 +49,8 @@ export async function runStemeDb(o: {
   n: number;
   killAt: number;
   concurrency: number;
+  /** Assertions per second to offer (0: as fast as the server answers). */
+  rate: number;
   intervalMs: number;
   dir: string;
   archiveUrl: string;
@@ -80,7 +82,12 @@ export async function runStemeDb(o: {
   };
   const worker = async () => {
     while (!killed && next < o.batches.length) {
-      const batch = o.batches[next++] as Batch;
+      const index = next++;
+      const batch = o.batches[index] as Batch;
+      if (o.rate > 0) {
+        const wait = started + ((index * batch.count) / o.rate) * 1000 - performance.now();
+        if (wait > 0) await Bun.sleep(wait);
+      }
       let body: { results: { seq?: number; status: string }[] };
       try {
         const res = await fetch(`${server.url}/v1/assert`, {
