@@ -142,6 +142,8 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     }
     report.millis.total = Math.round(performance.now() - started);
     return report;
+  } catch (e) {
+    throw asStorageError(e, o.dataDir);
   } finally {
     if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
   }
@@ -204,4 +206,16 @@ function checkTreeHeads(plan: RestorePlan, engine: Engine, staged: StageResult):
     checked.set(`${sth.tree_size}:${sth.root}`, { key, tree_size: sth.tree_size, root });
   }
   return [...checked.values()].sort((a, b) => a.tree_size - b.tree_size);
+}
+
+/** A file-system failure while staging or placing (a full disk, EIO) as `storage_unavailable`. */
+function asStorageError(e: unknown, dataDir: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof StemeError || typeof code !== "string") return e;
+  return new StemeError(
+    "storage_unavailable",
+    `cannot write the restore of ${dataDir}: ${(e as Error).message} (the scratch copy is removed; if the replay had begun, rerun with --force)`,
+    { field: "data_dir" },
+    e,
+  );
 }

@@ -16,13 +16,13 @@
  * `<out>/backup-rpo-rto-<date>-<sha>-<N>.json`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startS3rver } from "../helpers/s3rver-process.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset } from "./lib/dataset.ts";
-import { LITESTREAM, litestreamVersion, runLitestream } from "./lib/litestream-rpo.ts";
+import { litestreamVersion, runLitestream } from "./lib/litestream-rpo.ts";
 import { progress } from "./lib/progress.ts";
 import { runStemeDb } from "./lib/stemedb-rpo.ts";
 
@@ -107,7 +107,20 @@ try {
   const file = join(values.out as string, `backup-rpo-rto-${date}-${sha}-${n}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ n, killAt, intervalMs, rate: Number(values.rate), litestream: { version, binary: LITESTREAM }, stemedb: steme, litestreamRun: lite }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        n,
+        killAt,
+        intervalMs,
+        rate: Number(values.rate),
+        machine: { nproc: navigator.hardwareConcurrency, loadavg: loadavg() },
+        litestream: version,
+        stemedb: steme,
+        litestreamRun: lite,
+      },
+      null,
+      2,
+    )}\n`,
   );
   progress(`wrote ${file}`);
   if (!steme.consistent) process.exitCode = 1;
