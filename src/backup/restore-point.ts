@@ -1,9 +1,9 @@
 /**
  * Where a restore stops (SPEC §7): the latest record the backup holds, the
  * assertion with seq N (`--until-seq`), or the last record written at or before
- * a time (`--until-time`). Records are taken in LSN order, so status changes
- * and registry updates between two assertions come along with the earlier one's
- * successors exactly as the server applied them; the cut is:
+ * a time (`--until-time`). Records are taken in LSN order — the order the
+ * server applied them — so status changes and registry updates written before
+ * the cut come along, and none written after it:
  *
  *   latest   every record the chain holds
  *   seq N    every record up to and including the assertion with seq N
