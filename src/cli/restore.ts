@@ -110,6 +110,9 @@ export function renderRestore(r: RestoreReport): string {
     `  verified: ${r.staged.objects.length} object(s); ${r.staged.records} log record(s) to lsn ${r.staged.last_lsn}, tree_size ${r.staged.tree_size}`,
     `  newest record: ${r.staged.last_record_at === null ? "unknown" : new Date(r.staged.last_record_at).toISOString()}`,
   ];
+  if (r.point !== "the latest record" && !r.staged.point_reached) {
+    lines.push("  note:     the backup ends before that point: restored to its newest record");
+  }
   if (!r.dry_run) {
     lines.push(
       `  root:     ${r.root} (${r.tree_heads_checked.length} signed tree head(s) match${r.exact_tree_head ? ", one for exactly this size" : ""})`,
