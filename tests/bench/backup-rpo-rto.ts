@@ -3,13 +3,15 @@
  * (issue 8, SPEC §7, §11):
  *
  *   bun tests/bench/backup-rpo-rto.ts [--assertions N] [--kill-at F] [--interval-ms MS]
- *                                     [--concurrency C] [--rate R] [--out DIR]
+ *                                     [--concurrency C] [--rate R] [--backup-at B] [--out DIR]
  *
  * N assertions (default 1,000,000) are built once (lib/dataset.ts). StemeDB:
  * `serve --archive-to s3://…` on a real s3rver, loaded with batches of 1000
  * (offered as fast as it answers, or at R assertions/s with --rate) until F·N
- * (default 0.6) are acknowledged, SIGKILLed, restored from the
- * archive alone (no snapshot), served until ready (lib/stemedb-rpo.ts).
+ * (default 0.6) are acknowledged, SIGKILLed, restored from the archive alone
+ * (or, with --backup-at B, from an online `stemedb backup` taken once B·N were
+ * acknowledged plus the archive after it), served until ready
+ * (lib/stemedb-rpo.ts).
  * Litestream: the same rows at StemeDB's measured rate into an equivalent
  * SQLite database replicated to a file replica, both SIGKILLed at the same
  * count, restored (lib/litestream-rpo.ts). Prints a table; writes
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     "interval-ms": { type: "string", default: "1000" },
     concurrency: { type: "string", default: "4" },
     rate: { type: "string", default: "0" },
+    "backup-at": { type: "string", default: "0" },
     out: { type: "string", default: join(import.meta.dir, "results") },
   },
 });
@@ -58,6 +61,7 @@ try {
     killAt,
     concurrency: Number(values.concurrency),
     rate: Number(values.rate),
+    backupAt: Math.floor(n * Number(values["backup-at"])),
     intervalMs,
     dir: join(work, "stemedb"),
     archiveUrl: s3.url("bench"),
@@ -94,6 +98,12 @@ try {
     ...rows.map(
       ([k, a, b]) => `${k.padEnd(w)}  ${String(a).padStart(18)}  ${String(b).padStart(28)}`,
     ),
+    ...(steme.backup === null
+      ? ["StemeDB restored from the archive alone"]
+      : [
+          `StemeDB restored from an online backup at tree_size ${steme.backup.treeSize} ` +
+            `(taken under load in ${steme.backup.seconds.toFixed(1)} s, ${steme.backup.storedBytes} bytes) plus the archive`,
+        ]),
     `StemeDB restored root = the killed server's own root at that size: ${steme.consistent} ` +
       `(its local log held ${steme.localTreeSize})`,
   ];
@@ -113,6 +123,7 @@ try {
         killAt,
         intervalMs,
         rate: Number(values.rate),
+        backupAt: Number(values["backup-at"]),
         machine: { nproc: navigator.hardwareConcurrency, loadavg: loadavg() },
         litestream: version,
         stemedb: steme,

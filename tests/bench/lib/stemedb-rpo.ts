@@ -36,6 +36,14 @@ export interface StemeRun extends RpoRto {
   consistent: boolean;
   /** The restore's own split (plan + fetch + verify + stage, then place + replay), inside restoreSeconds. */
   restoreMillis: { verify: number; replay: number; total: number };
+  /** The online snapshot taken during the load (--backup-at), if any. */
+  backup: BackupFigures | null;
+}
+
+export interface BackupFigures {
+  treeSize: number;
+  storedBytes: number;
+  seconds: number;
 }
 
 async function serve(args: string[], env: Record<string, string>) {
@@ -48,6 +56,8 @@ export async function runStemeDb(o: {
   batches: Batch[];
   n: number;
   killAt: number;
+  /** Take an online `stemedb backup` (a snapshot) once this many are acknowledged; 0 = none. */
+  backupAt: number;
   concurrency: number;
   /** Assertions per second to offer (0: as fast as the server answers). */
   rate: number;
@@ -74,6 +84,19 @@ export async function runStemeDb(o: {
   let killed = false;
   let killTime = 0;
   const started = performance.now();
+  let backup: Promise<BackupFigures> | undefined;
+  const takeBackup = async (): Promise<BackupFigures> => {
+    const t = performance.now();
+    const r = Bun.spawnSync(
+      [process.execPath, MAIN, "backup", "--data-dir", liveDir, "--to", o.archiveUrl, "--json"],
+      { env: { ...process.env, ...o.env }, stdout: "pipe", stderr: "pipe" },
+    );
+    if (r.exitCode !== 0) throw new Error(`backup failed: ${r.stderr.toString()}`);
+    const summary = JSON.parse(r.stdout.toString()) as { tree_size: number; stored_bytes: number };
+    const seconds = (performance.now() - t) / 1000;
+    progress(`StemeDB: online backup at tree_size ${summary.tree_size} in ${seconds.toFixed(1)} s`);
+    return { treeSize: summary.tree_size, storedBytes: summary.stored_bytes, seconds };
+  };
   const kill = async () => {
     if (killed) return;
     killed = true;
@@ -107,11 +130,13 @@ export async function runStemeDb(o: {
           acked++;
         }
       }
+      if (o.backupAt > 0 && acked >= o.backupAt && backup === undefined) backup = takeBackup();
       if (acked >= o.killAt) await kill();
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   await kill();
+  const backupFigures = backup === undefined ? null : await backup;
   const loadSeconds = (performance.now() - started) / 1000;
   progress(`StemeDB: ${acked} acknowledged in ${loadSeconds.toFixed(1)} s, then SIGKILL`);
 
@@ -176,5 +201,6 @@ export async function runStemeDb(o: {
     localTreeSize,
     consistent,
     restoreMillis: report.millis,
+    backup: backupFigures,
   };
 }
