@@ -87,12 +87,18 @@ export async function runStemeDb(o: {
   let backup: Promise<BackupFigures> | undefined;
   const takeBackup = async (): Promise<BackupFigures> => {
     const t = performance.now();
-    const r = Bun.spawnSync(
+    // Asynchronous: the load keeps going while the backup runs beside the server.
+    const proc = Bun.spawn(
       [process.execPath, MAIN, "backup", "--data-dir", liveDir, "--to", o.archiveUrl, "--json"],
       { env: { ...process.env, ...o.env }, stdout: "pipe", stderr: "pipe" },
     );
-    if (r.exitCode !== 0) throw new Error(`backup failed: ${r.stderr.toString()}`);
-    const summary = JSON.parse(r.stdout.toString()) as { tree_size: number; stored_bytes: number };
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
+    if (code !== 0) throw new Error(`backup failed: ${stderr}`);
+    const summary = JSON.parse(stdout) as { tree_size: number; stored_bytes: number };
     const seconds = (performance.now() - t) / 1000;
     progress(`StemeDB: online backup at tree_size ${summary.tree_size} in ${seconds.toFixed(1)} s`);
     return { treeSize: summary.tree_size, storedBytes: summary.stored_bytes, seconds };
