@@ -24,7 +24,7 @@ import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
-import { verifyTreeHead } from "../merkle/tree-head.ts";
+import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { gapError, planRestore, type RestorePlan } from "./restore-plan.ts";
 import { describePoint, type RestorePoint } from "./restore-point.ts";
@@ -38,6 +38,11 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Snapshot prefixes to pass over. */
   excludeSnapshots?: readonly string[];
+  /**
+   * Tree heads the operator holds (write receipts, `stemedb proof --save-sth`),
+   * checked like the backup's own; signatures are the caller's to check first.
+   */
+  treeHeads?: readonly { key: string; sth: SignedTreeHead }[];
   /** A node key file to install, so the restored server signs with the original identity. */
   nodeKeyFile?: string;
   logger?: Logger;
@@ -63,6 +68,8 @@ export interface RestoreReport {
   /** The restored root (null for a dry run, which places nothing). */
   root: string | null;
   tree_heads_checked: TreeHeadCheck[];
+  /** Given tree heads (`treeHeads`) past the restored size: the restore lacks what they cover. */
+  tree_heads_beyond: { key: string; tree_size: number }[];
   /** A checked tree head is for exactly the restored size. */
   exact_tree_head: boolean;
   millis: { verify: number; replay: number; total: number };
@@ -122,6 +129,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
       staged,
       root: null,
       tree_heads_checked: [],
+      tree_heads_beyond: [],
       exact_tree_head: false,
       millis: { verify: Math.round(verified - started), replay: 0, total: 0 },
     };
@@ -131,7 +139,11 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
       const engine = await Engine.open({ dataDir: o.dataDir, logger: o.logger ?? silentLogger });
       try {
         report.root = toHex(engine.tree.root());
-        report.tree_heads_checked = checkTreeHeads(plan, engine, staged);
+        const given = o.treeHeads ?? [];
+        report.tree_heads_checked = checkTreeHeads([...plan.tree_heads, ...given], engine, staged);
+        report.tree_heads_beyond = given
+          .filter((t) => t.sth.tree_size > staged.tree_size)
+          .map((t) => ({ key: t.key, tree_size: t.sth.tree_size }));
         report.exact_tree_head = report.tree_heads_checked.some(
           (c) => c.tree_size === staged.tree_size,
         );
@@ -177,7 +189,11 @@ function place(staging: string, dataDir: string, nodeKeyFile: string | undefined
   }
 }
 
-function checkTreeHeads(plan: RestorePlan, engine: Engine, staged: StageResult): TreeHeadCheck[] {
+function checkTreeHeads(
+  heads: readonly { key: string; sth: SignedTreeHead }[],
+  engine: Engine,
+  staged: StageResult,
+): TreeHeadCheck[] {
   const size = engine.tree.size;
   if (size !== staged.tree_size) {
     throw new StemeError(
@@ -186,12 +202,12 @@ function checkTreeHeads(plan: RestorePlan, engine: Engine, staged: StageResult):
     );
   }
   const checked = new Map<string, TreeHeadCheck>();
-  for (const { key, sth } of plan.tree_heads) {
+  for (const { key, sth } of heads) {
     if (sth.tree_size > size || checked.has(`${sth.tree_size}:${sth.root}`)) continue;
     if (!verifyTreeHead(sth)) {
       throw new StemeError(
         "corrupt_backup",
-        `backup object ${key}: its tree head for size ${sth.tree_size} has a bad signature`,
+        `${key}: its tree head for size ${sth.tree_size} has a bad signature`,
         { object: key },
       );
     }
@@ -199,7 +215,7 @@ function checkTreeHeads(plan: RestorePlan, engine: Engine, staged: StageResult):
     if (root !== sth.root) {
       throw new StemeError(
         "corrupt_backup",
-        `the restored tree's root at size ${sth.tree_size} is ${root}; the tree head in ${key} signs ${sth.root}: do not serve this data dir`,
+        `the restored tree's root at size ${sth.tree_size} is ${root}; the tree head in ${key} signs ${sth.root}: not the history that was signed, do not serve this data dir`,
         { object: key },
       );
     }

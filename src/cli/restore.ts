@@ -5,11 +5,13 @@
  * check the root against the backup's signed tree heads. --dry-run stops
  * before placing anything. Then `stemedb serve --data-dir DIR` starts on it.
  */
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type RestoreReport, restoreDataDir } from "../backup/restore-data-dir.ts";
 import type { RestorePoint } from "../backup/restore-point.ts";
+import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import { backupConfig, openBackupTarget, stepProgress } from "./backup-io.ts";
-import type { CliIo } from "./cli-io.ts";
+import { type CliIo, usageError } from "./cli-io.ts";
 import { collect, parsePositive } from "./cli-options.ts";
 
 interface RestoreOptions {
@@ -22,6 +24,22 @@ interface RestoreOptions {
   force?: boolean;
   nodeKey?: string;
   excludeSnapshot?: string[];
+  sth?: string[];
+}
+
+/** A tree head from a file: an STH, or anything holding one as `sth` (a write receipt). */
+export function readTreeHead(file: string): { key: string; sth: SignedTreeHead } {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw usageError(`--sth ${file}: cannot read JSON: ${(e as Error).message}`);
+  }
+  const sth = ((json as { sth?: unknown }).sth ?? json) as SignedTreeHead;
+  if (!verifyTreeHead(sth)) {
+    throw usageError(`--sth ${file}: not a signed tree head whose signature verifies`);
+  }
+  return { key: file, sth };
 }
 
 /** Commander parser: an ISO 8601 time with a zone (or ms since the epoch) → ms. */
@@ -62,6 +80,11 @@ export function restoreCommand(io: CliIo): Command {
       collect,
     )
     .option(
+      "--sth <file>",
+      "also check the restored root against this signed tree head (a receipt, proof --save-sth); repeatable",
+      collect,
+    )
+    .option(
       "--node-key <file>",
       "install this node.key, so the restored server keeps the original's identity",
     )
@@ -89,6 +112,7 @@ export function restoreCommand(io: CliIo): Command {
           force: options.force === true,
           dryRun: options.dryRun === true,
           ...(options.nodeKey === undefined ? {} : { nodeKeyFile: options.nodeKey }),
+          treeHeads: (options.sth ?? []).map(readTreeHead),
           excludeSnapshots: (options.excludeSnapshot ?? []).map((p) =>
             p.endsWith("/") ? p : `${p}/`,
           ),
@@ -114,6 +138,12 @@ export function renderRestore(r: RestoreReport): string {
     lines.push("  note:     the backup ends before that point: restored to its newest record");
   }
   if (!r.dry_run) {
+    for (const b of r.tree_heads_beyond) {
+      lines.push(
+        `  warning:  ${b.key} signs tree_size ${b.tree_size}; the restore ends at ${r.staged.tree_size}: ` +
+          `${b.tree_size - r.staged.tree_size} acknowledged assertion(s) are not in the backup`,
+      );
+    }
     lines.push(
       `  root:     ${r.root} (${r.tree_heads_checked.length} signed tree head(s) match${r.exact_tree_head ? ", one for exactly this size" : ""})`,
       `  took:     ${r.millis.total} ms (verify ${r.millis.verify}, replay ${r.millis.replay})`,

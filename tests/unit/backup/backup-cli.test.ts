@@ -7,6 +7,7 @@
  * the RPO gap.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { parseConfig } from "../../../src/config.ts";
@@ -23,6 +24,8 @@ let liveDir: string;
 let targetDir: string;
 let backup: { tree_size: number; last_lsn: number; prefix: string };
 let shippedSize: number;
+let sthAtShipped: string;
+let sthLater: string;
 
 beforeAll(async () => {
   tmp = tempDir("stemedb-backup-cli-");
@@ -41,7 +44,11 @@ beforeAll(async () => {
     server.engine.log.lastLsn,
   );
   shippedSize = server.engine.tree.size;
+  sthAtShipped = join(tmp.path, "sth-shipped.json");
+  writeFileSync(sthAtShipped, JSON.stringify({ sth: server.engine.treeHead() })); // a receipt
   await writeAssertions(server.engine, 5); // acknowledged, never shipped
+  sthLater = join(tmp.path, "sth-later.json");
+  writeFileSync(sthLater, JSON.stringify(server.engine.treeHead()));
 }, 30_000);
 
 afterAll(async () => {
@@ -73,6 +80,40 @@ describe("backup commands", () => {
     const again = await run(["restore", "--from", targetDir, "--data-dir", dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("data_dir_not_empty");
+  }, 30_000);
+
+  test("restore --sth checks tree heads the operator holds, and warns about one it cannot reach", async () => {
+    const dir = join(tmp.path, "with-sth");
+    const r = await run([
+      "restore",
+      "--from",
+      targetDir,
+      "--data-dir",
+      dir,
+      "--sth",
+      sthAtShipped,
+      "--sth",
+      sthLater,
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toContain("one for exactly this size");
+    expect(r.stdout).toContain(
+      `warning:  ${sthLater} signs tree_size ${shippedSize + 5}; the restore ends at ${shippedSize}: 5 acknowledged`,
+    );
+    const forged = join(tmp.path, "forged.json");
+    const sth = JSON.parse(readFileSync(sthLater, "utf8"));
+    writeFileSync(forged, JSON.stringify({ ...sth, tree_size: 1 }));
+    const bad = await run([
+      "restore",
+      "--from",
+      targetDir,
+      "--data-dir",
+      join(tmp.path, "forged"),
+      "--sth",
+      forged,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not a signed tree head whose signature verifies");
   }, 30_000);
 
   test("restore --dry-run --json prints the plan and places nothing", async () => {
