@@ -7,7 +7,9 @@
 import { Command } from "commander";
 import { archiveWalCommand } from "./archive-wal.ts";
 import { assertCommand } from "./assert.ts";
+import { backupCommand } from "./backup.ts";
 import type { CliIo } from "./cli-io.ts";
+import { drDrillCommand } from "./dr-drill.ts";
 import { importCommand } from "./import.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mcpCommand } from "./mcp.ts";
@@ -15,6 +17,7 @@ import { proofCommand } from "./proof.ts";
 import { pruneCommand } from "./prune.ts";
 import { queryCommand } from "./query.ts";
 import { reportError } from "./report-error.ts";
+import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
 import { verifyCommand } from "./verify.ts";
 import { VERSION, versionCommand } from "./version.ts";
@@ -27,7 +30,10 @@ const COMMANDS = [
   importCommand,
   proofCommand,
   verifyCommand,
+  backupCommand,
+  restoreCommand,
   archiveWalCommand,
+  drDrillCommand,
   pruneCommand,
   mcpCommand,
   versionCommand,

@@ -61,6 +61,19 @@ export function loadOrCreateNodeKey(dataDir: string): NodeKey {
   return { signer, publicKeyHex: toHex(signer.publicKey), path, created };
 }
 
+/**
+ * The node key of an existing data dir, or undefined when it has none; never
+ * creates one. For tools that run beside the server as the same user
+ * (`stemedb backup` signs the tree heads it records with it, SPEC §7).
+ */
+export function loadNodeKey(dataDir: string): NodeKey | undefined {
+  const path = join(dataDir, NODE_KEY_FILE);
+  const seed = readSeed(path);
+  if (seed === undefined) return undefined;
+  const signer = nativeSigner(seed);
+  return { signer, publicKeyHex: toHex(signer.publicKey), path, created: false };
+}
+
 /** The seed in `path`, or undefined when there is no such file. */
 function readSeed(path: string): Uint8Array | undefined {
   let mode: number;

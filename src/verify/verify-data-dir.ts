@@ -28,7 +28,7 @@ import { nativeSigner } from "../protocol/native-ed25519.ts";
 import { requireMigrated } from "../store/migrate.ts";
 import { openStateReadonly } from "./open-state-readonly.ts";
 import { verifyLogRecords } from "./verify-log.ts";
-import { CheckCollector, type VerifyReport } from "./verify-report.ts";
+import { CheckCollector, emptyCounts, type VerifyReport } from "./verify-report.ts";
 import { type StateFacts, verifyState } from "./verify-state.ts";
 
 export type { VerifyCheck, VerifyReport, VerifyWhere } from "./verify-report.ts";
@@ -41,14 +41,7 @@ interface Metadata {
 
 export async function verifyDataDir(dir: string): Promise<VerifyReport> {
   const checks = new CheckCollector();
-  const counts = {
-    segments: 0,
-    log_records: 0,
-    log_assertions: 0,
-    assertions: 0,
-    tree_size: 0,
-    merkle_nodes: 0,
-  };
+  const counts = emptyCounts();
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     checks.fail("data_dir", `${dir} is not a directory`);
     return { dir, ok: false, checks: checks.checks, counts };

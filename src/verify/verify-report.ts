@@ -9,7 +9,9 @@
 export type VerifyWhere =
   | { segment: string; offset: number }
   | { seq: number; id: string }
-  | { level: number; index: number };
+  | { level: number; index: number }
+  /** An object of a backup target (stemedb verify --backup). */
+  | { object: string };
 
 export interface VerifyCheck {
   name: string;
@@ -25,6 +27,17 @@ export interface VerifyCounts {
   assertions: number;
   tree_size: number;
   merkle_nodes: number;
+}
+
+export function emptyCounts(): VerifyCounts {
+  return {
+    segments: 0,
+    log_records: 0,
+    log_assertions: 0,
+    assertions: 0,
+    tree_size: 0,
+    merkle_nodes: 0,
+  };
 }
 
 export interface VerifyReport {

@@ -11,7 +11,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const NATS_SERVER = Bun.which("nats-server");
+/** Under CI=true the suites never skip: a missing nats-server fails them (.ci/run installs it). */
+export const NATS_SERVER =
+  Bun.which("nats-server") ?? (process.env.CI === "true" ? "nats-server" : undefined);
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {

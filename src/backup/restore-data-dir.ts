@@ -1,0 +1,237 @@
+/**
+ * `stemedb restore` (SPEC §7): plan, verify every object while staging it in a
+ * scratch dir beside DIR, and only then place it: a non-empty DIR is refused
+ * without `force`, one in use by a server always. The snapshot becomes
+ * `db/state.sqlite` and the records after it a segment log, so `Engine.open`
+ * replays them with the engine's own recovery — the one apply path
+ * (src/engine/apply.ts) — exactly as after a crash. It ends by checking the
+ * restored tree against every signed tree head the backup holds up to its size
+ * (the snapshot's own at least): each signature, and the root at that size.
+ */
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { lockDataDir } from "../engine/data-dir-lock.ts";
+import { Engine } from "../engine/engine.ts";
+import { StemeError } from "../errors.ts";
+import { toHex } from "../hex.ts";
+import { type Logger, silentLogger } from "../logger.ts";
+import { NODE_KEY_FILE } from "../merkle/node-key.ts";
+import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
+import type { BackupTarget } from "./backup-target.ts";
+import { gapError, planRestore, type RestorePlan } from "./restore-plan.ts";
+import { describePoint, type RestorePoint } from "./restore-point.ts";
+import { type StageResult, stageRestore } from "./stage-restore.ts";
+
+export interface RestoreOptions {
+  target: BackupTarget;
+  dataDir: string;
+  point: RestorePoint;
+  force?: boolean;
+  dryRun?: boolean;
+  /** Snapshot prefixes to pass over. */
+  excludeSnapshots?: readonly string[];
+  /**
+   * Tree heads the operator holds (write receipts, `stemedb proof --save-sth`),
+   * checked like the backup's own; signatures are the caller's to check first.
+   */
+  treeHeads?: readonly { key: string; sth: SignedTreeHead }[];
+  /** A node key file to install, so the restored server signs with the original identity. */
+  nodeKeyFile?: string;
+  logger?: Logger;
+  onStep?: (detail: string) => void;
+}
+
+export interface TreeHeadCheck {
+  key: string;
+  tree_size: number;
+  root: string;
+}
+
+export interface RestoreReport {
+  url: string;
+  data_dir: string;
+  dry_run: boolean;
+  point: string;
+  plan: Pick<RestorePlan, "from_lsn" | "to_lsn" | "gap" | "skipped"> & {
+    snapshot: string | null;
+    sources: { key: string; first_lsn: number; last_lsn: number }[];
+  };
+  staged: StageResult;
+  /** The restored root (null for a dry run, which places nothing). */
+  root: string | null;
+  tree_heads_checked: TreeHeadCheck[];
+  /** Given tree heads (`treeHeads`) past the restored size: the restore lacks what they cover. */
+  tree_heads_beyond: { key: string; tree_size: number }[];
+  /** A checked tree head is for exactly the restored size. */
+  exact_tree_head: boolean;
+  millis: { verify: number; replay: number; total: number };
+}
+
+export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> {
+  const started = performance.now();
+  const step = o.onStep ?? (() => {});
+  step(`planning a restore of ${describePoint(o.point)} from ${o.target.url}`);
+  const plan = await planRestore(o.target, o.point, o.excludeSnapshots);
+  if (plan.gap !== null && o.point.kind === "latest") {
+    throw gapError(
+      plan,
+      plan.gap,
+      "the latest records cannot be restored: restore to a point before the gap (--until-seq / --until-time), or ship the missing range",
+    );
+  }
+  if (!o.dryRun) assertReplaceable(o.dataDir, o.force === true);
+  const parent = dirname(resolve(o.dataDir));
+  let staging: string | undefined;
+  if (!o.dryRun) {
+    mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(join(parent, ".stemedb-restore-"));
+    mkdirSync(join(staging, "db"));
+  }
+  try {
+    const staged = await stageRestore(o.target, plan, staging, (key) => step(`verifying ${key}`));
+    if (o.point.kind !== "latest" && !staged.point_reached) {
+      if (plan.gap !== null)
+        throw gapError(plan, plan.gap, `${describePoint(o.point)} may lie beyond it`);
+      if (o.point.kind === "seq") {
+        throw new StemeError(
+          "invalid_field",
+          `the backup holds seq up to ${staged.tree_size}, not ${o.point.seq}`,
+          { field: "until_seq" },
+        );
+      }
+    }
+    const verified = performance.now();
+    const report: RestoreReport = {
+      url: o.target.url,
+      data_dir: o.dataDir,
+      dry_run: o.dryRun === true,
+      point: describePoint(o.point),
+      plan: {
+        snapshot: plan.snapshot?.prefix ?? null,
+        sources: plan.sources.map((s) => ({
+          key: s.key,
+          first_lsn: s.first_lsn,
+          last_lsn: s.last_lsn,
+        })),
+        from_lsn: plan.from_lsn,
+        to_lsn: plan.to_lsn,
+        gap: plan.gap,
+        skipped: plan.skipped,
+      },
+      staged,
+      root: null,
+      tree_heads_checked: [],
+      tree_heads_beyond: [],
+      exact_tree_head: false,
+      millis: { verify: Math.round(verified - started), replay: 0, total: 0 },
+    };
+    if (staging !== undefined) {
+      step(`placing into ${o.dataDir} and replaying ${staged.records} record(s)`);
+      place(staging, o.dataDir, o.nodeKeyFile);
+      const engine = await Engine.open({ dataDir: o.dataDir, logger: o.logger ?? silentLogger });
+      try {
+        report.root = toHex(engine.tree.root());
+        const given = o.treeHeads ?? [];
+        report.tree_heads_checked = checkTreeHeads([...plan.tree_heads, ...given], engine, staged);
+        report.tree_heads_beyond = given
+          .filter((t) => t.sth.tree_size > staged.tree_size)
+          .map((t) => ({ key: t.key, tree_size: t.sth.tree_size }));
+        report.exact_tree_head = report.tree_heads_checked.some(
+          (c) => c.tree_size === staged.tree_size,
+        );
+      } finally {
+        await engine.close();
+      }
+      report.millis.replay = Math.round(performance.now() - verified);
+    }
+    report.millis.total = Math.round(performance.now() - started);
+    return report;
+  } catch (e) {
+    throw asStorageError(e, o.dataDir);
+  } finally {
+    if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function assertReplaceable(dataDir: string, force: boolean): void {
+  if (!existsSync(dataDir)) return;
+  const entries = readdirSync(dataDir);
+  if (entries.length > 0 && !force) {
+    throw new StemeError(
+      "data_dir_not_empty",
+      `${dataDir} is not empty (${entries.slice(0, 5).join(", ")}${entries.length > 5 ? ", …" : ""}): restore into an empty or new dir, or pass --force to replace what it holds`,
+      { field: "data_dir" },
+    );
+  }
+}
+
+/** Replaces DIR's contents with the staged db/ and wal/, holding DIR's LOCK (so never under a server). */
+function place(staging: string, dataDir: string, nodeKeyFile: string | undefined): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(dataDir);
+  try {
+    for (const name of readdirSync(dataDir)) {
+      if (name !== "LOCK") rmSync(join(dataDir, name), { recursive: true, force: true });
+    }
+    renameSync(join(staging, "db"), join(dataDir, "db"));
+    renameSync(join(staging, "wal"), join(dataDir, "wal"));
+    if (nodeKeyFile !== undefined) copyFileSync(nodeKeyFile, join(dataDir, NODE_KEY_FILE));
+  } finally {
+    lock.release();
+  }
+}
+
+function checkTreeHeads(
+  heads: readonly { key: string; sth: SignedTreeHead }[],
+  engine: Engine,
+  staged: StageResult,
+): TreeHeadCheck[] {
+  const size = engine.tree.size;
+  if (size !== staged.tree_size) {
+    throw new StemeError(
+      "internal",
+      `replay reached tree_size ${size}, the staged records lead to ${staged.tree_size}`,
+    );
+  }
+  const checked = new Map<string, TreeHeadCheck>();
+  for (const { key, sth } of heads) {
+    if (sth.tree_size > size || checked.has(`${sth.tree_size}:${sth.root}`)) continue;
+    if (!verifyTreeHead(sth)) {
+      throw new StemeError(
+        "corrupt_backup",
+        `${key}: its tree head for size ${sth.tree_size} has a bad signature`,
+        { object: key },
+      );
+    }
+    const root = toHex(engine.tree.root(sth.tree_size));
+    if (root !== sth.root) {
+      throw new StemeError(
+        "corrupt_backup",
+        `the restored tree's root at size ${sth.tree_size} is ${root}; the tree head in ${key} signs ${sth.root}: not the history that was signed, do not serve this data dir`,
+        { object: key },
+      );
+    }
+    checked.set(`${sth.tree_size}:${sth.root}`, { key, tree_size: sth.tree_size, root });
+  }
+  return [...checked.values()].sort((a, b) => a.tree_size - b.tree_size);
+}
+
+/** A file-system failure while staging or placing (a full disk, EIO) as `storage_unavailable`. */
+function asStorageError(e: unknown, dataDir: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof StemeError || typeof code !== "string") return e;
+  return new StemeError(
+    "storage_unavailable",
+    `cannot write the restore of ${dataDir}: ${(e as Error).message} (the scratch copy is removed; if the replay had begun, rerun with --force)`,
+    { field: "data_dir" },
+    e,
+  );
+}
