@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { systemClock } from "../clock.ts";
+import { dashboardRoutes } from "../dashboard/dashboard-routes.tsx";
 import { StemeError } from "../errors.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import { accessLog } from "./access-log.ts";
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
   app.route("/", metricsRoutes(routeDeps));
   app.route("/", agentRoutes(routeDeps, { adminToken: deps.adminToken }));
   app.route("/", quarantineRoutes(routeDeps, { adminToken: deps.adminToken }));
+  app.route("/", dashboardRoutes());
 
   app.notFound((c) =>
     problemResponse(

@@ -1,0 +1,175 @@
+/**
+ * Agents (SPEC §3, §6): the registry — name, trust (lens `trust` weights;
+ * unset means the server's default), allowed — with each agent's activity
+ * (its newest visible assertion, through the `all` lens), and a form that
+ * registers an agent or changes an entry (PUT merges the fields given).
+ * Admin API, behind the session's token.
+ */
+import { useEffect, useState } from "hono/jsx/dom";
+import type { AgentEntry, AgentFields, AssertionResult } from "../../client/client-types.ts";
+import { apiClient, errorText } from "./api.ts";
+import { fmtAge, fmtDecimal, fmtTime } from "./format.ts";
+import { Badge, ErrorNote, Hex, markReady } from "./ui.tsx";
+
+type Activity = Record<string, AssertionResult | null>;
+
+export function Agents(props: { token: string }) {
+  const [agents, setAgents] = useState<AgentEntry[] | undefined>(undefined);
+  const [activity, setActivity] = useState<Activity>({});
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const client = apiClient(props.token);
+  const load = async () => {
+    try {
+      const list = await client.listAgents({ limit: 100 });
+      setAgents(list.agents);
+      const latest = await Promise.all(
+        list.agents.map((a) =>
+          client
+            .query({ agent: a.agent, lens: "all", limit: 1 })
+            .then((r) => [a.agent, (r.results[0] as AssertionResult | undefined) ?? null] as const),
+        ),
+      );
+      setActivity(Object.fromEntries(latest));
+      setError(undefined);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      markReady("agents");
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  const save = async (key: string, fields: AgentFields) => {
+    try {
+      await client.putAgent(key, fields);
+      setNotice(`Saved agent ${key.slice(0, 12)}…`);
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <div>
+      <p class="notice" role="status">
+        {notice ?? ""}
+      </p>
+      <ErrorNote error={error} />
+      <div class="table-wrap">
+        <table data-testid="agents-table">
+          <thead>
+            <tr>
+              <th scope="col">agent</th>
+              <th scope="col">name</th>
+              <th scope="col">trust</th>
+              <th scope="col">allowed</th>
+              <th scope="col">latest visible assertion</th>
+              <th scope="col">updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(agents ?? []).map((a) => {
+              const last = activity[a.agent];
+              return (
+                <tr>
+                  <td>
+                    <Hex value={a.agent} chars={12} />
+                  </td>
+                  <td>{a.name ?? <span class="muted">—</span>}</td>
+                  <td>
+                    {a.trust === null ? <span class="muted">default</span> : fmtDecimal(a.trust)}
+                  </td>
+                  <td>
+                    <Badge tone={a.allowed ? "ok" : "bad"}>
+                      {a.allowed ? "allowed" : "blocked"}
+                    </Badge>
+                  </td>
+                  <td>
+                    {last === undefined ? (
+                      "…"
+                    ) : last === null ? (
+                      <span class="muted">none</span>
+                    ) : (
+                      <span title={fmtTime(last.ts)}>
+                        <code>{last.concept}</code> · {fmtAge(last.ts)}
+                      </span>
+                    )}
+                  </td>
+                  <td>{fmtTime(typeof a.updated_at === "number" ? a.updated_at : undefined)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {agents?.length === 0 ? <p class="muted">No agent is registered yet.</p> : null}
+      <AgentForm onSave={save} />
+    </div>
+  );
+}
+
+function AgentForm(props: { onSave: (key: string, fields: AgentFields) => void }) {
+  const [key, setKey] = useState("");
+  const [name, setName] = useState("");
+  const [trust, setTrust] = useState("");
+  const [allowed, setAllowed] = useState(true);
+  const value = (set: (v: string) => void) => (e: Event) =>
+    set((e.target as HTMLInputElement).value);
+  return (
+    <form
+      class="agent-form"
+      aria-label="Register or update an agent"
+      onSubmit={(e: Event) => {
+        e.preventDefault();
+        const fields: AgentFields = { allowed };
+        if (name.trim() !== "") fields.name = name.trim();
+        if (trust !== "") fields.trust = Number(trust);
+        props.onSave(key.trim(), fields);
+      }}
+    >
+      <h2>Register or update an agent</h2>
+      <div class="field grow">
+        <label for="a-key">Agent key</label>
+        <input
+          id="a-key"
+          required
+          pattern="[0-9a-f]{64}"
+          value={key}
+          onInput={value(setKey)}
+          autocomplete="off"
+          spellcheck={false}
+          placeholder="64 lowercase hex chars"
+        />
+      </div>
+      <div class="field">
+        <label for="a-name">Name</label>
+        <input id="a-name" value={name} onInput={value(setName)} autocomplete="off" />
+      </div>
+      <div class="field narrow">
+        <label for="a-trust">Trust</label>
+        <input
+          id="a-trust"
+          type="number"
+          min="0"
+          max="1"
+          step="0.05"
+          value={trust}
+          onInput={value(setTrust)}
+        />
+      </div>
+      <div class="field check-field">
+        <input
+          id="a-allowed"
+          type="checkbox"
+          checked={allowed}
+          onChange={(e: Event) => setAllowed((e.target as HTMLInputElement).checked)}
+        />
+        <label for="a-allowed">Allowed</label>
+      </div>
+      <div class="field actions">
+        <button type="submit">Save</button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * The history of one key (`GET /v1/history`, SPEC §3): every assertion in seq
+ * order with its status, retractions included, paged with `next_cursor`.
+ */
+import { useEffect, useState } from "hono/jsx/dom";
+import type { HistoryResponse } from "../../client/client-types.ts";
+import { apiClient, errorText } from "./api.ts";
+import { fmtDecimal, fmtTime } from "./format.ts";
+import { Badge, ErrorNote, Hex, JsonValue, Panel } from "./ui.tsx";
+
+const tone = (s: string) =>
+  s === "accepted" || s === "released" ? "ok" : s === "rejected" ? "bad" : "warn";
+
+export function HistoryPanel(props: {
+  concept: string;
+  predicate: string;
+  onDetail: (id: string) => void;
+  onClose: () => void;
+}) {
+  const [pages, setPages] = useState<HistoryResponse[]>([]);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const load = async (cursor?: string) => {
+    try {
+      const page = await apiClient().history({
+        concept: props.concept,
+        predicate: props.predicate,
+        limit: 100,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      setPages((p) => (cursor === undefined ? [page] : [...p, page]));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [props.concept, props.predicate]);
+  const items = pages.flatMap((p) => p.items);
+  const next = pages[pages.length - 1]?.next_cursor ?? null;
+  return (
+    <Panel title={`History of ${props.concept} · ${props.predicate}`} id="history" wide>
+      <button type="button" class="secondary small close" onClick={props.onClose}>
+        Close
+      </button>
+      <ErrorNote error={error} />
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">seq</th>
+              <th scope="col">claim time</th>
+              <th scope="col">agent</th>
+              <th scope="col">value</th>
+              <th scope="col">conf.</th>
+              <th scope="col">status</th>
+              <th scope="col">assertion</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((it) => (
+              <tr>
+                <td>{it.seq}</td>
+                <td>{fmtTime(it.assertion.ts)}</td>
+                <td>
+                  <Hex value={it.assertion.agent} chars={8} />
+                </td>
+                <td>
+                  {it.assertion.retracts ? (
+                    <span>
+                      retracts <Hex value={it.assertion.retracts} chars={8} />
+                    </span>
+                  ) : (
+                    <JsonValue value={it.assertion.value} />
+                  )}
+                </td>
+                <td>{fmtDecimal(it.assertion.confidence ?? 1)}</td>
+                <td>
+                  <Badge tone={tone(it.status)}>{it.status}</Badge>
+                </td>
+                <td>
+                  <button type="button" class="link" onClick={() => props.onDetail(it.id)}>
+                    <Hex value={it.id} chars={8} />
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {next !== null ? (
+        <button type="button" class="secondary" onClick={() => load(next)}>
+          More
+        </button>
+      ) : null}
+    </Panel>
+  );
+}

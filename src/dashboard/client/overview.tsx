@@ -1,0 +1,214 @@
+/**
+ * Overview (issue 11): health and readiness, the tree (size, root, the signed
+ * tree head checked in this browser by the SDK), live ingest rate and latency
+ * from the server's own /metrics, log and storage size, quarantine and
+ * breakers, and the backup and archive panels once the server reports them.
+ * Polls every 2 s; each figure comes from `/v1/health` or `/metrics`.
+ */
+import { useEffect, useRef, useState } from "hono/jsx/dom";
+import type { Health, SignedTreeHead } from "../../client/client-types.ts";
+import { treeHeadProblem } from "../../client/verify-tree-head.ts";
+import { apiClient, errorText, getText } from "./api.ts";
+import { BackupPanels } from "./backup-panels.tsx";
+import { fmtBytes, fmtCount, fmtDecimal, fmtDuration, fmtTime } from "./format.ts";
+import {
+  type IngestFigures,
+  ingestFigures,
+  type LiveRates,
+  liveRates,
+  parsePromText,
+} from "./prom-text.ts";
+import { Badge, ErrorNote, Figure, Hex, markReady, Panel } from "./ui.tsx";
+
+const POLL_MS = 2000;
+
+interface Snapshot {
+  health: Health;
+  ready: number;
+  rates: LiveRates | undefined;
+  sthProblem: string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null ? (v as Obj) : {});
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+export function Overview() {
+  const [snap, setSnap] = useState<Snapshot | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const last = useRef<IngestFigures | undefined>(undefined);
+
+  useEffect(() => {
+    const client = apiClient();
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const [health, ready, metrics] = await Promise.all([
+          client.health(),
+          getText("/v1/health/ready"),
+          getText("/metrics"),
+        ]);
+        const figures = ingestFigures(parsePromText(metrics.text), performance.now());
+        const rates = last.current ? liveRates(last.current, figures) : undefined;
+        last.current = figures;
+        const sthProblem = treeHeadProblem(health.sth);
+        if (!stopped) {
+          setSnap({ health, ready: ready.status, rates, sthProblem });
+          setError(undefined);
+          markReady("overview");
+        }
+      } catch (e) {
+        if (!stopped) setError(errorText(e));
+      }
+    };
+    void poll();
+    const timer = setInterval(poll, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+
+  if (snap === undefined) {
+    return (
+      <div>
+        <ErrorNote error={error} />
+        <p class="muted">Loading…</p>
+      </div>
+    );
+  }
+  const h = snap.health;
+  const sth = h.sth as SignedTreeHead | undefined;
+  const log = obj(h.log);
+  const storage = obj(h.storage);
+  const breakers = obj(h.breakers);
+  const quarantine = obj(h.quarantine);
+  const byReason = Object.entries(obj(quarantine.by_reason));
+  const rates = snap.rates;
+  const diskTotal = num(storage.disk_total_bytes);
+  const diskFree = num(storage.disk_free_bytes);
+  return (
+    <div class="grid">
+      <ErrorNote error={error} />
+      <Panel title="Health">
+        <dl>
+          <Figure
+            label="Status"
+            value={<Badge tone={h.status === "ok" ? "ok" : "bad"}>{h.status}</Badge>}
+          />
+          <Figure
+            label="Readiness"
+            value={
+              snap.ready === 200 ? (
+                <Badge tone="ok">ready</Badge>
+              ) : (
+                <Badge tone="bad">not ready ({snap.ready})</Badge>
+              )
+            }
+          />
+          <Figure label="Version" value={String(h.version ?? "—")} />
+          <Figure label="Uptime" value={fmtDuration((num(h.uptime_s) ?? 0) * 1000)} />
+        </dl>
+      </Panel>
+      <Panel title="Merkle tree">
+        <dl>
+          <Figure
+            label="Tree size"
+            value={<span data-testid="tree-size">{fmtCount(h.tree_size)}</span>}
+          />
+          <Figure label="Root" value={<Hex value={String(h.root ?? "")} chars={16} />} />
+          {sth ? (
+            <>
+              <Figure label="STH signed" value={fmtTime(sth.timestamp)} />
+              <Figure label="Server key" value={<Hex value={sth.server_key} chars={16} />} />
+              <Figure
+                label="STH signature"
+                value={
+                  snap.sthProblem === undefined ? (
+                    <Badge tone="ok">verified in this browser</Badge>
+                  ) : (
+                    <Badge tone="bad">{snap.sthProblem}</Badge>
+                  )
+                }
+              />
+            </>
+          ) : null}
+        </dl>
+      </Panel>
+      <Panel title="Ingest (live)">
+        <dl>
+          <Figure
+            label="Recorded"
+            value={rates ? `${fmtDecimal(rates.perSecond)} /s` : "measuring…"}
+            note="accepted + quarantined"
+          />
+          <Figure
+            label="Submitted"
+            value={rates ? `${fmtDecimal(rates.submittedPerSecond)} /s` : "measuring…"}
+          />
+          <Figure
+            label="POST /v1/assert latency"
+            value={
+              rates?.meanMs === undefined
+                ? "no writes in the last interval"
+                : `mean ${fmtDecimal(rates.meanMs)} ms · p99 ≤ ${fmtDecimal(rates.p99Ms)} ms`
+            }
+          />
+          <Figure
+            label="Commit fsync (mean)"
+            value={`${fmtDecimal((num(log.fsync_seconds_mean) ?? 0) * 1000)} ms`}
+          />
+        </dl>
+      </Panel>
+      <Panel title="Log and storage">
+        <dl>
+          <Figure
+            label="Log"
+            value={`${fmtBytes(num(log.bytes))} in ${fmtCount(num(log.segments))} segments`}
+          />
+          <Figure label="Log records" value={fmtCount(num(log.records))} />
+          <Figure
+            label="SQLite"
+            value={`${fmtBytes(num(storage.db_bytes))} + WAL ${fmtBytes(num(storage.db_wal_bytes))}`}
+          />
+          <Figure
+            label="Disk free"
+            value={
+              diskTotal && diskFree !== undefined
+                ? `${fmtBytes(diskFree)} of ${fmtBytes(diskTotal)}`
+                : "—"
+            }
+          />
+        </dl>
+      </Panel>
+      <Panel title="Defense">
+        <dl>
+          <Figure
+            label="Quarantine pending"
+            value={
+              <span data-testid="quarantine-pending">{fmtCount(num(quarantine.pending))}</span>
+            }
+            note={byReason.length ? byReason.map(([r, n]) => `${r} ${n}`).join(", ") : undefined}
+          />
+          <Figure
+            label="Storage breaker"
+            value={
+              <Badge tone={breakers.storage === "closed" ? "ok" : "bad"}>
+                {String(breakers.storage ?? "—")}
+              </Badge>
+            }
+          />
+          <Figure
+            label="Open agent breakers"
+            value={
+              <Badge tone={num(breakers.agents_open) ? "warn" : "ok"}>
+                {fmtCount(num(breakers.agents_open))}
+              </Badge>
+            }
+          />
+        </dl>
+      </Panel>
+      <BackupPanels health={h} />
+    </div>
+  );
+}
