@@ -26,7 +26,7 @@ import {
   type TestBrowser,
   type WatchedPage,
 } from "./chromium.ts";
-import { CONFLICT_AT, type Seeded, seed } from "./seed.ts";
+import { AGENTS, CONFLICT_AT, type Seeded, seed } from "./seed.ts";
 
 const missing = chromiumMissing();
 const inCi = process.env.CI === "true";
@@ -39,6 +39,7 @@ let work: string;
 let server: ServeProcess;
 let chrome: TestBrowser;
 let seeded: Seeded;
+let admin: StemeClient;
 let shots: string;
 const costs: LoadCost[] = [];
 
@@ -52,7 +53,8 @@ beforeAll(async () => {
     cwd: work,
     env: { STEMEDB_AGENT_POLICY: "probation", STEMEDB_ADMIN_TOKEN: TOKEN },
   });
-  seeded = await seed(new StemeClient({ baseUrl: server.url, adminToken: TOKEN }));
+  admin = new StemeClient({ baseUrl: server.url, adminToken: TOKEN });
+  seeded = await seed(admin);
   chrome = await launchChromium();
 }, 180_000);
 
@@ -105,11 +107,30 @@ describe.skipIf(missing !== undefined && !inCi)(
         await w.page.getByText("ready", { exact: true }).waitFor();
         await open(w, "/dashboard", "overview (warm)");
         await w.page.getByText("verified in this browser").waitFor();
+        // Live ingest: write until the page shows a non-zero rate and a latency from the
+        // server's own /metrics (two scrapes, 2 s apart), then stop.
+        let writing = true;
+        const load = (async () => {
+          for (let i = 0; writing; i += 50) {
+            const batch = Array.from({ length: 50 }, (_, k) =>
+              AGENTS.monitorUs.sign({
+                concept: `acme/fleet/host-${i + k}`,
+                predicate: "heartbeat",
+                value: "up",
+                ts: Date.now(),
+              }),
+            );
+            await admin.assert(batch);
+          }
+        })();
         await w.page
-          .getByText(/mean .* ms · p99/)
-          .or(w.page.getByText("no writes in the last interval"))
+          .getByText(/^[1-9][\d.,]* \/s$/)
           .first()
           .waitFor();
+        await w.page.getByText(/^mean .* ms · p99 ≈ .* ms$/).waitFor();
+        writing = false;
+        await load;
+        seeded.treeSize = (await admin.root()).tree_size;
         await shot(w, "overview");
         expectNoErrors(w);
         await w.page.close();
@@ -178,7 +199,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         await verdict.and(page.locator('[data-ok="true"]')).waitFor();
         expect(await verdict.locator(".check.ok").count()).toBe(4);
         await page.locator("#detail summary").click();
-        await shot(explorer, "explorer-proof");
+        await page.screenshot({ path: join(shots, "explorer-proof.png") });
 
         // The server's answer, one audit-path hash altered on the way to the page.
         await page.route("**/v1/proof/inclusion/**", async (route) => {

@@ -5,8 +5,9 @@
  * registers an agent or changes an entry (PUT merges the fields given).
  * Admin API, behind the session's token.
  */
-import { useEffect, useState } from "hono/jsx/dom";
+import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { AgentEntry, AgentFields, AssertionResult } from "../../client/client-types.ts";
+import { refreshAgentNames } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { fmtAge, fmtDecimal, fmtTime } from "./format.ts";
 import { Badge, ErrorNote, Hex, markReady } from "./ui.tsx";
@@ -18,6 +19,7 @@ export function Agents(props: { token: string }) {
   const [activity, setActivity] = useState<Activity>({});
   const [error, setError] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [editing, setEditing] = useState<AgentEntry | undefined>(undefined);
   const client = apiClient(props.token);
   const load = async () => {
     try {
@@ -44,6 +46,7 @@ export function Agents(props: { token: string }) {
   const save = async (key: string, fields: AgentFields) => {
     try {
       await client.putAgent(key, fields);
+      refreshAgentNames();
       setNotice(`Saved agent ${key.slice(0, 12)}…`);
       await load();
     } catch (e) {
@@ -66,6 +69,9 @@ export function Agents(props: { token: string }) {
               <th scope="col">allowed</th>
               <th scope="col">latest visible assertion</th>
               <th scope="col">updated</th>
+              <th scope="col">
+                <span class="visually-hidden">actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -97,6 +103,16 @@ export function Agents(props: { token: string }) {
                     )}
                   </td>
                   <td>{fmtTime(typeof a.updated_at === "number" ? a.updated_at : undefined)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="secondary small"
+                      aria-label={`Edit ${a.name ?? a.agent}`}
+                      onClick={() => setEditing(a)}
+                    >
+                      Edit
+                    </button>
+                  </td>
                 </tr>
               );
             })}
@@ -104,16 +120,30 @@ export function Agents(props: { token: string }) {
         </table>
       </div>
       {agents?.length === 0 ? <p class="muted">No agent is registered yet.</p> : null}
-      <AgentForm onSave={save} />
+      <AgentForm onSave={save} editing={editing} />
     </div>
   );
 }
 
-function AgentForm(props: { onSave: (key: string, fields: AgentFields) => void }) {
+function AgentForm(props: {
+  onSave: (key: string, fields: AgentFields) => void;
+  editing: AgentEntry | undefined;
+}) {
   const [key, setKey] = useState("");
   const [name, setName] = useState("");
   const [trust, setTrust] = useState("");
   const [allowed, setAllowed] = useState(true);
+  const keyInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const e = props.editing;
+    if (e === undefined) return;
+    setKey(e.agent);
+    setName(e.name ?? "");
+    setTrust(e.trust === null ? "" : String(e.trust));
+    setAllowed(e.allowed);
+    keyInput.current?.scrollIntoView({ block: "center" });
+    keyInput.current?.focus();
+  }, [props.editing]);
   const value = (set: (v: string) => void) => (e: Event) =>
     set((e.target as HTMLInputElement).value);
   return (
@@ -132,6 +162,7 @@ function AgentForm(props: { onSave: (key: string, fields: AgentFields) => void }
       <div class="field grow">
         <label for="a-key">Agent key</label>
         <input
+          ref={keyInput}
           id="a-key"
           required
           pattern="[0-9a-f]{64}"

@@ -6,7 +6,7 @@
  * (RFC 9162 §2.1.3.2). The server key is pinned at its first sight in this
  * browser session: a tree head signed by another key fails.
  */
-import { useEffect, useState } from "hono/jsx/dom";
+import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { computeAssertionId } from "../../client/assertion-id.ts";
 import type {
   InclusionProof,
@@ -63,7 +63,10 @@ function Check(props: { ok: boolean; label: string; problem?: string | undefined
 export function AssertionDetail(props: { id: string; onClose: () => void }) {
   const [checks, setChecks] = useState<Checks | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const top = useRef<HTMLDivElement>(null);
   useEffect(() => {
+    top.current?.scrollIntoView({ block: "start" });
+    top.current?.focus();
     setChecks(undefined);
     setError(undefined);
     check(props.id).then(setChecks, (e) => setError(errorText(e)));
@@ -73,6 +76,7 @@ export function AssertionDetail(props: { id: string; onClose: () => void }) {
   const verified = c?.idOk === true && c.sigOk && !c.sthProblem && !c.proofProblem;
   return (
     <Panel title="Assertion" id="detail" wide>
+      <div ref={top} tabindex={-1} class="anchor" />
       <button type="button" class="secondary small close" onClick={props.onClose}>
         Close
       </button>

@@ -1,7 +1,7 @@
 /**
  * Backup and archive on the overview (SPEC §7). The server reports them in
- * `/v1/health` as `backup` and `archive` objects once backups exist; until
- * then the panels say "not configured". Their members are shown as given,
+ * `/v1/health` as `backup` and `archive` objects once they are configured;
+ * until then each says "not configured". Their members are shown as given,
  * with times (`*_at`, ms since the epoch) also as an age, so a new member
  * shows up without a dashboard change.
  */
@@ -21,11 +21,12 @@ function show(key: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
-function Section(props: { title: string; data: unknown }) {
+function Part(props: { title: string; data: unknown }) {
   const entries =
     typeof props.data === "object" && props.data !== null ? Object.entries(props.data) : [];
   return (
-    <Panel title={props.title}>
+    <div class="part">
+      <h3>{props.title}</h3>
       {entries.length === 0 ? (
         <p class="muted">not configured</p>
       ) : (
@@ -35,15 +36,15 @@ function Section(props: { title: string; data: unknown }) {
           ))}
         </dl>
       )}
-    </Panel>
+    </div>
   );
 }
 
-export function BackupPanels(props: { health: Health }) {
+export function BackupPanel(props: { health: Health }) {
   return (
-    <>
-      <Section title="Backup" data={props.health.backup} />
-      <Section title="WAL archive" data={props.health.archive} />
-    </>
+    <Panel title="Backup and archive">
+      <Part title="Snapshots" data={props.health.backup} />
+      <Part title="WAL archive" data={props.health.archive} />
+    </Panel>
   );
 }

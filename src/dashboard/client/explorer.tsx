@@ -7,6 +7,7 @@
  */
 import { useEffect, useState } from "hono/jsx/dom";
 import type { AssertionResult, KeyResult, QueryResponse } from "../../client/client-types.ts";
+import { AgentLabel } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { AssertionDetail } from "./assertion-detail.tsx";
 import { fmtCount, fmtDecimal, fmtTime } from "./format.ts";
@@ -176,7 +177,7 @@ function AllTable(props: { rows: AssertionResult[]; onDetail: (id: string) => vo
               </td>
               <td>{fmtDecimal(r.confidence)}</td>
               <td>
-                <Hex value={r.agent} chars={8} />
+                <AgentLabel agent={r.agent} />
               </td>
               <td>{fmtTime(r.ts)}</td>
               <td>{r.seq}</td>

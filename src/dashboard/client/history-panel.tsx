@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from "hono/jsx/dom";
 import type { HistoryResponse } from "../../client/client-types.ts";
+import { AgentLabel } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { fmtDecimal, fmtTime } from "./format.ts";
 import { Badge, ErrorNote, Hex, JsonValue, Panel } from "./ui.tsx";
@@ -62,7 +63,7 @@ export function HistoryPanel(props: {
                 <td>{it.seq}</td>
                 <td>{fmtTime(it.assertion.ts)}</td>
                 <td>
-                  <Hex value={it.assertion.agent} chars={8} />
+                  <AgentLabel agent={it.assertion.agent} />
                 </td>
                 <td>
                   {it.assertion.retracts ? (

@@ -5,6 +5,7 @@
  * assertions behind it. Assertion ids open their detail (and proof).
  */
 import type { KeyResult } from "../../client/client-types.ts";
+import { AgentLabel } from "./agent-label.tsx";
 import { fmtDecimal, fmtPercent } from "./format.ts";
 import { Badge, Hex, JsonValue } from "./ui.tsx";
 
@@ -73,7 +74,8 @@ export function KeyResultCard(props: {
             <div class="group-head">
               <span class="group-label">{g.winner ? "Winning value" : "Alternative"}</span>
               <span class="weight">
-                weight {g.weight === undefined ? "—" : fmtDecimal(g.weight)} · {fmtPercent(g.share)}
+                {g.weight === undefined ? "" : `weight ${fmtDecimal(g.weight)} · `}
+                {fmtPercent(g.share)}
               </span>
             </div>
             <meter min="0" max="1" value={String(g.share)} aria-label="share of the weight">
@@ -84,7 +86,7 @@ export function KeyResultCard(props: {
             <ul class="support" aria-label="agents and assertions">
               {g.support.map((id, i) => (
                 <li>
-                  agent <Hex value={g.agents[i] ?? ""} chars={8} />{" "}
+                  <AgentLabel agent={g.agents[i] ?? ""} />{" "}
                   <button type="button" class="link" onClick={() => props.onDetail(id)}>
                     <Hex value={id} chars={8} />
                   </button>

@@ -10,6 +10,7 @@ import type {
   QuarantinePage,
   QuarantineParams,
 } from "../../client/client-types.ts";
+import { AgentLabel } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { fmtCount, fmtDecimal, fmtTime } from "./format.ts";
 import { Badge, ErrorNote, Hex, JsonValue, markReady } from "./ui.tsx";
@@ -103,7 +104,7 @@ export function QuarantineReview(props: { token: string }) {
               </dd>
               <dt>agent</dt>
               <dd>
-                <Hex value={item.assertion.agent} chars={12} />
+                <AgentLabel agent={item.assertion.agent} chars={12} />
               </dd>
               <dt>confidence</dt>
               <dd>{fmtDecimal(item.assertion.confidence ?? 1)}</dd>
