@@ -25,7 +25,9 @@ async function page(path: string): Promise<{ res: Response; html: string }> {
 }
 
 function assetPaths(html: string): string[] {
-  return [...new Set([...html.matchAll(/"(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1] as string))];
+  return [
+    ...new Set([...html.matchAll(/"(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1] as string)),
+  ];
 }
 
 describe("dashboard pages", () => {
@@ -42,7 +44,9 @@ describe("dashboard pages", () => {
       expect(csp).not.toMatch(/unsafe|wasm|\*|data:/);
       expect(res.headers.get("x-frame-options")).toBe("DENY");
       expect(html.startsWith("<!doctype html>")).toBe(true);
-      expect(html).toContain(`data-page="${path === "/dashboard" ? "overview" : path.split("/")[2]}"`);
+      expect(html).toContain(
+        `data-page="${path === "/dashboard" ? "overview" : path.split("/")[2]}"`,
+      );
       expect(html).toContain('aria-current="page"');
       // Nothing the CSP would have to allow: no inline script or style, no handler attribute.
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
@@ -59,7 +63,9 @@ describe("dashboard pages", () => {
 
   test("the API keeps its deny-all CSP", async () => {
     const res = await t.app.request("/v1/health");
-    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
     expect(res.headers.get("cache-control")).toBe("no-store");
   });
 });

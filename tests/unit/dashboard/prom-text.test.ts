@@ -6,7 +6,11 @@
  * histogram_quantile() would compute them.
  */
 import { expect, test } from "bun:test";
-import { ingestFigures, liveRates, parsePromText } from "../../../src/dashboard/client/prom-text.ts";
+import {
+  ingestFigures,
+  liveRates,
+  parsePromText,
+} from "../../../src/dashboard/client/prom-text.ts";
 import { Metrics } from "../../../src/http/metrics.ts";
 
 const scrape = async (m: Metrics, at: number) =>
