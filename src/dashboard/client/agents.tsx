@@ -10,7 +10,7 @@ import type { AgentEntry, AgentFields, AssertionResult } from "../../client/clie
 import { refreshAgentNames } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { fmtAge, fmtDecimal, fmtTime } from "./format.ts";
-import { Badge, ErrorNote, Hex, markReady } from "./ui.tsx";
+import { Badge, DataTable, ErrorNote, Hex, markReady, TextField } from "./ui.tsx";
 
 type Activity = Record<string, AssertionResult | null>;
 
@@ -59,66 +59,48 @@ export function Agents(props: { token: string }) {
         {notice ?? ""}
       </p>
       <ErrorNote error={error} />
-      <div class="table-wrap">
-        <table data-testid="agents-table">
-          <thead>
+      <DataTable
+        testId="agents-table"
+        headers={["agent", "name", "trust", "allowed", "latest visible assertion", "updated", ""]}
+      >
+        {(agents ?? []).map((a) => {
+          const last = activity[a.agent];
+          return (
             <tr>
-              <th scope="col">agent</th>
-              <th scope="col">name</th>
-              <th scope="col">trust</th>
-              <th scope="col">allowed</th>
-              <th scope="col">latest visible assertion</th>
-              <th scope="col">updated</th>
-              <th scope="col">
-                <span class="visually-hidden">actions</span>
-              </th>
+              <td>
+                <Hex value={a.agent} chars={12} />
+              </td>
+              <td>{a.name ?? <span class="muted">—</span>}</td>
+              <td>{a.trust === null ? <span class="muted">default</span> : fmtDecimal(a.trust)}</td>
+              <td>
+                <Badge tone={a.allowed ? "ok" : "bad"}>{a.allowed ? "allowed" : "blocked"}</Badge>
+              </td>
+              <td>
+                {last === undefined ? (
+                  "…"
+                ) : last === null ? (
+                  <span class="muted">none</span>
+                ) : (
+                  <span title={fmtTime(last.ts)}>
+                    <code>{last.concept}</code> · {fmtAge(last.ts)}
+                  </span>
+                )}
+              </td>
+              <td>{fmtTime(typeof a.updated_at === "number" ? a.updated_at : undefined)}</td>
+              <td>
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-label={`Edit ${a.name ?? a.agent}`}
+                  onClick={() => setEditing(a)}
+                >
+                  Edit
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(agents ?? []).map((a) => {
-              const last = activity[a.agent];
-              return (
-                <tr>
-                  <td>
-                    <Hex value={a.agent} chars={12} />
-                  </td>
-                  <td>{a.name ?? <span class="muted">—</span>}</td>
-                  <td>
-                    {a.trust === null ? <span class="muted">default</span> : fmtDecimal(a.trust)}
-                  </td>
-                  <td>
-                    <Badge tone={a.allowed ? "ok" : "bad"}>
-                      {a.allowed ? "allowed" : "blocked"}
-                    </Badge>
-                  </td>
-                  <td>
-                    {last === undefined ? (
-                      "…"
-                    ) : last === null ? (
-                      <span class="muted">none</span>
-                    ) : (
-                      <span title={fmtTime(last.ts)}>
-                        <code>{last.concept}</code> · {fmtAge(last.ts)}
-                      </span>
-                    )}
-                  </td>
-                  <td>{fmtTime(typeof a.updated_at === "number" ? a.updated_at : undefined)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Edit ${a.name ?? a.agent}`}
-                      onClick={() => setEditing(a)}
-                    >
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {agents?.length === 0 ? <p class="muted">No agent is registered yet.</p> : null}
       <AgentForm onSave={save} editing={editing} />
     </div>
@@ -144,8 +126,6 @@ function AgentForm(props: {
     keyInput.current?.scrollIntoView({ block: "center" });
     keyInput.current?.focus();
   }, [props.editing]);
-  const value = (set: (v: string) => void) => (e: Event) =>
-    set((e.target as HTMLInputElement).value);
   return (
     <form
       class="agent-form"
@@ -159,36 +139,29 @@ function AgentForm(props: {
       }}
     >
       <h2>Register or update an agent</h2>
-      <div class="field grow">
-        <label for="a-key">Agent key</label>
-        <input
-          ref={keyInput}
-          id="a-key"
-          required
-          pattern="[0-9a-f]{64}"
-          value={key}
-          onInput={value(setKey)}
-          autocomplete="off"
-          spellcheck={false}
-          placeholder="64 lowercase hex chars"
-        />
-      </div>
-      <div class="field">
-        <label for="a-name">Name</label>
-        <input id="a-name" value={name} onInput={value(setName)} autocomplete="off" />
-      </div>
-      <div class="field narrow">
-        <label for="a-trust">Trust</label>
-        <input
-          id="a-trust"
-          type="number"
-          min="0"
-          max="1"
-          step="0.05"
-          value={trust}
-          onInput={value(setTrust)}
-        />
-      </div>
+      <TextField
+        id="a-key"
+        label="Agent key"
+        class="grow"
+        inputRef={keyInput}
+        required
+        pattern="[0-9a-f]{64}"
+        value={key}
+        onValue={setKey}
+        placeholder="64 lowercase hex chars"
+      />
+      <TextField id="a-name" label="Name" value={name} onValue={setName} />
+      <TextField
+        id="a-trust"
+        label="Trust"
+        class="narrow"
+        type="number"
+        min="0"
+        max="1"
+        step="0.05"
+        value={trust}
+        onValue={setTrust}
+      />
       <div class="field check-field">
         <input
           id="a-allowed"

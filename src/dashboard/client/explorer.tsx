@@ -22,7 +22,7 @@ import {
   queryParams,
 } from "./query-form.tsx";
 import { TimeTravel } from "./time-travel.tsx";
-import { ErrorNote, Hex, JsonValue, markReady } from "./ui.tsx";
+import { DataTable, ErrorNote, Hex, IdLink, JsonValue, markReady } from "./ui.tsx";
 
 interface Answer {
   pages: QueryResponse[];
@@ -149,47 +149,40 @@ export function Explorer() {
 
 function AllTable(props: { rows: AssertionResult[]; onDetail: (id: string) => void }) {
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">concept</th>
-            <th scope="col">predicate</th>
-            <th scope="col">value</th>
-            <th scope="col">conf.</th>
-            <th scope="col">agent</th>
-            <th scope="col">claim time</th>
-            <th scope="col">seq</th>
-            <th scope="col">assertion</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr>
-              <td>
-                <code>{r.concept}</code>
-              </td>
-              <td>
-                <code>{r.predicate}</code>
-              </td>
-              <td>
-                <JsonValue value={r.value} />
-              </td>
-              <td>{fmtDecimal(r.confidence)}</td>
-              <td>
-                <AgentLabel agent={r.agent} />
-              </td>
-              <td>{fmtTime(r.ts)}</td>
-              <td>{r.seq}</td>
-              <td>
-                <button type="button" class="link" onClick={() => props.onDetail(r.id)}>
-                  <Hex value={r.id} chars={8} />
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      headers={[
+        "concept",
+        "predicate",
+        "value",
+        "conf.",
+        "agent",
+        "claim time",
+        "seq",
+        "assertion",
+      ]}
+    >
+      {props.rows.map((r) => (
+        <tr>
+          <td>
+            <code>{r.concept}</code>
+          </td>
+          <td>
+            <code>{r.predicate}</code>
+          </td>
+          <td>
+            <JsonValue value={r.value} />
+          </td>
+          <td>{fmtDecimal(r.confidence)}</td>
+          <td>
+            <AgentLabel agent={r.agent} />
+          </td>
+          <td>{fmtTime(r.ts)}</td>
+          <td>{r.seq}</td>
+          <td>
+            <IdLink id={r.id} onOpen={props.onDetail} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

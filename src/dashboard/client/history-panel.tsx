@@ -7,7 +7,7 @@ import type { HistoryResponse } from "../../client/client-types.ts";
 import { AgentLabel } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
 import { fmtDecimal, fmtTime } from "./format.ts";
-import { Badge, ErrorNote, Hex, JsonValue, Panel } from "./ui.tsx";
+import { Badge, DataTable, ErrorNote, Hex, IdLink, JsonValue, Panel } from "./ui.tsx";
 
 const tone = (s: string) =>
   s === "accepted" || s === "released" ? "ok" : s === "rejected" ? "bad" : "warn";
@@ -44,50 +44,33 @@ export function HistoryPanel(props: {
         Close
       </button>
       <ErrorNote error={error} />
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">seq</th>
-              <th scope="col">claim time</th>
-              <th scope="col">agent</th>
-              <th scope="col">value</th>
-              <th scope="col">conf.</th>
-              <th scope="col">status</th>
-              <th scope="col">assertion</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((it) => (
-              <tr>
-                <td>{it.seq}</td>
-                <td>{fmtTime(it.assertion.ts)}</td>
-                <td>
-                  <AgentLabel agent={it.assertion.agent} />
-                </td>
-                <td>
-                  {it.assertion.retracts ? (
-                    <span>
-                      retracts <Hex value={it.assertion.retracts} chars={8} />
-                    </span>
-                  ) : (
-                    <JsonValue value={it.assertion.value} />
-                  )}
-                </td>
-                <td>{fmtDecimal(it.assertion.confidence ?? 1)}</td>
-                <td>
-                  <Badge tone={tone(it.status)}>{it.status}</Badge>
-                </td>
-                <td>
-                  <button type="button" class="link" onClick={() => props.onDetail(it.id)}>
-                    <Hex value={it.id} chars={8} />
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable headers={["seq", "claim time", "agent", "value", "conf.", "status", "assertion"]}>
+        {items.map((it) => (
+          <tr>
+            <td>{it.seq}</td>
+            <td>{fmtTime(it.assertion.ts)}</td>
+            <td>
+              <AgentLabel agent={it.assertion.agent} />
+            </td>
+            <td>
+              {it.assertion.retracts ? (
+                <span>
+                  retracts <Hex value={it.assertion.retracts} chars={8} />
+                </span>
+              ) : (
+                <JsonValue value={it.assertion.value} />
+              )}
+            </td>
+            <td>{fmtDecimal(it.assertion.confidence ?? 1)}</td>
+            <td>
+              <Badge tone={tone(it.status)}>{it.status}</Badge>
+            </td>
+            <td>
+              <IdLink id={it.id} onOpen={props.onDetail} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {next !== null ? (
         <button type="button" class="secondary" onClick={() => load(next)}>
           More

@@ -7,7 +7,7 @@
 import type { KeyResult } from "../../client/client-types.ts";
 import { AgentLabel } from "./agent-label.tsx";
 import { fmtDecimal, fmtPercent } from "./format.ts";
-import { Badge, Hex, JsonValue } from "./ui.tsx";
+import { Badge, IdLink, JsonValue } from "./ui.tsx";
 
 interface Group {
   value: unknown;
@@ -87,9 +87,7 @@ export function KeyResultCard(props: {
               {g.support.map((id, i) => (
                 <li>
                   <AgentLabel agent={g.agents[i] ?? ""} />{" "}
-                  <button type="button" class="link" onClick={() => props.onDetail(id)}>
-                    <Hex value={id} chars={8} />
-                  </button>
+                  <IdLink id={id} onOpen={props.onDetail} />
                 </li>
               ))}
             </ul>

@@ -4,6 +4,7 @@
  * query string (no secrets there), so a view can be linked and reloaded.
  */
 import type { LensName, MatchKind, QueryParams } from "../../client/client-types.ts";
+import { SelectField, TextField } from "./ui.tsx";
 
 export interface FormState {
   concept: string;
@@ -75,6 +76,8 @@ export function queryParams(
   return q;
 }
 
+const pairs = <T extends string>(values: T[]) => values.map((v) => [v, v] as const);
+
 export function QueryForm(props: {
   form: FormState;
   onChange: (form: FormState) => void;
@@ -82,8 +85,10 @@ export function QueryForm(props: {
   busy: boolean;
 }) {
   const { form } = props;
-  const set = (key: keyof FormState) => (e: Event) =>
-    props.onChange({ ...form, [key]: (e.target as HTMLInputElement).value });
+  const set =
+    <K extends keyof FormState>(key: K) =>
+    (value: FormState[K]) =>
+      props.onChange({ ...form, [key]: value });
   return (
     <form
       class="query-form"
@@ -93,75 +98,54 @@ export function QueryForm(props: {
         props.onSubmit();
       }}
     >
-      <div class="field grow">
-        <label for="q-concept">Concept</label>
-        <input
-          id="q-concept"
-          name="concept"
-          value={form.concept}
-          onInput={set("concept")}
-          placeholder="acme/payments/checkout"
-          autocomplete="off"
-          spellcheck={false}
-        />
-      </div>
-      <div class="field">
-        <label for="q-match">Match</label>
-        <select id="q-match" name="match" value={form.match} onChange={set("match")}>
-          {MATCHES.map((m) => (
-            <option value={m} selected={form.match === m}>
-              {m}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="q-predicate">Predicate</label>
-        <input
-          id="q-predicate"
-          name="predicate"
-          value={form.predicate}
-          onInput={set("predicate")}
-          placeholder="status"
-          autocomplete="off"
-          spellcheck={false}
-        />
-      </div>
-      <div class="field">
-        <label for="q-lens">Lens</label>
-        <select id="q-lens" name="lens" value={form.lens} onChange={set("lens")}>
-          {LENSES.map((l) => (
-            <option value={l} selected={form.lens === l}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field grow">
-        <label for="q-agent">Agent key</label>
-        <input
-          id="q-agent"
-          name="agent"
-          value={form.agent}
-          onInput={set("agent")}
-          placeholder="64 hex chars (optional)"
-          autocomplete="off"
-          spellcheck={false}
-        />
-      </div>
-      <div class="field narrow">
-        <label for="q-minconf">Min confidence</label>
-        <input
-          id="q-minconf"
-          name="min_confidence"
-          type="number"
-          min="0"
-          max="1"
-          step="0.05"
-          value={form.min_confidence}
-          onInput={set("min_confidence")}
-        />
-      </div>
+      <TextField
+        id="q-concept"
+        label="Concept"
+        class="grow"
+        value={form.concept}
+        onValue={set("concept")}
+        placeholder="acme/payments/checkout"
+      />
+      <SelectField
+        id="q-match"
+        label="Match"
+        value={form.match}
+        options={pairs(MATCHES)}
+        onValue={set("match")}
+      />
+      <TextField
+        id="q-predicate"
+        label="Predicate"
+        value={form.predicate}
+        onValue={set("predicate")}
+        placeholder="status"
+      />
+      <SelectField
+        id="q-lens"
+        label="Lens"
+        value={form.lens}
+        options={pairs(LENSES)}
+        onValue={set("lens")}
+      />
+      <TextField
+        id="q-agent"
+        label="Agent key"
+        class="grow"
+        value={form.agent}
+        onValue={set("agent")}
+        placeholder="64 hex chars (optional)"
+      />
+      <TextField
+        id="q-minconf"
+        label="Min confidence"
+        class="narrow"
+        type="number"
+        min="0"
+        max="1"
+        step="0.05"
+        value={form.min_confidence}
+        onValue={set("min_confidence")}
+      />
       <div class="field actions">
         <button type="submit" disabled={props.busy || !hasFilter(form)}>
           Query
