@@ -67,23 +67,41 @@ export async function launchChromium(): Promise<TestBrowser> {
 /** What one page load cost, from the browser's own Navigation and Resource Timing. */
 export interface LoadCost {
   page: string;
+  /** Navigation start → the HTML's last byte, ms. */
+  htmlMs: number;
+  /** Navigation start → DOMContentLoaded handlers done (the bundle has run), ms. */
+  domMs: number;
   /** Navigation start → load event end, ms. */
   loadMs: number;
   /** Navigation start → the page's first server data on screen (`dashboard:ready` mark), ms. */
   readyMs: number;
-  /** Bytes over the wire (headers included) for the document, scripts, styles, icon and API calls. */
+  /** Bytes over the wire (headers included) for everything the page loaded; 0 for what came from cache. */
   transferBytes: number;
+  /** Body bytes (compressed as sent) of the page's own assets: HTML, script, style sheet, icon. */
+  assetBytes: number;
+  /** Body bytes of the API answers the page fetched to show its data. */
+  apiBytes: number;
   requests: number;
 }
 
 /** The members of PerformanceNavigationTiming / PerformanceResourceTiming read here (no DOM lib in tests). */
 interface Timing {
+  name: string;
+  encodedBodySize: number;
+  responseEnd: number;
+  domContentLoadedEventEnd: number;
   loadEventEnd: number;
   transferSize: number;
 }
 
-export async function loadCost(page: Page, name: string): Promise<LoadCost> {
-  await page.waitForFunction(() => performance.getEntriesByName("dashboard:ready").length > 0);
+/**
+ * The cost of the page just navigated to. `ready: false` for a page that is not
+ * the dashboard's (a baseline): its readyMs is its loadMs.
+ */
+export async function loadCost(page: Page, name: string, ready = true): Promise<LoadCost> {
+  if (ready) {
+    await page.waitForFunction(() => performance.getEntriesByName("dashboard:ready").length > 0);
+  }
   await page.waitForFunction(
     () =>
       (performance.getEntriesByType("navigation" as never)[0] as unknown as Timing)?.loadEventEnd >
@@ -91,12 +109,22 @@ export async function loadCost(page: Page, name: string): Promise<LoadCost> {
   );
   const figures = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation" as never)[0] as unknown as Timing;
-    const ready = performance.getEntriesByName("dashboard:ready")[0] as PerformanceEntry;
+    const mark = performance.getEntriesByName("dashboard:ready")[0];
     const resources = performance.getEntriesByType("resource" as never) as unknown as Timing[];
     return {
+      htmlMs: nav.responseEnd,
+      domMs: nav.domContentLoadedEventEnd,
       loadMs: nav.loadEventEnd,
-      readyMs: ready.startTime,
+      readyMs: mark?.startTime ?? nav.loadEventEnd,
       transferBytes: nav.transferSize + resources.reduce((a, r) => a + r.transferSize, 0),
+      assetBytes:
+        nav.encodedBodySize +
+        resources
+          .filter((r) => r.name.includes("/dashboard/assets/"))
+          .reduce((a, r) => a + r.encodedBodySize, 0),
+      apiBytes: resources
+        .filter((r) => !r.name.includes("/dashboard/assets/"))
+        .reduce((a, r) => a + r.encodedBodySize, 0),
       requests: 1 + resources.length,
     };
   });

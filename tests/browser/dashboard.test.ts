@@ -18,14 +18,8 @@ import { dirname, join } from "node:path";
 import { StemeClient } from "../../src/client/steme-client.ts";
 import { buildBinary, REPO } from "../e2e/binary.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
-import {
-  chromiumMissing,
-  type LoadCost,
-  launchChromium,
-  loadCost,
-  type TestBrowser,
-  type WatchedPage,
-} from "./chromium.ts";
+import { chromiumMissing, launchChromium, type TestBrowser, type WatchedPage } from "./chromium.ts";
+import { measureLoadCosts } from "./load-costs.ts";
 import { AGENTS, CONFLICT_AT, type Seeded, seed } from "./seed.ts";
 
 const missing = chromiumMissing();
@@ -33,6 +27,7 @@ const inCi = process.env.CI === "true";
 const TOKEN = "dashboard-test-admin-token-0123456789";
 const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(REPO, "docs/screenshots") : undefined;
 const STEP = 30_000;
+const EXPLORER_QUERY = "/dashboard/explorer?concept=acme%2Fpayments&match=prefix&lens=consensus";
 
 let bin: string;
 let work: string;
@@ -41,7 +36,6 @@ let chrome: TestBrowser;
 let seeded: Seeded;
 let admin: StemeClient;
 let shots: string;
-const costs: LoadCost[] = [];
 
 beforeAll(async () => {
   if (missing !== undefined) throw new Error(`CI must run the browser tests: ${missing}`);
@@ -63,17 +57,10 @@ afterAll(async () => {
   if (server) expect((await server.stop()).code).toBe(0);
   if (work) rmSync(work, { recursive: true, force: true });
   if (bin) rmSync(dirname(bin), { recursive: true, force: true });
-  if (costs.length > 0) {
-    console.log("dashboard page load cost (localhost, Chromium headless):");
-    console.table(
-      costs.map((c) => ({ ...c, loadMs: Math.round(c.loadMs), readyMs: Math.round(c.readyMs) })),
-    );
-  }
 }, STEP);
 
-async function open(w: WatchedPage, path: string, name?: string): Promise<void> {
+async function open(w: WatchedPage, path: string): Promise<void> {
   await w.page.goto(server.url + path);
-  if (name !== undefined) costs.push(await loadCost(w.page, name));
 }
 
 const shot = (w: WatchedPage, name: string) =>
@@ -97,7 +84,7 @@ describe.skipIf(missing !== undefined && !inCi)(
       "overview: health, the tree with its STH verified in the browser, quarantine",
       async () => {
         const w = await chrome.newPage();
-        await open(w, "/dashboard", "overview (cold)");
+        await open(w, "/dashboard");
         await w.page
           .getByTestId("tree-size")
           .filter({ hasText: String(seeded.treeSize) })
@@ -105,7 +92,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         await w.page.getByText("verified in this browser").waitFor();
         expect(await w.page.getByTestId("quarantine-pending").textContent()).toBe("2");
         await w.page.getByText("ready", { exact: true }).waitFor();
-        await open(w, "/dashboard", "overview (warm)");
+        await open(w, "/dashboard");
         await w.page.getByText("verified in this browser").waitFor();
         // Live ingest: write until the page shows a non-zero rate and a latency from the
         // server's own /metrics (two scrapes, 2 s apart), then stop.
@@ -128,6 +115,7 @@ describe.skipIf(missing !== undefined && !inCi)(
           .first()
           .waitFor();
         await w.page.getByText(/^mean .* ms · p99 ≈ .* ms$/).waitFor();
+        await w.page.locator('.spark[data-samples="4"]').waitFor(); // a chart of 4 samples
         writing = false;
         await load;
         seeded.treeSize = (await admin.root()).tree_size;
@@ -143,7 +131,7 @@ describe.skipIf(missing !== undefined && !inCi)(
       async () => {
         explorer = await chrome.newPage();
         const { page } = explorer;
-        await open(explorer, "/dashboard/explorer", "explorer (empty)");
+        await open(explorer, "/dashboard/explorer");
         await page.getByLabel("Concept").fill("acme/payments");
         await page.getByLabel("Match").selectOption("prefix");
         await page.getByLabel("Lens").selectOption("consensus");
@@ -227,7 +215,7 @@ describe.skipIf(missing !== undefined && !inCi)(
       async () => {
         const w = await chrome.newPage();
         const { page } = w;
-        await open(w, "/dashboard/quarantine", "quarantine (token form)");
+        await open(w, "/dashboard/quarantine");
         await page.getByLabel("Token", { exact: true }).fill(TOKEN);
         await page.getByRole("button", { name: "Unlock" }).click();
         const item = page.locator(
@@ -240,7 +228,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         // Held in sessionStorage only: not in the URL, not in a cookie.
         expect(page.url()).not.toContain(TOKEN);
         expect(await page.context().cookies()).toEqual([]);
-        await open(w, "/dashboard/quarantine", "quarantine (with token)");
+        await open(w, "/dashboard/quarantine");
         await item.getByRole("button", { name: "Release" }).click();
         await page.getByRole("status").filter({ hasText: "Released" }).waitFor();
         await item.waitFor({ state: "detached" });
@@ -257,7 +245,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         expectNoErrors(w);
 
         // Same tab, same session: the agents page asks for no token again.
-        await open(w, "/dashboard/agents", "agents");
+        await open(w, "/dashboard/agents");
         const rows = page.getByTestId("agents-table").locator("tbody tr");
         await rows.filter({ hasText: "monitor-eu" }).locator("td", { hasText: "ago" }).waitFor();
         expect(await rows.count()).toBe(4);
@@ -268,5 +256,18 @@ describe.skipIf(missing !== undefined && !inCi)(
       },
       STEP,
     );
+
+    test("load cost of each page, cold and warm, against a JSON baseline in the same run", async () => {
+      const rows = await measureLoadCosts(chrome, server.url, [
+        { name: "baseline: /v1/health/live", path: "/v1/health/live", dashboard: false },
+        { name: "overview", path: "/dashboard", dashboard: true },
+        { name: "explorer (prefix query)", path: EXPLORER_QUERY, dashboard: true },
+        { name: "quarantine", path: "/dashboard/quarantine", dashboard: true, adminToken: TOKEN },
+        { name: "agents", path: "/dashboard/agents", dashboard: true, adminToken: TOKEN },
+      ]);
+      console.log("dashboard page load cost (median of 3, localhost, Chromium headless):");
+      console.table(rows);
+      expect(rows.every((r) => r.readyMs > 0 && r.transferBytes > 0)).toBe(true);
+    }, 180_000);
   },
 );

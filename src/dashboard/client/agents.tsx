@@ -25,6 +25,8 @@ export function Agents(props: { token: string }) {
     try {
       const list = await client.listAgents({ limit: 100 });
       setAgents(list.agents);
+      setError(undefined);
+      markReady("agents");
       const latest = await Promise.all(
         list.agents.map((a) =>
           client
@@ -33,10 +35,8 @@ export function Agents(props: { token: string }) {
         ),
       );
       setActivity(Object.fromEntries(latest));
-      setError(undefined);
     } catch (e) {
       setError(errorText(e));
-    } finally {
       markReady("agents");
     }
   };

@@ -18,17 +18,21 @@ import {
   liveRates,
   parsePromText,
 } from "./prom-text.ts";
+import { Sparkline } from "./sparkline.tsx";
 import { Badge, ErrorNote, Figure, Hex, markReady, Panel } from "./ui.tsx";
 
 const POLL_MS = 2000;
+/** Rate samples kept for the chart: 2 minutes. */
+const HISTORY = 60;
 
 const plural = (n: number | undefined, word: string) =>
   `${fmtCount(n)} ${word}${n === 1 ? "" : "s"}`;
 
 interface Snapshot {
   health: Health;
-  ready: number;
-  rates: LiveRates | undefined;
+  /** HTTP status of /v1/health/ready; undefined until the first answer. */
+  ready?: number;
+  rates?: LiveRates | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -56,6 +60,7 @@ export function Overview() {
   const [snap, setSnap] = useState<Snapshot | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const last = useRef<IngestFigures | undefined>(undefined);
+  const [history, setHistory] = useState<number[]>([]);
   const sthCheck = useSthCheck(snap?.health.sth as SignedTreeHead | undefined);
 
   useEffect(() => {
@@ -63,19 +68,22 @@ export function Overview() {
     let stopped = false;
     const poll = async () => {
       try {
-        const [health, ready, metrics] = await Promise.all([
-          client.health(),
-          getText("/v1/health/ready"),
-          getText("/metrics"),
-        ]);
+        // The summary first (the page is usable with it), then readiness and the rates.
+        const readyP = getText("/v1/health/ready");
+        const metricsP = getText("/metrics");
+        for (const p of [readyP, metricsP]) p.catch(() => {}); // awaited below, or moot
+        const health = await client.health();
+        if (stopped) return;
+        setSnap((s) => ({ ...s, health }));
+        setError(undefined);
+        markReady("overview");
+        const [ready, metrics] = await Promise.all([readyP, metricsP]);
         const figures = ingestFigures(parsePromText(metrics.text), performance.now());
         const rates = last.current ? liveRates(last.current, figures) : undefined;
         last.current = figures;
-        if (!stopped) {
-          setSnap({ health, ready: ready.status, rates });
-          setError(undefined);
-          markReady("overview");
-        }
+        if (stopped) return;
+        setSnap((s) => s && { ...s, ready: ready.status, rates });
+        if (rates) setHistory((h) => [...h, rates.perSecond].slice(-HISTORY));
       } catch (e) {
         if (!stopped) setError(errorText(e));
       }
@@ -118,7 +126,9 @@ export function Overview() {
           <Figure
             label="Readiness"
             value={
-              snap.ready === 200 ? (
+              snap.ready === undefined ? (
+                <span class="muted">…</span>
+              ) : snap.ready === 200 ? (
                 <Badge tone="ok">ready</Badge>
               ) : (
                 <Badge tone="bad">not ready ({snap.ready})</Badge>
@@ -180,6 +190,7 @@ export function Overview() {
             value={`${fmtDecimal((num(log.fsync_seconds_mean) ?? 0) * 1000)} ms`}
           />
         </dl>
+        <Sparkline values={history} capacity={HISTORY} label="recorded/s, last 2 min" />
       </Panel>
       <Panel title="Log and storage">
         <dl>
