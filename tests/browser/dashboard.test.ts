@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { StemeClient } from "../../src/client/steme-client.ts";
 import { buildBinary, REPO } from "../e2e/binary.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
+import { axeCheck } from "./axe-check.ts";
 import { chromiumMissing, launchChromium, type TestBrowser, type WatchedPage } from "./chromium.ts";
 import { measureLoadCosts } from "./load-costs.ts";
 import { AGENTS, CONFLICT_AT, type Seeded, seed } from "./seed.ts";
@@ -26,7 +27,7 @@ const missing = chromiumMissing();
 const inCi = process.env.CI === "true";
 const TOKEN = "dashboard-test-admin-token-0123456789";
 const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? join(REPO, "docs/screenshots") : undefined;
-const STEP = 30_000;
+const STEP = 60_000;
 const EXPLORER_QUERY = "/dashboard/explorer?concept=acme%2Fpayments&match=prefix&lens=consensus";
 
 let bin: string;
@@ -63,8 +64,13 @@ async function open(w: WatchedPage, path: string): Promise<void> {
   await w.page.goto(server.url + path);
 }
 
-const shot = (w: WatchedPage, name: string) =>
-  w.page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+/** Screenshot of the page as it is, then axe-core's WCAG 2.1 A/AA check of it. */
+async function shot(w: WatchedPage, name: string, fullPage = true): Promise<void> {
+  await w.page.screenshot({ path: join(shots, `${name}.png`), fullPage });
+  const axe = await axeCheck(w.page);
+  expect({ page: name, violations: axe.violations }).toEqual({ page: name, violations: [] });
+  expect(axe.passed).toBeGreaterThan(10);
+}
 
 function expectNoErrors(w: WatchedPage): void {
   expect(w.errors).toEqual([]);
@@ -135,7 +141,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         await page.getByLabel("Concept").fill("acme/payments");
         await page.getByLabel("Match").selectOption("prefix");
         await page.getByLabel("Lens").selectOption("consensus");
-        await page.getByRole("button", { name: "Query" }).click();
+        await page.getByLabel("Concept", { exact: true }).press("Enter"); // keyboard submit
         const card = checkoutStatus(explorer);
         await card.and(page.locator(".conflict")).waitFor();
         const groups = card.getByTestId("group");
@@ -156,7 +162,11 @@ describe.skipIf(missing !== undefined && !inCi)(
       "time travel: before the canary's claim the key is agreed; back to now it is not",
       async () => {
         const { page } = explorer;
-        await page.getByLabel("As of tree size").fill(String(CONFLICT_AT - 1));
+        // By keyboard: Home goes to tree size 1, each ArrowRight one leaf on.
+        const slider = page.getByLabel("As of tree size");
+        await slider.focus();
+        await slider.press("Home");
+        for (let n = 1; n < CONFLICT_AT - 1; n++) await slider.press("ArrowRight");
         await page
           .getByTestId("query-summary")
           .filter({ hasText: `at tree size ${CONFLICT_AT - 1} ` })
@@ -182,12 +192,12 @@ describe.skipIf(missing !== undefined && !inCi)(
       async () => {
         const { page } = explorer;
         const winner = checkoutStatus(explorer).getByTestId("group").first();
-        await winner.locator("button.link").first().click();
+        await winner.locator("button.link").first().press("Enter");
         const verdict = page.getByTestId("proof-verdict");
         await verdict.and(page.locator('[data-ok="true"]')).waitFor();
         expect(await verdict.locator(".check.ok").count()).toBe(4);
         await page.locator("#detail summary").click();
-        await page.screenshot({ path: join(shots, "explorer-proof.png") });
+        await shot(explorer, "explorer-proof", false);
 
         // The server's answer, one audit-path hash altered on the way to the page.
         await page.route("**/v1/proof/inclusion/**", async (route) => {

@@ -5,7 +5,7 @@
  * proof verified in this browser. Queries go through the SDK's `query()`
  * (POST /v1/query): the same path as curl and the CLI.
  */
-import { useEffect, useState } from "hono/jsx/dom";
+import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { AssertionResult, KeyResult, QueryResponse } from "../../client/client-types.ts";
 import { AgentLabel } from "./agent-label.tsx";
 import { apiClient, errorText } from "./api.ts";
@@ -41,8 +41,11 @@ export function Explorer() {
   const [historyKey, setHistoryKey] = useState<[string, string] | undefined>(undefined);
   const [detailId, setDetailId] = useState<string | undefined>(undefined);
 
+  // Answers can arrive out of order (the slider asks again as it moves): only the latest counts.
+  const latest = useRef(0);
   const run = async (f: FormState, at: number | undefined, cursor?: string) => {
     if (!hasFilter(f)) return;
+    const mine = ++latest.current;
     setBusy(true);
     try {
       const client = apiClient();
@@ -50,6 +53,7 @@ export function Explorer() {
         client.query(queryParams(f, at, cursor)),
         client.root(),
       ]);
+      if (mine !== latest.current) return;
       setTreeSize(root.tree_size);
       setAnswer((prev) =>
         cursor !== undefined && prev
@@ -59,9 +63,9 @@ export function Explorer() {
       setError(undefined);
       history.replaceState(null, "", formToUrl(f, at));
     } catch (e) {
-      setError(errorText(e));
+      if (mine === latest.current) setError(errorText(e));
     } finally {
-      setBusy(false);
+      if (mine === latest.current) setBusy(false);
       markReady("explorer");
     }
   };
