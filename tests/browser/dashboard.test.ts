@@ -65,8 +65,10 @@ async function open(w: WatchedPage, path: string): Promise<void> {
 }
 
 /** Screenshot of the page as it is, then axe-core's WCAG 2.1 A/AA check of it. */
-async function shot(w: WatchedPage, name: string, fullPage = true): Promise<void> {
-  await w.page.screenshot({ path: join(shots, `${name}.png`), fullPage });
+async function shot(w: WatchedPage, name: string, only?: string): Promise<void> {
+  const path = join(shots, `${name}.png`);
+  if (only === undefined) await w.page.screenshot({ path, fullPage: true });
+  else await w.page.locator(only).screenshot({ path });
   const axe = await axeCheck(w.page);
   expect({ page: name, violations: axe.violations }).toEqual({ page: name, violations: [] });
   expect(axe.passed).toBeGreaterThan(10);
@@ -197,7 +199,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         await verdict.and(page.locator('[data-ok="true"]')).waitFor();
         expect(await verdict.locator(".check.ok").count()).toBe(4);
         await page.locator("#detail summary").click();
-        await shot(explorer, "explorer-proof", false);
+        await shot(explorer, "explorer-proof", "#detail");
 
         // The server's answer, one audit-path hash altered on the way to the page.
         await page.route("**/v1/proof/inclusion/**", async (route) => {

@@ -190,7 +190,10 @@ export function Overview() {
             value={`${fmtDecimal((num(log.fsync_seconds_mean) ?? 0) * 1000)} ms`}
           />
         </dl>
-        <Sparkline values={history} capacity={HISTORY} label="recorded/s, last 2 min" />
+        <Sparkline
+          values={history}
+          label={`recorded/s over the last ${(history.length * POLL_MS) / 1000} s`}
+        />
       </Panel>
       <Panel title="Log and storage">
         <dl>

@@ -1,20 +1,20 @@
 /**
  * A small line chart of the recent values of one figure (the overview's
  * ingest rate), drawn as SVG elements — no inline style, so the CSP holds.
- * The newest value is at the right; the scale starts at zero.
+ * The samples span the width (newest at the right) and the scale starts at
+ * zero; the caller keeps at most its chosen number of samples.
  */
 import { fmtDecimal } from "./format.ts";
 
 const W = 240;
 const H = 44;
 
-export function Sparkline(props: { values: number[]; capacity: number; label: string }) {
-  const { values, capacity } = props;
+export function Sparkline(props: { values: number[]; label: string }) {
+  const { values } = props;
   const max = Math.max(1, ...values);
-  const step = W / Math.max(1, capacity - 1);
-  const x0 = W - (values.length - 1) * step;
+  const step = W / Math.max(1, values.length - 1);
   const points = values
-    .map((v, i) => `${(x0 + i * step).toFixed(1)},${(H - 2 - (v / max) * (H - 4)).toFixed(1)}`)
+    .map((v, i) => `${(i * step).toFixed(1)},${(H - 2 - (v / max) * (H - 4)).toFixed(1)}`)
     .join(" ");
   return (
     <figure class="spark" data-samples={String(values.length)}>
