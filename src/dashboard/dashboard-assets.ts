@@ -1,12 +1,11 @@
 /**
  * The dashboard's static assets, held in memory: the browser bundle and style
- * sheet (inlined into this module at transpile time by the `clientBundle`
- * macro, so `dist/stemedb` carries them) and the icon. Each is served under a
+ * sheet (./dashboard-bundle.ts, where a macro inlines them at transpile time,
+ * so `dist/stemedb` carries them) and the icon. Each is served under a
  * name carrying its content hash, so browsers may cache it for good
  * (`immutable`) and a new build is never served stale; each also has a gzip
  * copy made once at start-up.
  */
-import { clientBundle } from "./client-bundle.ts" with { type: "macro" };
 
 export interface Asset {
   /** The URL path under /dashboard/assets/. */
@@ -38,21 +37,20 @@ export interface DashboardAssets {
   byName: ReadonlyMap<string, Asset>;
 }
 
-let assets: DashboardAssets | undefined;
+let assets: Promise<DashboardAssets> | undefined;
 
-/** The assets, built on first use (hashing and gzip take a few ms, only when the dashboard is used). */
-export function dashboardAssets(): DashboardAssets {
-  if (assets === undefined) {
-    const bundle = clientBundle();
-    const script = asset("app", "js", "text/javascript; charset=utf-8", bundle.js);
-    const styles = asset("app", "css", "text/css; charset=utf-8", bundle.css);
+/** The assets, loaded on first use (the bundle module, then hashing and gzip: a few ms). */
+export function dashboardAssets(): Promise<DashboardAssets> {
+  assets ??= import("./dashboard-bundle.ts").then(({ BUNDLE }) => {
+    const script = asset("app", "js", "text/javascript; charset=utf-8", BUNDLE.js);
+    const styles = asset("app", "css", "text/css; charset=utf-8", BUNDLE.css);
     const icon = asset("icon", "svg", "image/svg+xml", ICON);
-    assets = {
+    return {
       script,
       styles,
       icon,
       byName: new Map([script, styles, icon].map((a) => [a.name, a])),
     };
-  }
+  });
   return assets;
 }

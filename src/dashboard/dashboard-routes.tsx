@@ -32,18 +32,17 @@ export function dashboardRoutes(): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   for (const page of PAGES) {
-    app.get(page.path, (c) => {
+    app.get(page.path, async (c) => {
+      const assets = await dashboardAssets();
       c.header("Content-Security-Policy", DASHBOARD_CSP);
       c.header("Cache-Control", "no-cache");
-      return c.html(
-        `<!doctype html>${<DashboardPage page={page.name} assets={dashboardAssets()} />}`,
-      );
+      return c.html(`<!doctype html>${<DashboardPage page={page.name} assets={assets} />}`);
     });
   }
   app.get("/dashboard/", (c) => c.redirect("/dashboard", 308));
 
-  app.get("/dashboard/assets/:name", (c) => {
-    const asset = dashboardAssets().byName.get(c.req.param("name"));
+  app.get("/dashboard/assets/:name", async (c) => {
+    const asset = (await dashboardAssets()).byName.get(c.req.param("name"));
     if (asset === undefined) return c.notFound();
     c.header("Content-Type", asset.type);
     c.header("Cache-Control", IMMUTABLE);
