@@ -89,7 +89,7 @@ describe.skipIf(missing !== undefined && !inCi)(
     let explorer: WatchedPage;
 
     test(
-      "overview: health, the tree with its STH verified in the browser, quarantine",
+      "overview: health, live ingest, the STH and append-only proofs verified in the browser (a tampered proof fails)",
       async () => {
         const w = await chrome.newPage();
         await open(w, "/dashboard");
@@ -124,10 +124,25 @@ describe.skipIf(missing !== undefined && !inCi)(
           .waitFor();
         await w.page.getByText(/^mean .* ms · p99 ≈ .* ms$/).waitFor();
         await w.page.locator('.spark[data-samples="4"]').waitFor(); // a chart of 4 samples
+        // The tree grew under the page: consistency proofs between its heads, checked here.
+        const appendOnly = w.page.getByTestId("append-only");
+        await appendOnly.filter({ hasText: "proven by" }).waitFor();
+        expect(await appendOnly.getAttribute("data-ok")).toBe("true");
+        await shot(w, "overview");
+
+        // A consistency proof altered on its way to the page: the log is no longer proven.
+        await w.page.route("**/v1/proof/consistency**", async (route) => {
+          const res = await route.fetch();
+          const body = (await res.json()) as { proof: string[] };
+          const first = body.proof[0] ?? "";
+          body.proof[0] = (first[0] === "0" ? "1" : "0") + first.slice(1);
+          await route.fulfill({ response: res, json: body });
+        });
+        await w.page.locator('[data-testid="append-only"][data-ok="false"]').waitFor();
+        expect(await appendOnly.textContent()).toContain("is not a prefix of the tree");
         writing = false;
         await load;
         seeded.treeSize = (await admin.root()).tree_size;
-        await shot(w, "overview");
         expectNoErrors(w);
         await w.page.close();
       },

@@ -86,8 +86,8 @@ export function KeyResultCard(props: {
             <ul class="support" aria-label="agents and assertions">
               {g.support.map((id, i) => (
                 <li>
-                  <AgentLabel agent={g.agents[i] ?? ""} />{" "}
-                  <IdLink id={id} onOpen={props.onDetail} />
+                  <span class="muted">agent</span> <AgentLabel agent={g.agents[i] ?? ""} />
+                  <span class="muted"> · assertion</span> <IdLink id={id} onOpen={props.onDetail} />
                 </li>
               ))}
             </ul>

@@ -7,7 +7,6 @@
  */
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { Health, SignedTreeHead } from "../../client/client-types.ts";
-import { treeHeadProblem } from "../../client/verify-tree-head.ts";
 import { apiClient, errorText, getText } from "./api.ts";
 import { BackupPanel } from "./backup-panels.tsx";
 import { fmtBytes, fmtCount, fmtDecimal, fmtDuration, fmtTime } from "./format.ts";
@@ -19,6 +18,7 @@ import {
   parsePromText,
 } from "./prom-text.ts";
 import { Sparkline } from "./sparkline.tsx";
+import { useTreeWatch } from "./tree-watch.ts";
 import { Badge, ErrorNote, Figure, Hex, markReady, Panel } from "./ui.tsx";
 
 const POLL_MS = 2000;
@@ -39,29 +39,12 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null ? (v as Obj) : {});
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
-/**
- * The STH's signature checked by the SDK (noble Ed25519), once per new tree
- * head and after the figures are on screen: the first verify warms noble's
- * tables, which should not hold up the page.
- */
-function useSthCheck(sth: SignedTreeHead | undefined) {
-  const [check, setCheck] = useState<{ signature: string; problem: string | undefined }>();
-  useEffect(() => {
-    if (sth === undefined) return;
-    const timer = setTimeout(() => {
-      setCheck({ signature: sth.signature, problem: treeHeadProblem(sth) });
-    }, 0);
-    return () => clearTimeout(timer);
-  }, [sth?.signature]);
-  return check; // the previous head's result until the new one is checked (a few ms)
-}
-
 export function Overview() {
   const [snap, setSnap] = useState<Snapshot | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const last = useRef<IngestFigures | undefined>(undefined);
   const [history, setHistory] = useState<number[]>([]);
-  const sthCheck = useSthCheck(snap?.health.sth as SignedTreeHead | undefined);
+  const watch = useTreeWatch(snap?.health.sth as SignedTreeHead | undefined);
 
   useEffect(() => {
     const client = apiClient();
@@ -153,14 +136,35 @@ export function Overview() {
               <Figure
                 label="STH signature"
                 value={
-                  sthCheck === undefined ? (
+                  watch === undefined ? (
                     <span class="muted">verifying…</span>
-                  ) : sthCheck.problem === undefined ? (
+                  ) : watch.signatureProblem === undefined ? (
                     <Badge tone="ok">verified in this browser</Badge>
                   ) : (
-                    <Badge tone="bad">{sthCheck.problem}</Badge>
+                    <Badge tone="bad">{watch.signatureProblem}</Badge>
                   )
                 }
+              />
+              <Figure
+                label="Append-only"
+                value={
+                  watch === undefined ? (
+                    <span class="muted">…</span>
+                  ) : watch.appendProblem !== undefined ? (
+                    <Badge tone="bad">
+                      <span data-testid="append-only" data-ok="false">
+                        {watch.appendProblem}
+                      </span>
+                    </Badge>
+                  ) : (
+                    <span data-testid="append-only" data-ok="true">
+                      {watch.proofs === 0
+                        ? `watching from tree size ${fmtCount(watch.since)}`
+                        : `${fmtCount(watch.since)} → ${fmtCount(watch.through)} proven by ${watch.proofs} consistency ${watch.proofs === 1 ? "proof" : "proofs"}`}
+                    </span>
+                  )
+                }
+                note={watch?.proofs ? "since this page opened" : undefined}
               />
             </>
           ) : null}
