@@ -196,7 +196,7 @@ describe.skipIf(missing !== undefined && !inCi)(
         await page.getByRole("button", { name: "Now" }).click();
         await page
           .getByTestId("query-summary")
-          .filter({ hasText: `at tree size ${seeded.treeSize} ` })
+          .filter({ hasText: `at tree size ${seeded.treeSize.toLocaleString("en-US")} ` })
           .waitFor();
         await checkoutStatus(explorer).and(page.locator(".conflict")).waitFor();
         expectNoErrors(explorer);

@@ -16,14 +16,22 @@ export function TimeTravel(props: {
 }) {
   const [shown, setShown] = useState<number>(props.asOf ?? props.treeSize);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => setShown(props.asOf ?? props.treeSize), [props.asOf, props.treeSize]);
+  // Follow the parent (Now, a grown tree) unless the user is moving the slider: then a
+  // position committed earlier must not pull the thumb back under their hand.
+  useEffect(() => {
+    if (timer.current === undefined) setShown(props.asOf ?? props.treeSize);
+  }, [props.asOf, props.treeSize]);
   if (props.treeSize < 1) return null;
-  const commit = (n: number) => {
+  const settle = () => {
     clearTimeout(timer.current);
-    timer.current = setTimeout(
-      () => props.onChange(n >= props.treeSize ? undefined : n),
-      SETTLE_MS,
-    );
+    timer.current = undefined;
+  };
+  const commit = (n: number) => {
+    settle();
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      props.onChange(n >= props.treeSize ? undefined : n);
+    }, SETTLE_MS);
   };
   return (
     <div class="time-travel">
@@ -50,7 +58,7 @@ export function TimeTravel(props: {
         class="secondary"
         disabled={props.asOf === undefined}
         onClick={() => {
-          clearTimeout(timer.current);
+          settle();
           props.onChange(undefined);
         }}
       >
