@@ -48,18 +48,19 @@ async function loadOnce(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-export interface CostRow {
-  page: string;
-  cache: "cold" | "warm";
-  htmlMs: number;
-  domMs: number;
-  loadMs: number;
-  readyMs: number;
-  transferBytes: number;
-  assetBytes: number;
-  apiBytes: number;
-  requests: number;
-}
+/** The median of each figure over the runs of one page, and which cache state they had. */
+export type CostRow = LoadCost & { cache: "cold" | "warm" };
+
+const FIGURES = [
+  "htmlMs",
+  "domMs",
+  "loadMs",
+  "readyMs",
+  "transferBytes",
+  "assetBytes",
+  "apiBytes",
+  "requests",
+] as const satisfies readonly (keyof LoadCost)[];
 
 export async function measureLoadCosts(
   chrome: TestBrowser,
@@ -72,19 +73,9 @@ export async function measureLoadCosts(
       if (cache === "warm") await loadOnce(chrome, url, spec, false); // fill the cache
       const runs: LoadCost[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await loadOnce(chrome, url, spec, cache === "cold"));
-      const m = (f: (c: LoadCost) => number) => Math.round(median(runs.map(f)));
-      rows.push({
-        page: spec.name,
-        cache,
-        htmlMs: m((c) => c.htmlMs),
-        domMs: m((c) => c.domMs),
-        loadMs: m((c) => c.loadMs),
-        readyMs: m((c) => c.readyMs),
-        transferBytes: m((c) => c.transferBytes),
-        assetBytes: m((c) => c.assetBytes),
-        apiBytes: m((c) => c.apiBytes),
-        requests: m((c) => c.requests),
-      });
+      const row: CostRow = { page: spec.name, cache } as CostRow;
+      for (const f of FIGURES) row[f] = Math.round(median(runs.map((c) => c[f])));
+      rows.push(row);
     }
   }
   return rows;
