@@ -150,6 +150,23 @@ describe.skipIf(missing !== undefined && !inCi)(
     );
 
     test(
+      "overview behind a proxy that hides /metrics (ops/nginx answers 404): rates say so",
+      async () => {
+        const w = await chrome.newPage();
+        await w.page.route("**/metrics", (route) =>
+          route.fulfill({ status: 404, contentType: "application/problem+json", body: "{}" }),
+        );
+        await open(w, "/dashboard");
+        await w.page.getByText("not available: /metrics answered HTTP 404").first().waitFor();
+        await w.page.getByText("verified in this browser").waitFor();
+        // The browser itself reports the 404 on the console; nothing else may appear.
+        expect(w.errors.filter((e) => !e.includes("404"))).toEqual([]);
+        await w.page.close();
+      },
+      STEP,
+    );
+
+    test(
       "explorer: a prefix query through the consensus lens shows the conflict side by side",
       async () => {
         explorer = await chrome.newPage();

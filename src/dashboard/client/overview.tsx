@@ -33,6 +33,8 @@ interface Snapshot {
   /** HTTP status of /v1/health/ready; undefined until the first answer. */
   ready?: number;
   rates?: LiveRates | undefined;
+  /** Why /metrics gave no figures (a proxy may hide it: ops/nginx answers 404). */
+  metricsProblem?: string | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -61,11 +63,16 @@ export function Overview() {
         setError(undefined);
         markReady("overview");
         const [ready, metrics] = await Promise.all([readyP, metricsP]);
-        const figures = ingestFigures(parsePromText(metrics.text), performance.now());
-        const rates = last.current ? liveRates(last.current, figures) : undefined;
+        const metricsProblem =
+          metrics.status === 200 ? undefined : `/metrics answered HTTP ${metrics.status}`;
+        const figures =
+          metricsProblem === undefined
+            ? ingestFigures(parsePromText(metrics.text), performance.now())
+            : undefined;
+        const rates = last.current && figures ? liveRates(last.current, figures) : undefined;
         last.current = figures;
         if (stopped) return;
-        setSnap((s) => s && { ...s, ready: ready.status, rates });
+        setSnap((s) => s && { ...s, ready: ready.status, rates, metricsProblem });
         if (rates) setHistory((h) => [...h, rates.perSecond].slice(-HISTORY));
       } catch (e) {
         if (!stopped) setError(errorText(e));
@@ -95,6 +102,7 @@ export function Overview() {
   const quarantine = obj(h.quarantine);
   const byReason = Object.entries(obj(quarantine.by_reason));
   const rates = snap.rates;
+  const pending = snap.metricsProblem ? `not available: ${snap.metricsProblem}` : "measuring…";
   const diskTotal = num(storage.disk_total_bytes);
   const diskFree = num(storage.disk_free_bytes);
   return (
@@ -174,19 +182,21 @@ export function Overview() {
         <dl>
           <Figure
             label="Recorded"
-            value={rates ? `${fmtDecimal(rates.perSecond)} /s` : "measuring…"}
+            value={rates ? `${fmtDecimal(rates.perSecond)} /s` : pending}
             note="accepted + quarantined"
           />
           <Figure
             label="Submitted"
-            value={rates ? `${fmtDecimal(rates.submittedPerSecond)} /s` : "measuring…"}
+            value={rates ? `${fmtDecimal(rates.submittedPerSecond)} /s` : pending}
           />
           <Figure
             label="Write latency"
             value={
-              rates?.meanMs === undefined
-                ? "no writes in the last interval"
-                : `mean ${fmtDecimal(rates.meanMs)} ms · p99 ≈ ${fmtDecimal(rates.p99Ms)} ms`
+              rates === undefined
+                ? pending
+                : rates.meanMs === undefined
+                  ? "no writes in the last interval"
+                  : `mean ${fmtDecimal(rates.meanMs)} ms · p99 ≈ ${fmtDecimal(rates.p99Ms)} ms`
             }
           />
           <Figure
