@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The server-rendered shell of each dashboard page (Hono JSX): the document,
  * navigation, the page's heading, and `<main id="app" data-page>`, into which

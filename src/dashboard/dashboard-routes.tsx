@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * `GET /dashboard` (SPEC §3): the web UI, served by the binary itself. Pages
  * are server-rendered shells (./dashboard-page.tsx); the browser bundle

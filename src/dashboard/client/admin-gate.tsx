@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * The admin token, entered once per browser session (SPEC §6, issue 11): a
  * password field whose value is checked against the server (one admin call)

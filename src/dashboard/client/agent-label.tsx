@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Agents shown by name where the registry knows them. The registry is admin
  * data: names are looked up only when this browser session holds the admin

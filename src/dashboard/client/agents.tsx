@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Agents (SPEC §3, §6): the registry — name, trust (lens `trust` weights;
  * unset means the server's default), allowed — with each agent's activity

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * One assertion's detail (SPEC §2, §3) and its checks, all run in this
  * browser by the SDK's own code: the id recomputed from the RFC 8785 bytes,

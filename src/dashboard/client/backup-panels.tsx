@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Backup and archive on the overview (SPEC §7), from `/v1/health`: `archive`
  * is `{configured: false}` without `--archive-to`, else the archiver's status

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Explorer (issue 11): any concept (exact, prefix, tail) and predicate through
  * any lens (SPEC §4), conflicts side by side, a time-travel control over tree

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * The history of one key (`GET /v1/history`, SPEC §3): every assertion in seq
  * order with its status, retractions included, paged with `next_cursor`.

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * One key's resolved value (SPEC §4 `latest`, `consensus`, `trust`) with its
  * conflict laid out side by side: the winning group and each alternative as

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * The dashboard's browser entry point: mounts the page the server named in
  * `<main id="app" data-page="…">` (src/dashboard/dashboard-page.tsx). One

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Overview (issue 11): health and readiness, the tree (size, root, the signed
  * tree head checked in this browser by the SDK), live ingest rate and latency

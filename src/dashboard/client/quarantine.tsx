@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Quarantine review (SPEC §6): the queue of assertions the content defense
  * held back, with their reasons, and Release (make visible to lenses) or

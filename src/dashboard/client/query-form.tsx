@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * The explorer's query form: SPEC §4 parameters (concept with its match kind,
  * predicate, agent, lens, min_confidence). Its state is also the page URL's

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * A small line chart of the recent values of one figure (the overview's
  * ingest rate), drawn as SVG elements — no inline style, so the CSP holds.

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * The time-travel control (SPEC §4 `as_of`): a slider over tree sizes 1…N.
  * Moving it asks the same query as of that tree size (registry and review

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx/dom */
 /**
  * Small shared pieces of the dashboard's pages: panels, figures, status
  * badges, hex values with their full text in a tooltip, and the error note.
