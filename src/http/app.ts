@@ -8,6 +8,7 @@
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import { dashboardRoutes } from "../dashboard/dashboard-routes.tsx";
 import type { ReadSource } from "../engine/read-source.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import type { Logger } from "../logger.ts";
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     metricsRoutes(routeDeps),
     agentRoutes(routeDeps, { adminToken: deps.adminToken }),
     quarantineRoutes(routeDeps, { adminToken: deps.adminToken }),
+    dashboardRoutes(),
   ]);
 }
 

@@ -14,7 +14,7 @@
  *   npx bun tests/bench/cluster-bench.ts [--assertions 20000] [--seconds 5]
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -150,6 +150,7 @@ try {
     ["cluster-3", 3, true],
   ] as const) {
     const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
     const nodes: ServeProcess[] = [];
     for (let i = 0; i < count; i++) {
       nodes.push(await startNode(bin, dir, i, clustered ? nats : undefined, name.replace("-", "")));

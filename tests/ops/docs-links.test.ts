@@ -8,13 +8,6 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { REPO } from "../e2e/binary.ts";
 
-/**
- * The backup runbook is written with the backup commands (SPEC §7) and arrives
- * with them. Allowed to be missing ON THIS BRANCH ONLY: the integrator empties
- * this list once backup lands.
- */
-const DOCS_ADDED_BY_BACKUP: readonly string[] = ["ops/docs/backup-dr.md"];
-
 const DOCS_DIR = join(REPO, "ops/docs");
 const docs = [
   join(REPO, "README.md"),
@@ -45,7 +38,7 @@ test.each(docs.map((d) => [relative(REPO, d), d]))("links in %s resolve", (_, do
     const file = path === "" ? doc : join(dirname(doc), path);
     const rel = relative(REPO, file);
     if (!existsSync(file)) {
-      if (!DOCS_ADDED_BY_BACKUP.includes(rel)) broken.push(`${target}: no ${rel}`);
+      broken.push(`${target}: no ${rel}`);
       continue;
     }
     if (anchor !== undefined && file.endsWith(".md") && !anchors(file).has(anchor)) {

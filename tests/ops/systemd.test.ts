@@ -259,20 +259,10 @@ test.skipIf(!traced.ok)(
 /**
  * The oneshot units' own ExecStart lines, with the install paths replaced by
  * the build and temp dirs, each run under strace as an unprivileged user
- * beside a live server. Runs once the SPEC §7 commands are in the CLI; the
- * integrator removes the `backupCommandsBuilt` condition when backup lands
- * (CI must not skip it), as with the allowances of the metric-names test.
+ * beside a live server.
  */
-const backupCommandsBuilt = readFileSync(join(REPO, "src/cli/program.ts"), "utf8").includes(
-  "drDrillCommand",
-);
-const backupTraced = !traced.ok
-  ? traced
-  : backupCommandsBuilt
-    ? { ok: true, skipReason: "" }
-    : { ok: false, skipReason: " (skipped: the backup commands are not in this build yet)" };
-test.skipIf(!backupTraced.ok)(
-  `the timers' commands (backup, prune, archive-wal, verify --backup, dr-drill) exit 0 within SystemCallFilter=${backupTraced.skipReason}`,
+test.skipIf(!traced.ok)(
+  `the timers' commands (backup, prune, archive-wal, verify --backup, dr-drill) exit 0 within SystemCallFilter=${traced.skipReason}`,
   async () => {
     const allowed = allowedSyscalls(
       unitText("stemedb-backup.service"),
