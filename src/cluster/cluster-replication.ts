@@ -72,7 +72,7 @@ export class ClusterReplication {
 
   /** The stream answers (the storage breaker's probe in cluster mode). */
   async probe(): Promise<void> {
-    await this.#log.position();
+    await this.#log.position(0); // one try: the breaker probes again
   }
 
   get ready(): boolean {

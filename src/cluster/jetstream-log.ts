@@ -193,8 +193,14 @@ export class JetStreamLog {
     return acks;
   }
 
-  async position(): Promise<StreamPosition> {
-    const info = await this.#jsm.streams.info(this.#o.stream);
+  /**
+   * Where the stream starts and ends. Retried for up to `retryMs` (the stream
+   * may be electing a leader after a NATS server died: its info then times out).
+   */
+  async position(retryMs = 15_000): Promise<StreamPosition> {
+    const info = await retryUntil(Date.now() + retryMs, this.#o.logger, "stream info", () =>
+      this.#jsm.streams.info(this.#o.stream),
+    );
     return { firstLsn: info.state.first_seq, lastLsn: info.state.last_seq };
   }
 
@@ -216,10 +222,12 @@ export class JetStreamLog {
         { lsn: fromLsn },
       );
     }
-    const consumer = await this.#js.consumers.get(this.#o.stream, {
-      deliver_policy: "by_start_sequence",
-      opt_start_seq: fromLsn,
-    } as never);
+    const consumer = await retryUntil(Date.now() + 15_000, this.#o.logger, "consumer", () =>
+      this.#js.consumers.get(this.#o.stream, {
+        deliver_policy: "by_start_sequence",
+        opt_start_seq: fromLsn,
+      } as never),
+    );
     // Short pull expiry: heartbeats every ~2.5 s, so a follower whose NATS server died
     // notices within seconds (the default 30 s stalls every write waiting to apply).
     const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });

@@ -66,7 +66,8 @@ export class StreamFollower {
       })
       .catch((e: unknown) => this.#fail(e));
     this.#poll = setInterval(() => {
-      this.#log.position().then(
+      // One try per tick (no retry): the next tick is the retry.
+      this.#log.position(0).then(
         (p) => {
           this.#streamLsn = Math.max(this.#streamLsn, p.lastLsn);
           this.#polledAt = Date.now();

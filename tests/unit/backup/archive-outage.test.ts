@@ -56,7 +56,11 @@ test("an unreachable target never stops writes; the backlog shows, then ships by
       "1000 more acknowledged writes while the target is down",
       () => load.acked > acked + 1000,
     );
-    const grown = await archiveHealth(server.url);
+    // A round against a dead target can outlast those writes (the SDK's retries): wait for the next one to fail too.
+    const grown = await waitFor("another failed archive round", async () => {
+      const a = await archiveHealth(server.url);
+      return a.consecutive_failures > down.consecutive_failures && a;
+    });
     expect(grown.consecutive_failures).toBeGreaterThan(down.consecutive_failures);
     expect(grown.backlog_records).toBeGreaterThan(down.backlog_records + 1000);
     expect(grown.backlog_bytes).toBeGreaterThan(down.backlog_bytes);
