@@ -17,14 +17,13 @@
  * unapplied tail through the apply function (`applyLogTail`, as recovery
  * does); only when both succeed does it close.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
 import { ClusterReplication } from "../cluster/cluster-replication.ts";
 import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
-import { toHex } from "../hex.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import { nodeFileOps } from "../log/file-ops.ts";
 import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
@@ -44,6 +43,7 @@ import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import type { EngineOptions } from "./engine-options.ts";
 import { decodeRecord } from "./log-records.ts";
+import { writeMetadataFile } from "./metadata-file.ts";
 import type { PendingRecords } from "./pending-records.ts";
 import {
   type CommitRequest,
@@ -472,16 +472,7 @@ export class Engine {
   }
 
   #writeMetadata(): void {
-    const sth = this.treeHead();
-    const meta = {
-      format: 1,
-      count: this.tree.size,
-      tree_size: sth.tree_size,
-      root: sth.root,
-      server_key: toHex(this.signer.publicKey),
-      written_at: this.#clock.now(),
-    };
-    writeFileSync(join(this.#dataDir, "metadata.json"), `${JSON.stringify(meta, null, 2)}\n`);
+    writeMetadataFile(this.#dataDir, this.treeHead(), this.#clock.now());
   }
 
   /** Drains queued and in-flight commits, then closes the log and the state. */
