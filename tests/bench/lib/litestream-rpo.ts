@@ -1,6 +1,8 @@
 /**
  * The Litestream side of tests/bench/backup-rpo-rto.ts (SPEC §11: v0.3.13
- * from npm `@flydotio/litestream`; it cannot list its generations back from
+ * from npm `@flydotio/litestream-linux-x64`, an optional dependency: the
+ * wrapper package names other platforms' binaries this registry lacks, so
+ * `npm ci` could not use it; it cannot list its generations back from
  * s3rver, so it replicates to a file replica): litestream-writer.ts takes the
  * same rows in the same batches at StemeDB's measured rate into an equivalent
  * SQLite database while `litestream replicate` ships it (sync interval = the
