@@ -15,6 +15,9 @@ import type { Logger } from "../logger.ts";
 import { JetStreamLog } from "./jetstream-log.ts";
 import { type FollowerStats, StreamFollower } from "./stream-follower.ts";
 
+/** How long a write waits for this node to apply its own records before a 503 (they are durable in the stream). */
+const APPLY_WAIT_MS = 30_000;
+
 export interface ClusterOptions {
   servers: string[];
   stream: string;
@@ -66,7 +69,7 @@ export class ClusterReplication {
       ),
     );
     const last = Math.max(...acks.map((a) => a.lsn));
-    await this.#follower?.waitApplied(last);
+    await this.#follower?.waitApplied(last, APPLY_WAIT_MS);
     return { firstLsn: acks[0]?.lsn ?? 0 };
   }
 

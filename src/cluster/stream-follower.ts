@@ -38,6 +38,7 @@ export class StreamFollower {
   #waiters: Waiter[] = [];
   #failure: StemeError | undefined;
   #running: Promise<void> | undefined;
+  #stopped = false;
   #poll: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -57,14 +58,7 @@ export class StreamFollower {
     const { lastLsn } = await this.#log.position();
     this.#streamLsn = lastLsn;
     this.#polledAt = Date.now();
-    this.#running = this.#log
-      .follow(this.#applied + 1, (records) => {
-        this.#apply(records);
-        this.#applied = (records.at(-1) as LogRecord).lsn;
-        if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
-        this.#wake();
-      })
-      .catch((e: unknown) => this.#fail(e));
+    this.#running = this.#follow();
     this.#poll = setInterval(() => {
       // One try per tick (no retry): the next tick is the retry.
       this.#log.position(0).then(
@@ -77,6 +71,35 @@ export class StreamFollower {
     }, 1_000);
     this.#poll.unref();
     await this.waitApplied(lastLsn);
+  }
+
+  /**
+   * Follows until stopped. The JetStream consumer can end on its own (its
+   * server died, the stream changed leader and the consumer could not be
+   * recreated in time): that is not a failure — follow again from the next
+   * unapplied LSN. Only a gap (`log_behind_stream`) or an apply error stops it.
+   */
+  async #follow(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#log.follow(this.#applied + 1, (records) => {
+          this.#apply(records);
+          this.#applied = (records.at(-1) as LogRecord).lsn;
+          if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
+          this.#wake();
+        });
+      } catch (e) {
+        if (this.#stopped) return;
+        if (!(e instanceof StemeError && e.code === "storage_unavailable") && !isTransient(e)) {
+          this.#fail(e);
+          return;
+        }
+        this.#logger.warn("following the stream was interrupted; resuming", {
+          error: String(e).slice(0, 160),
+        });
+      }
+      if (!this.#stopped) await Bun.sleep(200);
+    }
   }
 
   get stats(): FollowerStats {
@@ -94,10 +117,36 @@ export class StreamFollower {
   }
 
   /** Resolves once records up to `lsn` are applied on this node. */
-  waitApplied(lsn: number): Promise<void> {
+  waitApplied(lsn: number, timeoutMs?: number): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (lsn <= this.#applied) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ lsn, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#waiters = this.#waiters.filter((w) => w !== waiter);
+              reject(
+                new StemeError(
+                  "storage_unavailable",
+                  `the stream holds this write (lsn ${lsn}) but this node has applied only up to ${this.#applied} after ${timeoutMs} ms; it is not lost: read it later (min_tree_size) or resubmit for its receipt`,
+                  { retryAfterS: 1 },
+                ),
+              );
+            }, timeoutMs);
+      const waiter: Waiter = {
+        lsn,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
   }
 
   #wake(): void {
@@ -119,10 +168,16 @@ export class StreamFollower {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#poll) clearInterval(this.#poll);
     await this.#log.close();
     await this.#running;
     const closed = new StemeError("not_ready", "the node is stopping");
     for (const w of this.#waiters.splice(0)) w.reject(closed);
   }
+}
+
+/** NATS timeouts and connection errors: retry. Our own StemeErrors (a gap, a bad record) are not. */
+function isTransient(e: unknown): boolean {
+  return !(e instanceof StemeError);
 }
