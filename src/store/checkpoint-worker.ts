@@ -2,13 +2,12 @@
  * Worker entry: checkpoints the SQLite WAL on its own connection, so the copy
  * of WAL pages into the database and its fsync never run inside a COMMIT on
  * the event loop (measured: checkpoints in COMMIT set the single-POST p99).
- * PASSIVE every interval copies what it can without blocking anyone; once the
- * WAL is larger than `restartBytes`, RESTART lets the next writer start the WAL
- * from its beginning, so the file stays bounded. Little is left to copy by
- * then, so writers wait only briefly.
+ * Each interval runs one `checkpointStep`: PASSIVE, and RESTART only when
+ * nothing is left to copy and the WAL is over `restartBytes`.
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
+import { checkpointStep } from "./checkpoint-step.ts";
 import type { CheckpointCommand } from "./checkpointer.ts";
 
 declare const self: Worker;
@@ -32,8 +31,7 @@ self.onmessage = (event: MessageEvent<CheckpointCommand>) => {
     const open = db;
     timer = setInterval(() => {
       try {
-        const mode = walBytes(cmd.path) > cmd.restartBytes ? "RESTART" : "PASSIVE";
-        open.run(`PRAGMA wal_checkpoint(${mode})`);
+        checkpointStep(open, walBytes(cmd.path), cmd.restartBytes);
       } catch {
         // SQLITE_BUSY: a writer holds the lock; the next tick tries again.
       }

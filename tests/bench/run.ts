@@ -10,8 +10,10 @@
  * SIGKILL + restart, single POSTs (wrk) and the bare Bun server. Progress on
  * stderr, the table on stdout, the JSON under --out (default
  * tests/bench/results). `--profile` runs the servers under `bun --cpu-prof`
- * (profiles in $TMPDIR/stemedb-bench-profiles-<pid>, kept; the SIGKILLed
- * server writes none; summarize one with profile-top.ts). Profiling slows the
+ * (profiles in $TMPDIR/stemedb-bench-profiles-<pid>, kept: one for batch
+ * ingest and queries, one for restart and single POSTs — the server holding
+ * them is stopped with SIGTERM, a fresh one takes the SIGKILL; summarize one
+ * with profile-top.ts, `--from/--to` for one phase). Profiling slows the
  * server: figures of such a run are not comparable. Every process and temp dir
  * is removed at the end, also on failure.
  */
@@ -137,6 +139,13 @@ try {
     dir: work,
   });
   const footprint = measureFootprint(server.pid, dataDir, mode.assertions);
+  if (args.profile) {
+    // A SIGKILLed server writes no profile: stop this one (its profile holds
+    // ingest and queries) and SIGKILL a fresh one for the restart figure.
+    await server.stop();
+    server = await startStemedb();
+    await server.waitReady();
+  }
   phase("restart");
   const restarted = await measureRestart(server, startStemedb);
   server = restarted.server;
