@@ -1,7 +1,7 @@
 /**
  * One checkpoint tick of the state database (run by checkpoint-worker.ts on its
  * own connection). PASSIVE copies what it can without taking the writer lock.
- * Only when that copied everything and the WAL file has outgrown
+ * Only when that copied everything and the WAL's frames have outgrown
  * `restartBytes` does it run RESTART, so that the next writer starts the WAL
  * from its beginning: with nothing left to copy, RESTART holds the writer
  * lock for no copy and no fsync, only (bounded by this connection's

@@ -6,7 +6,6 @@
  * nothing is left to copy and the WAL is over `restartBytes`.
  */
 import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
 import { checkpointStep } from "./checkpoint-step.ts";
 import type { CheckpointCommand } from "./checkpointer.ts";
 
@@ -15,23 +14,16 @@ declare const self: Worker;
 let db: Database | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
 
-function walBytes(path: string): number {
-  try {
-    return statSync(`${path}-wal`).size;
-  } catch {
-    return 0;
-  }
-}
-
 self.onmessage = (event: MessageEvent<CheckpointCommand>) => {
   const cmd = event.data;
   if (cmd.kind === "start") {
     db = new Database(cmd.path);
     db.run("PRAGMA busy_timeout = 100");
     const open = db;
+    const pageBytes = (open.query("PRAGMA page_size").values()[0] as number[])[0] as number;
     timer = setInterval(() => {
       try {
-        checkpointStep(open, walBytes(cmd.path), cmd.restartBytes);
+        checkpointStep(open, pageBytes, cmd.restartBytes);
       } catch {
         // SQLITE_BUSY: a writer holds the lock; the next tick tries again.
       }

@@ -126,7 +126,15 @@ try {
   await server.waitReady();
   progress(`StemeDB server pid ${server.pid} at ${server.url}`);
   phase("batch ingest");
-  const ingest = await measureBatchIngest(server.url, server.pid, batches, mode.ingestConcurrency);
+  const ingest = await measureBatchIngest(
+    server.url,
+    server.pid,
+    batches,
+    mode.ingestConcurrency,
+  ).catch((e: unknown) => {
+    progress(`server stderr (last lines):\n${server.stderrTail()}`);
+    throw e;
+  });
   batches = [];
 
   phase("queries");

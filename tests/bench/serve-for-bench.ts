@@ -11,7 +11,7 @@
  */
 import { parseConfig } from "../../src/config.ts";
 import { installSignalHandlers, startServer } from "../../src/http/server.ts";
-import { silentLogger } from "../../src/logger.ts";
+import { jsonLogger } from "../../src/logger.ts";
 
 const dataDir = process.argv[2];
 if (dataDir === undefined) {
@@ -19,6 +19,8 @@ if (dataDir === undefined) {
   process.exit(2);
 }
 const config = parseConfig({ dataDir, port: 0, host: "127.0.0.1" }, process.env);
-const server = await startServer(config, silentLogger);
-installSignalHandlers(server, silentLogger);
+// Warnings and errors only (the harness keeps the stderr tail and prints it on failure).
+const logger = jsonLogger("warn");
+const server = await startServer(config, logger);
+installSignalHandlers(server, logger);
 process.stdout.write(`listening ${server.url}\n`);
