@@ -50,6 +50,30 @@ export async function listSnapshots(
   return { snapshots: [...byPrefix.values()], stray };
 }
 
+/** The complete snapshots (their metadata.json is listed): LSN and created_at of each, listing order. */
+export async function completeSnapshots(
+  target: BackupTarget,
+): Promise<{ lastLsn: number; createdAtMs: number }[]> {
+  const out: { lastLsn: number; createdAtMs: number }[] = [];
+  for (const o of await target.list(SNAPSHOTS_PREFIX)) {
+    if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
+    const p = parseSnapshotPrefix(o.key);
+    if (p !== undefined) out.push({ lastLsn: p.lastLsn, createdAtMs: p.createdAtMs });
+  }
+  return out;
+}
+
+/** The complete snapshot created last, if any. */
+export async function newestCompleteSnapshot(
+  target: BackupTarget,
+): Promise<{ lastLsn: number; createdAtMs: number } | undefined> {
+  let newest: { lastLsn: number; createdAtMs: number } | undefined;
+  for (const s of await completeSnapshots(target)) {
+    if (newest === undefined || s.createdAtMs > newest.createdAtMs) newest = s;
+  }
+  return newest;
+}
+
 export interface ArchiveListing extends ArchiveRange {
   size: number;
 }

@@ -8,7 +8,7 @@
  * no metadata.json, does not count).
  */
 import { expect, test } from "bun:test";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
+import { ShipperRounds } from "../../../src/backup/archive-rounds.ts";
 import { Archiver, type ArchiveStatus } from "../../../src/backup/archiver.ts";
 import { snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
@@ -44,10 +44,10 @@ test("with archival: LSN, backlog, lag and the newest complete backup", async ()
   const clock = { now: () => now };
   const target = new DirTarget(out.path);
   const archiver = new Archiver({
-    shipper: new ArchiveShipper({ target, source: { segments: () => t.engine.log.segmentList() } }),
+    rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    logLastLsn: () => t.engine.log.lastLsn,
+    log: t.engine.log,
     logger: silentLogger,
     clock,
     backupCheckMs: 0,
@@ -125,10 +125,10 @@ test("a failing target: failures count up, lag grows from when the log moved; re
     delete: (k: string) => dir.delete(k),
   };
   const archiver = new Archiver({
-    shipper: new ArchiveShipper({ target, source: { segments: () => t.engine.log.segmentList() } }),
+    rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    logLastLsn: () => t.engine.log.lastLsn,
+    log: t.engine.log,
     logger: silentLogger,
     clock: { now: () => now },
   });
