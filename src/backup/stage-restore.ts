@@ -43,6 +43,8 @@ export async function stageRestore(
   /** Where to stage; undefined only checks. */
   dir: string | undefined,
   onObject: (key: string) => void = () => {},
+  /** Called once an object passed every check (its frames walked, for a log source). */
+  onVerified: (object: VerifiedObject) => void = () => {},
 ): Promise<StageResult> {
   const objects: VerifiedObject[] = [];
   const snap = plan.snapshot;
@@ -50,6 +52,7 @@ export async function stageRestore(
     onObject(snap.state.key);
     const state = await fetchObject(target, snap.state.key, snap.state);
     objects.push({ key: snap.state.key, size: snap.state.size, blake3: snap.state.blake3 });
+    onVerified(objects.at(-1) as VerifiedObject);
     if (dir !== undefined) writeFileSync(join(dir, "db", "state.sqlite"), state, { mode: 0o600 });
   }
   let treeSize = snap?.metadata.snapshot_tree_size ?? 0;
@@ -62,7 +65,8 @@ export async function stageRestore(
     if (cutter.stopped) break;
     onObject(source.key);
     const plain = await fetchObject(target, source.key, source);
-    objects.push({ key: source.key, size: source.size, blake3: source.blake3 });
+    const verified = { key: source.key, size: source.size, blake3: source.blake3 };
+    objects.push(verified);
     walkLogObject(source.key, plain, source, (f) => {
       if (f.lsn <= lastLsn) return true; // an earlier source covered it
       const record = decodeRecord(f.type, f.payload);
@@ -82,6 +86,7 @@ export async function stageRestore(
       lastAt = domainRecordTime(record);
       return true;
     });
+    onVerified(verified); // every frame checked, even past the restore point
   }
   log?.close();
   return {
