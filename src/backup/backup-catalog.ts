@@ -16,6 +16,7 @@ import {
 import { type BackupMetadata, decodeMetadata } from "./backup-metadata.ts";
 import type { BackupTarget, ObjectInfo } from "./backup-target.ts";
 import { decodeObject } from "./object-codec.ts";
+import { decodeObjectChunks } from "./object-stream.ts";
 
 export interface SnapshotListing {
   /** `snapshots/<lsn>-<time>/` */
@@ -116,6 +117,21 @@ export async function fetchObject(
     );
   }
   return decodeObject(key, body, expected.blake3);
+}
+
+/**
+ * An object's plain bytes in chunks, never whole in memory, with the checks of
+ * `fetchObject`; the size, length and BLAKE3 checks finish with the iteration
+ * (it throws then), so nothing read from it counts until it ended.
+ */
+export async function fetchObjectChunks(
+  target: BackupTarget,
+  key: string,
+  expected: { blake3: string; size?: number },
+): Promise<AsyncIterable<Uint8Array>> {
+  const body = await target.getChunks(key);
+  if (body === undefined) throw missing(key);
+  return decodeObjectChunks(key, body, expected);
 }
 
 function missing(key: string): StemeError {

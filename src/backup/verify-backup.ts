@@ -27,7 +27,13 @@ import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
-import { fetchObject, listArchive, listSnapshots, readMetadata } from "./backup-catalog.ts";
+import {
+  fetchObject,
+  fetchObjectChunks,
+  listArchive,
+  listSnapshots,
+  readMetadata,
+} from "./backup-catalog.ts";
 import { SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { walkLogObject } from "./log-object.ts";
@@ -59,11 +65,19 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
       const object = objectOf(e);
       if (object !== undefined && !verified.has(object)) failed.set(object, e);
     }
-    /** An object's plain bytes, or undefined when the restore already verified it. */
-    const fetchOnce = async (key: string, expected: { blake3: string; size?: number }) => {
+    /**
+     * Verifies an object the restore did not: a log object whole (its frames
+     * are walked next), any other in chunks, never whole in memory. Returns
+     * the plain bytes of a log object the restore did not verify.
+     */
+    const fetchOnce: FetchOnce = async (key, expected, log) => {
       if (verified.has(key)) return undefined;
       if (failed.has(key)) throw failed.get(key);
-      return fetchObject(target, key, expected);
+      if (log) return fetchObject(target, key, expected);
+      for await (const _ of await fetchObjectChunks(target, key, expected)) {
+        // checked as it passes; the last chunk ends the checks
+      }
+      return undefined;
     };
 
     await checkSnapshots(target, checks, fetchOnce);
@@ -89,6 +103,7 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
 type FetchOnce = (
   key: string,
   expected: { blake3: string; size?: number },
+  log: boolean,
 ) => Promise<Uint8Array | undefined>;
 
 async function checkSnapshots(
@@ -122,8 +137,8 @@ async function checkSnapshots(
       for (const o of m.objects) {
         const key = s.prefix + o.name;
         try {
-          const plain = await fetchOnce(key, o);
-          if (plain !== undefined && o.name === SNAPSHOT_LOG) {
+          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG);
+          if (plain !== undefined) {
             walkLogObject(key, plain, { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn });
           }
         } catch (e) {
@@ -151,7 +166,7 @@ async function checkArchive(
   let reach: { lsn: number; key: string } | undefined;
   for (const r of archive.ranges) {
     try {
-      const plain = await fetchOnce(r.key, { blake3: r.blake3 });
+      const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
       if (plain !== undefined) {
         walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
       }
@@ -189,6 +204,8 @@ function metadataOnce(target: BackupTarget): BackupTarget {
   return {
     url: target.url,
     put: (key, body) => target.put(key, body),
+    putChunks: (key, chunks) => target.putChunks(key, chunks),
+    getChunks: (key) => target.getChunks(key),
     list: (prefix, startAfter) => target.list(prefix, startAfter),
     delete: (key) => target.delete(key),
     get(key) {

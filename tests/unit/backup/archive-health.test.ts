@@ -119,6 +119,9 @@ test("a failing target: failures count up, lag grows from when the log moved; re
     url: dir.url,
     put: (k: string, b: Uint8Array) =>
       down ? Promise.reject(new Error("ECONNREFUSED")) : dir.put(k, b),
+    putChunks: (k: string, c: AsyncIterable<Uint8Array>) =>
+      down ? Promise.reject(new Error("ECONNREFUSED")) : dir.putChunks(k, c),
+    getChunks: (k: string) => (down ? Promise.reject(new Error("ECONNREFUSED")) : dir.getChunks(k)),
     get: (k: string) => (down ? Promise.reject(new Error("ECONNREFUSED")) : dir.get(k)),
     list: (p: string, s?: string) =>
       down ? Promise.reject(new Error("ECONNREFUSED")) : dir.list(p, s),
