@@ -9,6 +9,13 @@
  * A target that fails never stops writes: a tick that fails records the error
  * and the next tick retries (the SDK already retried with back-off inside the
  * tick); the backlog simply grows and is shipped when the target is back.
+ * With `archiveSync` (SPEC §11: RPO 0 as an option) a write is acknowledged
+ * only once the archive holds it: `waitArchived(lsn)` starts a round at once
+ * (rounds follow each other without pause while writes wait, so concurrent
+ * writes share an upload, like a group commit) and fails with
+ * `archive_unavailable` after `syncTimeoutMs`; the write is stored locally
+ * by then, so a retry finds it (`duplicate`) once the archive is back.
+ *
  * Ticks never overlap. The rounds themselves run where `rounds` runs them: in
  * the server, on the archive worker thread (archive-thread.ts), so the main
  * thread only hands over the durable segment list. What the server reports (`status()`, for `/v1/health`
@@ -18,6 +25,7 @@
  * (checked every `backupCheckMs`).
  */
 import type { Clock } from "../clock.ts";
+import { StemeError } from "../errors.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
 import type { ArchiveRounds, RoundResult } from "./archive-rounds.ts";
@@ -33,6 +41,8 @@ export interface ArchiverOptions {
   clock: Clock;
   /** How often the newest backup snapshot is looked up (default 60 s). */
   backupCheckMs?: number;
+  /** How long `waitArchived` waits (default 10 s). */
+  syncTimeoutMs?: number;
 }
 
 export interface ArchiveStatus {
@@ -72,6 +82,8 @@ export class Archiver {
   #backupCheckedMs = 0;
   #backupLastMs: number | undefined;
   readonly #shipped = { objects: 0, records: 0, bytes: 0 };
+  /** Writes waiting for the archive to reach their LSN (archiveSync). */
+  readonly #waiters = new Set<{ lsn: number; resolve(): void; reject(e: Error): void }>();
 
   constructor(options: ArchiverOptions) {
     this.#o = options;
@@ -84,12 +96,47 @@ export class Archiver {
 
   #schedule(ms: number): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.tick().finally(() => {
-        this.#running = undefined;
-        this.#schedule(this.#o.intervalMs);
-      });
-    }, ms);
+    this.#timer = setTimeout(() => this.#run(), ms);
+  }
+
+  /** A tick now; then the next at once while writes wait, else after the interval. */
+  #run(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#running = this.tick().finally(() => {
+      this.#running = undefined;
+      // After a failure the next try waits the interval, so a dead target is not hammered.
+      this.#schedule(this.#waiters.size > 0 && this.#failures === 0 ? 0 : this.#o.intervalMs);
+    });
+  }
+
+  /**
+   * Resolves once every LSN up to `lsn` is archived (archiveSync); rejects
+   * with `archive_unavailable` after the sync timeout or when stopping.
+   */
+  waitArchived(lsn: number): Promise<void> {
+    if ((this.#archivedLsn ?? 0) >= lsn) return Promise.resolve();
+    if (this.#stopped) return Promise.reject(archiveUnavailable(lsn, "the server is stopping"));
+    const timeoutMs = this.#o.syncTimeoutMs ?? 10_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(archiveUnavailable(lsn, this.#lastError ?? `not archived within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        lsn,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.#waiters.add(waiter);
+      if (this.#running === undefined && !this.#stopped) this.#run();
+    });
   }
 
   /** One round: ship (or only list), and the backup check when due. Never throws. */
@@ -133,6 +180,11 @@ export class Archiver {
   #take(r: RoundResult): void {
     if (r.archivedLsn !== undefined && r.archivedLsn > (this.#archivedLsn ?? -1)) {
       this.#archivedLsn = r.archivedLsn;
+    }
+    for (const w of this.#waiters) {
+      if (w.lsn > (this.#archivedLsn ?? 0)) continue;
+      this.#waiters.delete(w);
+      w.resolve();
     }
   }
 
@@ -208,8 +260,18 @@ export class Archiver {
       await Promise.race([this.tick(), timeout]);
       clearTimeout(timer);
     }
+    for (const w of this.#waiters) w.reject(archiveUnavailable(w.lsn, "the server is stopping"));
+    this.#waiters.clear();
     await this.#o.rounds.close();
   }
+}
+
+function archiveUnavailable(lsn: number, why: string): StemeError {
+  return new StemeError(
+    "archive_unavailable",
+    `the write is stored but not yet archived (archive-sync): ${why}; retry it, it will be reported as a duplicate once archived`,
+    { lsn, retryAfterS: 1 },
+  );
 }
 
 /** Bytes of the local log after `through` (pro rata by LSN inside the segment where archiving stands). */

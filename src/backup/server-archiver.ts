@@ -9,18 +9,34 @@
 import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
+import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
 import { checkTargetUrl, type TargetEnv } from "./open-target.ts";
 
 export function serverArchiver(
-  config: Pick<Config, "archiveTo" | "archiveIntervalMs" | "archiveShip" | "s3ForcePathStyle">,
+  config: Pick<
+    Config,
+    | "archiveTo"
+    | "archiveIntervalMs"
+    | "archiveShip"
+    | "archiveSync"
+    | "archiveSyncTimeoutMs"
+    | "s3ForcePathStyle"
+  >,
   engine: Pick<Engine, "log">,
   logger: Logger,
   env: TargetEnv = {},
   clock: Clock = systemClock,
 ): Archiver | undefined {
+  if (config.archiveSync && (config.archiveTo === undefined || !config.archiveShip)) {
+    throw new StemeError(
+      "config_invalid",
+      "--archive-sync needs the server to ship: set --archive-to and leave --archive-ship true",
+      { field: "archiveSync" },
+    );
+  }
   if (config.archiveTo === undefined) return undefined;
   const rounds = new ArchiveThread({
     url: checkTargetUrl(config.archiveTo),
@@ -32,6 +48,7 @@ export function serverArchiver(
     rounds,
     ship: config.archiveShip,
     intervalMs: config.archiveIntervalMs,
+    syncTimeoutMs: config.archiveSyncTimeoutMs,
     log: engine.log,
     logger,
     clock,

@@ -11,34 +11,15 @@
  *   a new worker that catches up.
  */
 import { expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { ArchiveThread } from "../../../src/backup/archive-thread.ts";
 import { Archiver } from "../../../src/backup/archiver.ts";
-import { parseArchiveKey } from "../../../src/backup/backup-layout.ts";
 import type { Logger } from "../../../src/logger.ts";
 import { silentLogger } from "../../../src/logger.ts";
+import { archivedThrough } from "../../helpers/archive-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { json, openTestApp, type TestApp, testAgent } from "../http/http-test-helpers.ts";
 
 const CRASH_ONCE = new URL("./crash-once-archive-worker.ts", import.meta.url).href;
-
-/** The highest LSN a contiguous run of archive objects in the directory covers from 1. */
-function archivedThrough(dir: string): number {
-  let names: string[];
-  try {
-    names = readdirSync(join(dir, "archive"));
-  } catch {
-    return 0;
-  }
-  const ranges = names
-    .map((n) => parseArchiveKey(`archive/${n}`))
-    .filter((r) => r !== undefined)
-    .sort((a, b) => a.firstLsn - b.firstLsn);
-  let through = 0;
-  for (const r of ranges) if (r.firstLsn === through + 1) through = r.lastLsn;
-  return through;
-}
 
 async function write(t: TestApp, records: number): Promise<void> {
   const agent = testAgent();
