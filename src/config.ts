@@ -180,6 +180,16 @@ export const SETTINGS = {
     default: true,
     doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics",
   },
+  archiveSync: {
+    type: bool(),
+    default: false,
+    doc: "with --archive-to: acknowledge a write only once the archive holds it (RPO 0); each write waits for an upload",
+  },
+  archiveSyncTimeoutMs: {
+    type: int(100, 600_000),
+    default: 10_000,
+    doc: "with --archive-sync: how long a write waits for the archive before 503 archive_unavailable (it is stored locally; retry it)",
+  },
   s3ForcePathStyle: {
     type: bool(),
     default: false,

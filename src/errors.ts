@@ -46,6 +46,7 @@ export type ErrorCode =
   | "backup_gap"
   | "backup_unavailable"
   | "data_dir_not_empty"
+  | "archive_unavailable"
   // cluster mode (SPEC §10)
   | "log_behind_stream"
   | "internal";

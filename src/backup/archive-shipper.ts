@@ -27,14 +27,8 @@ import { toHex } from "../hex.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 import { blake3 } from "../protocol/blake3.ts";
 import { archiveRanges, coveredThrough } from "./archive-chain.ts";
-import {
-  ARCHIVE_PREFIX,
-  type ArchiveRange,
-  archiveKey,
-  parseSnapshotPrefix,
-  SNAPSHOT_METADATA,
-  SNAPSHOTS_PREFIX,
-} from "./backup-layout.ts";
+import { completeSnapshots } from "./backup-catalog.ts";
+import { ARCHIVE_PREFIX, type ArchiveRange, archiveKey } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { encodeObject } from "./object-codec.ts";
 import { WalReader } from "./wal-reader.ts";
@@ -81,11 +75,6 @@ export class ArchiveShipper {
   /** Every local LSN up to this is archived; undefined until a listing succeeded. */
   get archivedLsn(): number | undefined {
     return this.#known ? this.#through : undefined;
-  }
-
-  /** The segments as of the last refresh or ship (for backlog figures). */
-  get segments(): readonly LogSegment[] {
-    return this.#segments;
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -180,28 +169,11 @@ export class ArchiveShipper {
     return report;
   }
 
-  /** Bytes of the local log not yet archived (pro rata by LSN inside the segment where archiving stands). */
-  backlogBytes(): number {
-    let bytes = 0;
-    for (const s of this.#segments) {
-      if (s.lastLsn <= this.#through) continue;
-      if (s.firstLsn > this.#through) {
-        bytes += s.bytes;
-        continue;
-      }
-      const records = s.lastLsn - s.firstLsn + 1;
-      bytes += Math.round((s.bytes * (s.lastLsn - this.#through)) / records);
-    }
-    return bytes;
-  }
-
-  /** The newest complete snapshot's LSN (its metadata.json is listed) within the local log; 0 for none. */
+  /** The newest complete snapshot's LSN within the local log; 0 for none. */
   async #snapshotLsn(bound: number): Promise<number> {
     let best = 0;
-    for (const o of await this.target.list(SNAPSHOTS_PREFIX)) {
-      if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
-      const lsn = parseSnapshotPrefix(o.key)?.lastLsn ?? 0;
-      if (lsn <= bound && lsn > best) best = lsn;
+    for (const s of await completeSnapshots(this.target)) {
+      if (s.lastLsn <= bound && s.lastLsn > best) best = s.lastLsn;
     }
     return best;
   }

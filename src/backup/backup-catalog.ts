@@ -16,6 +16,7 @@ import {
 import { type BackupMetadata, decodeMetadata } from "./backup-metadata.ts";
 import type { BackupTarget, ObjectInfo } from "./backup-target.ts";
 import { decodeObject } from "./object-codec.ts";
+import { decodeObjectChunks } from "./object-stream.ts";
 
 export interface SnapshotListing {
   /** `snapshots/<lsn>-<time>/` */
@@ -48,6 +49,30 @@ export async function listSnapshots(
     if (info.key === parsed.prefix + SNAPSHOT_METADATA) s.complete = true;
   }
   return { snapshots: [...byPrefix.values()], stray };
+}
+
+/** The complete snapshots (their metadata.json is listed): LSN and created_at of each, listing order. */
+export async function completeSnapshots(
+  target: BackupTarget,
+): Promise<{ lastLsn: number; createdAtMs: number }[]> {
+  const out: { lastLsn: number; createdAtMs: number }[] = [];
+  for (const o of await target.list(SNAPSHOTS_PREFIX)) {
+    if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
+    const p = parseSnapshotPrefix(o.key);
+    if (p !== undefined) out.push({ lastLsn: p.lastLsn, createdAtMs: p.createdAtMs });
+  }
+  return out;
+}
+
+/** The complete snapshot created last, if any. */
+export async function newestCompleteSnapshot(
+  target: BackupTarget,
+): Promise<{ lastLsn: number; createdAtMs: number } | undefined> {
+  let newest: { lastLsn: number; createdAtMs: number } | undefined;
+  for (const s of await completeSnapshots(target)) {
+    if (newest === undefined || s.createdAtMs > newest.createdAtMs) newest = s;
+  }
+  return newest;
 }
 
 export interface ArchiveListing extends ArchiveRange {
@@ -92,6 +117,21 @@ export async function fetchObject(
     );
   }
   return decodeObject(key, body, expected.blake3);
+}
+
+/**
+ * An object's plain bytes in chunks, never whole in memory, with the checks of
+ * `fetchObject`; the size, length and BLAKE3 checks finish with the iteration
+ * (it throws then), so nothing read from it counts until it ended.
+ */
+export async function fetchObjectChunks(
+  target: BackupTarget,
+  key: string,
+  expected: { blake3: string; size?: number },
+): Promise<AsyncIterable<Uint8Array>> {
+  const body = await target.getChunks(key);
+  if (body === undefined) throw missing(key);
+  return decodeObjectChunks(key, body, expected);
 }
 
 function missing(key: string): StemeError {

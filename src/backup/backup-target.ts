@@ -14,6 +14,8 @@
  *   `startAfter` when it is given (S3 ListObjectsV2 `StartAfter`).
  * - Keys are `/`-separated relative paths of `[A-Za-z0-9._-]` segments.
  * - Bodies are opaque here; object-codec.ts makes them self-verifying.
+ * - Large objects (a snapshot's state) go in and come out as chunks
+ *   (`putChunks`, `getChunks`), never whole in memory; the same contract holds.
  */
 
 export interface ObjectInfo {
@@ -26,9 +28,18 @@ export interface BackupTarget {
   /** The URL it was opened from, for reports (`s3://bucket/prefix` or a directory path). */
   readonly url: string;
   put(key: string, body: Uint8Array): Promise<void>;
+  /** `put` of the bytes `chunks` yield in order; an error while iterating them leaves no object. */
+  putChunks(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** The object's bytes, or undefined when there is no such (complete) object. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** The object's bytes in chunks (iterate once), or undefined when there is no such object. */
+  getChunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   list(prefix: string, startAfter?: string): Promise<ObjectInfo[]>;
   /** Removes an object; absent is not an error. Used only by `prune`. */
   delete(key: string): Promise<void>;
+}
+
+/** One body as chunks, for targets whose `put` is their `putChunks`. */
+export async function* oneChunk(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield body;
 }

@@ -7,21 +7,24 @@
  */
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StemeError } from "../errors.ts";
-import type { BackupTarget, ObjectInfo } from "./backup-target.ts";
+import { type BackupTarget, type ObjectInfo, oneChunk } from "./backup-target.ts";
 
 const PARTIAL = ".partial";
+const READ_CHUNK = 1024 * 1024;
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 export function checkKey(key: string): void {
@@ -48,19 +51,31 @@ export class DirTarget implements BackupTarget {
     this.url = this.#root;
   }
 
-  async put(key: string, body: Uint8Array): Promise<void> {
+  put(key: string, body: Uint8Array): Promise<void> {
+    return this.putChunks(key, oneChunk(body));
+  }
+
+  async putChunks(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     checkKey(key);
     const final = join(this.#root, key);
     const partialDir = join(this.#root, PARTIAL);
     let created: string | undefined;
     let partial: string | undefined;
+    // Refused before any byte is written (a large object streams for a while); `link` still decides.
+    if (existsSync(final)) {
+      throw new StemeError("already_exists", `backup object ${key} already exists`, {
+        object: key,
+      });
+    }
     try {
       mkdirSync(partialDir, { recursive: true });
       created = mkdirSync(dirname(final), { recursive: true });
       partial = join(partialDir, key.replaceAll("/", "__"));
       const fd = openSync(partial, "w", 0o600);
       try {
-        for (let at = 0; at < body.length; ) at += writeSync(fd, body, at);
+        for await (const body of chunks) {
+          for (let at = 0; at < body.length; ) at += writeSync(fd, body, at);
+        }
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -73,6 +88,7 @@ export class DirTarget implements BackupTarget {
           object: key,
         });
       }
+      if (e instanceof StemeError) throw e; // from the chunks' source
       throw new StemeError("backup_unavailable", `cannot write ${final}`, { object: key }, e);
     }
     rmSync(partial, { force: true });
@@ -93,6 +109,19 @@ export class DirTarget implements BackupTarget {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new StemeError("backup_unavailable", `cannot read ${key}`, { object: key }, e);
     }
+  }
+
+  async getChunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    checkKey(key);
+    const path = join(this.#root, key);
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new StemeError("backup_unavailable", `cannot read ${key}`, { object: key }, e);
+    }
+    return readChunks(fd, key);
   }
 
   async list(prefix: string, startAfter = ""): Promise<ObjectInfo[]> {
@@ -129,5 +158,25 @@ export class DirTarget implements BackupTarget {
   async delete(key: string): Promise<void> {
     checkKey(key);
     rmSync(join(this.#root, key), { force: true });
+  }
+}
+
+/** The file's bytes in chunks of up to 1 MiB (fresh buffers: a consumer may keep them); closes it. */
+async function* readChunks(fd: number, key: string): AsyncGenerator<Uint8Array> {
+  try {
+    for (let at = 0; ; ) {
+      const buf = new Uint8Array(READ_CHUNK);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, at);
+      } catch (e) {
+        throw new StemeError("backup_unavailable", `cannot read ${key}`, { object: key }, e);
+      }
+      if (n === 0) return;
+      at += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
   }
 }

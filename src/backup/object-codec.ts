@@ -7,7 +7,9 @@
  *        0     8  magic "STMDBOB1" (format version 1 in the last byte)
  *        8    32  BLAKE3-256 of the plain (uncompressed) bytes
  *       40     8  plain length, u64 big-endian
- *       48     …  zstd frame of the plain bytes
+ *       48     …  zstd data of the plain bytes: one frame, or several one after
+ *                  another (RFC 8878 §3.1; object-stream.ts writes one per chunk
+ *                  of a large object), decoding to the plain bytes concatenated
  *
  * The same BLAKE3 is also listed in the manifest that names the object (a
  * snapshot's metadata.json, an archive object's key), so a swapped object is
@@ -27,22 +29,33 @@ export interface EncodedObject {
   plainBytes: number;
 }
 
+/** The 48 header bytes of an object whose plain bytes have this BLAKE3 and length. */
+export function objectHeader(digest: Uint8Array, plainBytes: number): Uint8Array {
+  const header = new Uint8Array(OBJECT_HEADER_BYTES);
+  header.set(MAGIC, 0);
+  header.set(digest, 8);
+  new DataView(header.buffer).setBigUint64(40, BigInt(plainBytes));
+  return header;
+}
+
 export function encodeObject(plain: Uint8Array, level = 3): EncodedObject {
   const digest = blake3(plain);
   const packed = Bun.zstdCompressSync(plain, { level });
   const body = new Uint8Array(OBJECT_HEADER_BYTES + packed.length);
-  body.set(MAGIC, 0);
-  body.set(digest, 8);
-  new DataView(body.buffer).setBigUint64(40, BigInt(plain.length));
+  body.set(objectHeader(digest, plain.length), 0);
   body.set(packed, OBJECT_HEADER_BYTES);
   return { body, blake3: toHex(digest), plainBytes: plain.length };
 }
 
 /**
- * Decompresses and verifies an object. `key` names it in errors; `expected` is
- * the BLAKE3 the manifest lists, when there is one. Throws `corrupt_backup`.
+ * Checks an object's header (at least its first 48 bytes): magic, version, and
+ * the BLAKE3 against the manifest's when given. Throws `corrupt_backup`.
  */
-export function decodeObject(key: string, body: Uint8Array, expected?: string): Uint8Array {
+export function checkHeader(
+  key: string,
+  body: Uint8Array,
+  expected?: string,
+): { blake3: string; plainBytes: number } {
   const bad = (why: string) =>
     new StemeError("corrupt_backup", `backup object ${key}: ${why}`, { object: key });
   if (body.length < OBJECT_HEADER_BYTES) throw bad(`too short (${body.length} bytes)`);
@@ -53,7 +66,18 @@ export function decodeObject(key: string, body: Uint8Array, expected?: string): 
   if (expected !== undefined && stored !== expected) {
     throw bad(`checksum ${stored} differs from the manifest's ${expected}`);
   }
-  const length = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(40));
+  const plainBytes = Number(new DataView(body.buffer, body.byteOffset).getBigUint64(40));
+  return { blake3: stored, plainBytes };
+}
+
+/**
+ * Decompresses and verifies an object. `key` names it in errors; `expected` is
+ * the BLAKE3 the manifest lists, when there is one. Throws `corrupt_backup`.
+ */
+export function decodeObject(key: string, body: Uint8Array, expected?: string): Uint8Array {
+  const bad = (why: string) =>
+    new StemeError("corrupt_backup", `backup object ${key}: ${why}`, { object: key });
+  const { blake3: stored, plainBytes: length } = checkHeader(key, body, expected);
   let plain: Uint8Array;
   try {
     plain = Bun.zstdDecompressSync(body.subarray(OBJECT_HEADER_BYTES));

@@ -12,6 +12,7 @@
  * - `file:///abs/path` or a plain path → a local directory (dir-target.ts).
  * - any other scheme → `config_invalid` naming the URL.
  */
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StemeError } from "../errors.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -42,20 +43,16 @@ export function parseS3Url(url: string): S3Location | undefined {
   return { bucket, prefix: rest === "" ? "" : `${rest}/` };
 }
 
-export async function openTarget(
-  url: string,
-  config: TargetConfig,
-  env: TargetEnv = {},
-): Promise<BackupTarget> {
+type TargetLocation = { kind: "s3"; s3: S3Location } | { kind: "dir"; path: string };
+
+/** What a target URL names, or `config_invalid` naming the URL. */
+function locate(url: string): TargetLocation {
   if (url.trim() === "") {
     throw new StemeError("config_invalid", "empty backup target URL", { field: "url" });
   }
   const s3 = parseS3Url(url);
-  if (s3 !== undefined) {
-    const { S3Target, makeS3Client } = await import("./s3-target.ts");
-    return new S3Target(makeS3Client(config, env), s3, url);
-  }
-  if (url.startsWith("file://")) return new DirTarget(fileURLToPath(url));
+  if (s3 !== undefined) return { kind: "s3", s3 };
+  if (url.startsWith("file://")) return { kind: "dir", path: fileURLToPath(url) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new StemeError(
       "config_invalid",
@@ -63,5 +60,28 @@ export async function openTarget(
       { field: "url" },
     );
   }
-  return new DirTarget(url);
+  return { kind: "dir", path: url };
+}
+
+/**
+ * Checks a target URL without opening it (for a target another thread opens)
+ * and returns the `url` the opened target will report: the S3 URL as given,
+ * a directory's absolute path.
+ */
+export function checkTargetUrl(url: string): string {
+  const where = locate(url);
+  return where.kind === "s3" ? url : resolve(where.path);
+}
+
+export async function openTarget(
+  url: string,
+  config: TargetConfig,
+  env: TargetEnv = {},
+): Promise<BackupTarget> {
+  const where = locate(url);
+  if (where.kind === "s3") {
+    const { S3Target, makeS3Client } = await import("./s3-target.ts");
+    return new S3Target(makeS3Client(config, env), where.s3, url);
+  }
+  return new DirTarget(where.path);
 }

@@ -28,7 +28,7 @@ import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { gapError, planRestore, type RestorePlan } from "./restore-plan.ts";
 import { describePoint, type RestorePoint } from "./restore-point.ts";
-import { type StageResult, stageRestore } from "./stage-restore.ts";
+import { type StageResult, stageRestore, type VerifiedObject } from "./stage-restore.ts";
 
 export interface RestoreOptions {
   target: BackupTarget;
@@ -47,6 +47,8 @@ export interface RestoreOptions {
   nodeKeyFile?: string;
   logger?: Logger;
   onStep?: (detail: string) => void;
+  /** Called for each object once it passed every check (verify --backup skips fetching it again). */
+  onVerified?: (object: VerifiedObject) => void;
 }
 
 export interface TreeHeadCheck {
@@ -96,7 +98,13 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     mkdirSync(join(staging, "db"));
   }
   try {
-    const staged = await stageRestore(o.target, plan, staging, (key) => step(`verifying ${key}`));
+    const staged = await stageRestore(
+      o.target,
+      plan,
+      staging,
+      (key) => step(`verifying ${key}`),
+      o.onVerified,
+    );
     if (o.point.kind !== "latest" && !staged.point_reached) {
       if (plan.gap !== null)
         throw gapError(plan, plan.gap, `${describePoint(o.point)} may lie beyond it`);

@@ -41,7 +41,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StemeError } from "../errors.ts";
-import type { BackupTarget, ObjectInfo } from "./backup-target.ts";
+import { type BackupTarget, type ObjectInfo, oneChunk } from "./backup-target.ts";
 import { checkKey } from "./dir-target.ts";
 import type { S3Location, TargetConfig, TargetEnv } from "./open-target.ts";
 
@@ -131,7 +131,11 @@ export class S3Target implements BackupTarget {
     }
   }
 
-  async put(key: string, body: Uint8Array): Promise<void> {
+  put(key: string, body: Uint8Array): Promise<void> {
+    return this.putChunks(key, oneChunk(body));
+  }
+
+  async putChunks(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     checkKey(key);
     const full = this.#prefix + key;
     if (await this.#exists(full, key)) {
@@ -140,14 +144,14 @@ export class S3Target implements BackupTarget {
       });
     }
     try {
-      await this.#multipart(full, body);
+      await this.#multipart(full, chunks);
     } catch (e) {
       if (e instanceof StemeError) throw e;
       throw this.#unavailable("upload", key, e);
     }
   }
 
-  async #multipart(full: string, body: Uint8Array): Promise<void> {
+  async #multipart(full: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     const created = await this.#client.send(
       new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: full }),
     );
@@ -155,9 +159,8 @@ export class S3Target implements BackupTarget {
     if (uploadId === undefined) throw new Error("CreateMultipartUpload returned no UploadId");
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
-      // An empty body is one empty part: a multipart upload needs at least one.
-      for (let at = 0, n = 1; at < body.length || n === 1; at += this.#partBytes, n++) {
-        const part = body.subarray(at, Math.min(body.length, at + this.#partBytes));
+      const upload = async (part: Uint8Array) => {
+        const n = parts.length + 1;
         const out = await this.#client.send(
           new UploadPartCommand({
             Bucket: this.#bucket,
@@ -170,7 +173,25 @@ export class S3Target implements BackupTarget {
           }),
         );
         parts.push({ ETag: out.ETag ?? "", PartNumber: n });
+      };
+      // Parts of exactly partBytes but the last; one part in memory at a time.
+      let part = new Uint8Array(this.#partBytes);
+      let filled = 0;
+      for await (const chunk of chunks) {
+        for (let at = 0; at < chunk.length; ) {
+          const take = Math.min(chunk.length - at, part.length - filled);
+          part.set(chunk.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === part.length) {
+            await upload(part);
+            part = new Uint8Array(this.#partBytes);
+            filled = 0;
+          }
+        }
       }
+      // An empty body is one empty part: a multipart upload needs at least one.
+      if (filled > 0 || parts.length === 0) await upload(part.subarray(0, filled));
       await this.#client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.#bucket,
@@ -202,6 +223,29 @@ export class S3Target implements BackupTarget {
       if (isNotFound(e)) return undefined;
       throw this.#unavailable("read", key, e);
     }
+  }
+
+  async getChunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    checkKey(key);
+    let body: ReadableStream<Uint8Array> | undefined;
+    try {
+      const out = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }),
+      );
+      body = out.Body?.transformToWebStream() as ReadableStream<Uint8Array> | undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw this.#unavailable("read", key, e);
+    }
+    const unavailable = (e: unknown) => this.#unavailable("read", key, e);
+    return (async function* () {
+      if (body === undefined) return;
+      try {
+        for await (const chunk of body) yield chunk;
+      } catch (e) {
+        throw unavailable(e);
+      }
+    })();
   }
 
   async list(prefix: string, startAfter?: string): Promise<ObjectInfo[]> {

@@ -1,36 +1,55 @@
 /**
  * The server's archiver (SPEC §7), built from the config: none without
- * `archiveTo`; otherwise a shipper reading the engine's own segment list
- * (lastLsn there is the last fdatasynced record) into the target. The target
- * is injected when the caller opened it (the CLI passes its environment to
- * openTarget); else it is opened here with the SDK's own environment.
+ * `archiveTo`; otherwise an Archiver whose rounds run on the archive worker
+ * thread (archive-thread.ts), reading the engine's own segment list (lastLsn
+ * there is the last fdatasynced record). The worker opens the target from the
+ * URL with `env` — the CLI passes its environment (AWS_* for S3); the URL is
+ * checked here first, so a bad one fails the start, not the first round.
  */
 import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
+import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { ArchiveShipper } from "./archive-shipper.ts";
+import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
-import type { BackupTarget } from "./backup-target.ts";
-import { openTarget } from "./open-target.ts";
+import { checkTargetUrl, type TargetEnv } from "./open-target.ts";
 
-export async function serverArchiver(
-  config: Pick<Config, "archiveTo" | "archiveIntervalMs" | "archiveShip" | "s3ForcePathStyle">,
+export function serverArchiver(
+  config: Pick<
+    Config,
+    | "archiveTo"
+    | "archiveIntervalMs"
+    | "archiveShip"
+    | "archiveSync"
+    | "archiveSyncTimeoutMs"
+    | "s3ForcePathStyle"
+  >,
   engine: Pick<Engine, "log">,
   logger: Logger,
-  target?: BackupTarget,
+  env: TargetEnv = {},
   clock: Clock = systemClock,
-): Promise<Archiver | undefined> {
+): Archiver | undefined {
+  if (config.archiveSync && (config.archiveTo === undefined || !config.archiveShip)) {
+    throw new StemeError(
+      "config_invalid",
+      "--archive-sync needs the server to ship: set --archive-to and leave --archive-ship true",
+      { field: "archiveSync" },
+    );
+  }
   if (config.archiveTo === undefined) return undefined;
-  const shipper = new ArchiveShipper({
-    target: target ?? (await openTarget(config.archiveTo, config)),
-    source: { segments: () => engine.log.segmentList() },
+  const rounds = new ArchiveThread({
+    url: checkTargetUrl(config.archiveTo),
+    config: { s3ForcePathStyle: config.s3ForcePathStyle },
+    env,
+    logger,
   });
   return new Archiver({
-    shipper,
+    rounds,
     ship: config.archiveShip,
     intervalMs: config.archiveIntervalMs,
-    logLastLsn: () => engine.log.lastLsn,
+    syncTimeoutMs: config.archiveSyncTimeoutMs,
+    log: engine.log,
     logger,
     clock,
   });

@@ -5,13 +5,15 @@
  * own checksum), walks every frame of the log sources (length, CRC32C, LSN
  * continuity, and that an object holds exactly the range its name claims), cuts
  * at the restore point, and — unless only checking — stages the result in a
- * scratch directory: `db/state.sqlite` and a segment log under `wal/`.
+ * scratch directory: `db/state.sqlite` and a segment log under `wal/`. The
+ * snapshot's state streams into its file (never whole in memory); it counts
+ * as verified only once its last chunk passed the checks.
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRecord, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
-import { fetchObject } from "./backup-catalog.ts";
+import { fetchObject, fetchObjectChunks } from "./backup-catalog.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { walkLogObject } from "./log-object.ts";
 import { domainRecordTime } from "./record-time.ts";
@@ -43,14 +45,17 @@ export async function stageRestore(
   /** Where to stage; undefined only checks. */
   dir: string | undefined,
   onObject: (key: string) => void = () => {},
+  /** Called once an object passed every check (its frames walked, for a log source). */
+  onVerified: (object: VerifiedObject) => void = () => {},
 ): Promise<StageResult> {
   const objects: VerifiedObject[] = [];
   const snap = plan.snapshot;
   if (snap !== null) {
     onObject(snap.state.key);
-    const state = await fetchObject(target, snap.state.key, snap.state);
+    const state = await fetchObjectChunks(target, snap.state.key, snap.state);
+    await saveChunks(state, dir === undefined ? undefined : join(dir, "db", "state.sqlite"));
     objects.push({ key: snap.state.key, size: snap.state.size, blake3: snap.state.blake3 });
-    if (dir !== undefined) writeFileSync(join(dir, "db", "state.sqlite"), state, { mode: 0o600 });
+    onVerified(objects.at(-1) as VerifiedObject);
   }
   let treeSize = snap?.metadata.snapshot_tree_size ?? 0;
   let lastLsn = plan.from_lsn - 1;
@@ -62,7 +67,8 @@ export async function stageRestore(
     if (cutter.stopped) break;
     onObject(source.key);
     const plain = await fetchObject(target, source.key, source);
-    objects.push({ key: source.key, size: source.size, blake3: source.blake3 });
+    const verified = { key: source.key, size: source.size, blake3: source.blake3 };
+    objects.push(verified);
     walkLogObject(source.key, plain, source, (f) => {
       if (f.lsn <= lastLsn) return true; // an earlier source covered it
       const record = decodeRecord(f.type, f.payload);
@@ -82,6 +88,7 @@ export async function stageRestore(
       lastAt = domainRecordTime(record);
       return true;
     });
+    onVerified(verified); // every frame checked, even past the restore point
   }
   log?.close();
   return {
@@ -92,6 +99,22 @@ export async function stageRestore(
     last_record_at: lastAt ?? snapshotRecordAt(plan),
     point_reached: cutter.reached,
   };
+}
+
+/** Writes the chunks to a new file at `path` (only drains them without one). */
+async function saveChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  path: string | undefined,
+): Promise<void> {
+  const fd = path === undefined ? undefined : openSync(path, "w", 0o600);
+  try {
+    for await (const chunk of chunks) {
+      if (fd === undefined) continue;
+      for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** The snapshot's newest record time, known when its metadata's point is the snapshot itself. */

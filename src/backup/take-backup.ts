@@ -14,11 +14,12 @@
  *    server's user beside it, and an STH is exactly the server's word that its
  *    tree of that size had that root (SPEC §2.3); the key itself is never
  *    copied into the backup.
- * 5. Objects go to `snapshots/<L>-<time>/`: state.sqlite.zst, log.zst (when the
- *    tail is not empty), and metadata.json last, which marks it complete.
+ * 5. Objects go to `snapshots/<L>-<time>/`: state.sqlite.zst (streamed from
+ *    the scratch file in chunks, object-stream.ts), log.zst (when the tail is
+ *    not empty), and metadata.json last, which marks it complete.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeRecord, RecordType } from "../engine/log-records.ts";
@@ -43,6 +44,7 @@ import type { BackupTarget } from "./backup-target.ts";
 import { walkLogObject } from "./log-object.ts";
 import { readLogFrames } from "./log-range.ts";
 import { encodeObject } from "./object-codec.ts";
+import { encodeFileObject } from "./object-stream.ts";
 import { domainRecordTime } from "./record-time.ts";
 
 export interface BackupStep {
@@ -140,7 +142,18 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
         blake3: encoded.blake3,
       });
     };
-    await put(SNAPSHOT_STATE, readFileSync(snapshotFile));
+    // The state streams from the snapshot file in chunks: never whole in memory (~1 GB at 1M).
+    step({ phase: "compress", detail: `${SNAPSHOT_STATE} (${statSync(snapshotFile).size} bytes)` });
+    const state = await encodeFileObject(snapshotFile);
+    step({ phase: "upload", detail: `${prefix}${SNAPSHOT_STATE}` });
+    await o.target.putChunks(prefix + SNAPSHOT_STATE, state.chunks);
+    objects.push({
+      key: prefix + SNAPSHOT_STATE,
+      name: SNAPSHOT_STATE,
+      size: state.storedBytes(),
+      plain_size: state.plainBytes,
+      blake3: state.blake3,
+    });
     if (tail.length > 0) await put(SNAPSHOT_LOG, tail);
 
     const sign = (size: number, root: Uint8Array) =>

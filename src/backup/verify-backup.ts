@@ -15,7 +15,10 @@
  *   …                 … and then `verifyDataDir` on it — the same verifier as
  *                     `stemedb verify DIR`, reused, not copied.
  *
- * Each failure names its object (`where: {object}`).
+ * Each failure names its object (`where: {object}`). Each object is fetched
+ * once: the restore runs first and the passes take over what it verified (or
+ * the error it found in an object) instead of fetching that object again, and
+ * each metadata.json is read once for the passes and the restore's plan.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,17 +27,92 @@ import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
-import { fetchObject, listArchive, listSnapshots, readMetadata } from "./backup-catalog.ts";
+import {
+  fetchObject,
+  fetchObjectChunks,
+  listArchive,
+  listSnapshots,
+  readMetadata,
+} from "./backup-catalog.ts";
 import { SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { walkLogObject } from "./log-object.ts";
-import { restoreDataDir } from "./restore-data-dir.ts";
+import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
 
-export async function verifyBackup(target: BackupTarget): Promise<VerifyReport> {
+export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
+  const target = metadataOnce(given);
   const checks = new CheckCollector();
   const fail = (name: string, e: unknown, object: string) =>
     checks.fail(name, e instanceof Error ? e.message : String(e), { object });
 
+  const scratch = mkdtempSync(join(tmpdir(), "stemedb-verify-backup-"));
+  try {
+    const dir = join(scratch, "data");
+    // The latest point first: every object it fetched and verified is not fetched again below.
+    const verified = new Set<string>();
+    const failed = new Map<string, unknown>();
+    let restore: { ok: true; report: RestoreReport } | { ok: false; error: unknown };
+    try {
+      const report = await restoreDataDir({
+        target,
+        dataDir: dir,
+        point: { kind: "latest" },
+        onVerified: (o) => verified.add(o.key),
+      });
+      restore = { ok: true, report };
+    } catch (e) {
+      restore = { ok: false, error: e };
+      const object = objectOf(e);
+      if (object !== undefined && !verified.has(object)) failed.set(object, e);
+    }
+    /**
+     * Verifies an object the restore did not: a log object whole (its frames
+     * are walked next), any other in chunks, never whole in memory. Returns
+     * the plain bytes of a log object the restore did not verify.
+     */
+    const fetchOnce: FetchOnce = async (key, expected, log) => {
+      if (verified.has(key)) return undefined;
+      if (failed.has(key)) throw failed.get(key);
+      if (log) return fetchObject(target, key, expected);
+      for await (const _ of await fetchObjectChunks(target, key, expected)) {
+        // checked as it passes; the last chunk ends the checks
+      }
+      return undefined;
+    };
+
+    await checkSnapshots(target, checks, fetchOnce);
+    await checkArchive(target, checks, fetchOnce);
+
+    if (!restore.ok) {
+      fail("backup.restore", restore.error, objectOf(restore.error) ?? target.url);
+      return { dir: target.url, ok: false, checks: checks.checks, counts: emptyCounts() };
+    }
+    const r = restore.report;
+    checks.finish(
+      "backup.restore",
+      `latest point restored: tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
+    );
+    const inner = await verifyDataDir(dir);
+    checks.checks.push(...inner.checks);
+    return { dir: target.url, ok: checks.ok, checks: checks.checks, counts: inner.counts };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+type FetchOnce = (
+  key: string,
+  expected: { blake3: string; size?: number },
+  log: boolean,
+) => Promise<Uint8Array | undefined>;
+
+async function checkSnapshots(
+  target: BackupTarget,
+  checks: CheckCollector,
+  fetchOnce: FetchOnce,
+): Promise<void> {
+  const fail = (e: unknown, object: string) =>
+    checks.fail("backup.snapshots", e instanceof Error ? e.message : String(e), { object });
   const { snapshots, stray } = await listSnapshots(target);
   for (const key of stray)
     checks.note("backup.snapshots", "not a snapshot object: ignored", { object: key });
@@ -54,42 +132,48 @@ export async function verifyBackup(target: BackupTarget): Promise<VerifyReport> 
       const metaKey = s.prefix + SNAPSHOT_METADATA;
       for (const sth of [m.snapshot_sth, m.sth]) {
         if (!verifyTreeHead(sth))
-          fail(
-            "backup.snapshots",
-            `the tree head for size ${sth.tree_size} has a bad signature`,
-            metaKey,
-          );
+          fail(`the tree head for size ${sth.tree_size} has a bad signature`, metaKey);
       }
       for (const o of m.objects) {
         const key = s.prefix + o.name;
         try {
-          const plain = await fetchObject(target, key, o);
-          if (o.name === SNAPSHOT_LOG) {
+          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG);
+          if (plain !== undefined) {
             walkLogObject(key, plain, { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn });
           }
         } catch (e) {
-          fail("backup.snapshots", e, key);
+          fail(e, key);
         }
       }
     } catch (e) {
-      fail("backup.snapshots", e, s.prefix + SNAPSHOT_METADATA);
+      fail(e, s.prefix + SNAPSHOT_METADATA);
     }
   }
   checks.finish(
     "backup.snapshots",
     `${complete} complete snapshot(s): metadata, tree heads and objects verify`,
   );
+}
 
+async function checkArchive(
+  target: BackupTarget,
+  checks: CheckCollector,
+  fetchOnce: FetchOnce,
+): Promise<void> {
   const archive = await listArchive(target);
   for (const key of archive.stray)
     checks.note("backup.archive", "not an archive object: ignored", { object: key });
   let reach: { lsn: number; key: string } | undefined;
   for (const r of archive.ranges) {
     try {
-      const plain = await fetchObject(target, r.key, { blake3: r.blake3 });
-      walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+      const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
+      if (plain !== undefined) {
+        walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+      }
     } catch (e) {
-      fail("backup.archive", e, r.key);
+      checks.fail("backup.archive", e instanceof Error ? e.message : String(e), {
+        object: r.key,
+      });
     }
     if (reach !== undefined && r.firstLsn > reach.lsn + 1) {
       checks.fail(
@@ -106,31 +190,32 @@ export async function verifyBackup(target: BackupTarget): Promise<VerifyReport> 
     "backup.archive",
     `${archive.ranges.length} archive object(s) verify, ${span}, no gap`,
   );
+}
 
-  const scratch = mkdtempSync(join(tmpdir(), "stemedb-verify-backup-"));
-  try {
-    const dir = join(scratch, "data");
-    let restored = false;
-    try {
-      const r = await restoreDataDir({ target, dataDir: dir, point: { kind: "latest" } });
-      restored = true;
-      checks.finish(
-        "backup.restore",
-        `latest point restored: tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
-      );
-    } catch (e) {
-      const object =
-        e instanceof StemeError && typeof e.context.object === "string"
-          ? e.context.object
-          : target.url;
-      fail("backup.restore", e, object);
-    }
-    if (!restored)
-      return { dir: target.url, ok: false, checks: checks.checks, counts: emptyCounts() };
-    const inner = await verifyDataDir(dir);
-    checks.checks.push(...inner.checks);
-    return { dir: target.url, ok: checks.ok, checks: checks.checks, counts: inner.counts };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+function objectOf(e: unknown): string | undefined {
+  return e instanceof StemeError && typeof e.context.object === "string"
+    ? e.context.object
+    : undefined;
+}
+
+/** The target, with each metadata.json fetched once (the passes and the restore's plan both read them). */
+function metadataOnce(target: BackupTarget): BackupTarget {
+  const read = new Map<string, Promise<Uint8Array | undefined>>();
+  return {
+    url: target.url,
+    put: (key, body) => target.put(key, body),
+    putChunks: (key, chunks) => target.putChunks(key, chunks),
+    getChunks: (key) => target.getChunks(key),
+    list: (prefix, startAfter) => target.list(prefix, startAfter),
+    delete: (key) => target.delete(key),
+    get(key) {
+      if (!key.endsWith(`/${SNAPSHOT_METADATA}`)) return target.get(key);
+      let body = read.get(key);
+      if (body === undefined) {
+        body = target.get(key);
+        read.set(key, body);
+      }
+      return body;
+    },
+  };
 }

@@ -8,7 +8,6 @@
  * in-flight writes (the server's `stop()`) and exits 0.
  */
 import { Command, Option } from "commander";
-import { openTarget } from "../backup/open-target.ts";
 import { envName, flagName, parseConfig, SETTINGS, type SettingKey } from "../config.ts";
 import { installSignalHandlers, startServer } from "../http/server.ts";
 import { jsonLogger } from "../logger.ts";
@@ -45,11 +44,7 @@ export function serveCommand(io: CliIo): Command {
     const config = parseConfig(flags, io.env);
     const logger = jsonLogger(config.logLevel, io.stderr);
     // The archive target gets the CLI's environment (AWS_* for S3, SPEC §7).
-    const archiveTarget =
-      config.archiveTo === undefined
-        ? undefined
-        : await openTarget(config.archiveTo, config, io.env);
-    const server = await startServer(config, logger, archiveTarget ? { archiveTarget } : {});
+    const server = await startServer(config, logger, { archiveEnv: io.env });
     // SIGTERM/SIGINT → stop() (drains in-flight writes) → 0, or 1 if stopping failed.
     // Installed before the URL is printed: whoever reads it may signal at once.
     const stopped = new Promise<number>((resolve) => {

@@ -37,6 +37,8 @@ export interface AppDeps {
 
 export interface ArchiveFigures {
   status(): ArchiveStatus;
+  /** Resolves once the archive holds every LSN up to `lsn` (used with `archiveSync`). */
+  waitArchived?(lsn: number): Promise<void>;
 }
 
 /**

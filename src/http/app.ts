@@ -37,6 +37,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     guards: deps.guards ?? [],
     ...(deps.pool ? { pool: deps.pool } : {}),
     onOutcome: (status) => metrics.ingested.inc({ status }),
+    ...archivedHook(deps),
   });
   const routeDeps: RouteDeps = {
     engine: deps.engine,
@@ -102,4 +103,10 @@ export function createReaderApp(deps: ReaderAppDeps): {
     app: appShell(shell, routes),
     isReadRoute: readRouteTest(routes),
   };
+}
+
+/** With `archiveSync`, writes are answered once the archive holds them (SPEC §7, §11). */
+function archivedHook(deps: AppDeps): { archived?: (lsn: number) => Promise<void> } {
+  const wait = deps.archive?.waitArchived?.bind(deps.archive);
+  return deps.config.archiveSync && wait !== undefined ? { archived: wait } : {};
 }

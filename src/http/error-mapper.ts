@@ -54,6 +54,7 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   backup_gap: { status: 500, title: "Internal error" },
   backup_unavailable: { status: 500, title: "Internal error" },
   data_dir_not_empty: { status: 500, title: "Internal error" },
+  archive_unavailable: { status: 503, title: "Archive unavailable" },
   log_behind_stream: { status: 503, title: "Node is behind the stream" },
   internal: { status: 500, title: "Internal error" },
 });

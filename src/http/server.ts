@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import type { Archiver } from "../backup/archiver.ts";
-import type { BackupTarget } from "../backup/backup-target.ts";
+import type { TargetEnv } from "../backup/open-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
@@ -46,8 +46,8 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** What the caller may inject; everything else is built from the config. */
 export interface ServerDeps {
-  /** The `archiveTo` target, opened by the caller (the CLI passes its environment). */
-  archiveTarget?: BackupTarget;
+  /** The environment the `archiveTo` target is opened with (the CLI passes its own: AWS_* for S3). */
+  archiveEnv?: TargetEnv;
 }
 
 export async function startServer(
@@ -87,7 +87,7 @@ export async function startServer(
   let readers: ReaderThreads;
   let archiver: Archiver | undefined;
   try {
-    archiver = await serverArchiver(config, engine, logger, deps.archiveTarget);
+    archiver = serverArchiver(config, engine, logger, deps.archiveEnv);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.

@@ -42,6 +42,12 @@ export interface IngestServiceDeps {
   onOutcome?: (status: SubmissionStatus) => void;
   /** Where validation and signature checks run (default: inline, no workers). */
   pool?: PreparePool;
+  /**
+   * With `archiveSync` (SPEC §7, §11): resolves once the archive holds the
+   * log up to `lsn`; the submission is answered only then, or fails with
+   * its error (`archive_unavailable`) — its records stay stored.
+   */
+  archived?: (lsn: number) => Promise<void>;
 }
 
 export class IngestService {
@@ -117,6 +123,10 @@ export class IngestService {
     ctx: IngestContext,
   ): Promise<SignedTreeHead> {
     const { outcomes, sth } = await this.#deps.engine.ingest(items);
+    // The log's end now covers this submission's records (and perhaps others').
+    if (this.#deps.archived !== undefined && outcomes.some((o) => o.status !== "rejected")) {
+      await this.#deps.archived(this.#deps.engine.log.lastLsn);
+    }
     for (const [i, o] of outcomes.entries()) {
       const index = slots[i] as number;
       const agent = (items[i] as PreparedAssertion).assertion.agent;

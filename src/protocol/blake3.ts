@@ -16,3 +16,13 @@ export function blake3(...parts: Uint8Array[]): Uint8Array {
   for (const part of parts) hasher.update(part);
   return hasher.digest("binary");
 }
+
+/** A BLAKE3 hasher of its own, for data that arrives across awaits (streamed backup objects). */
+export async function blake3Stream(): Promise<{
+  update(part: Uint8Array): void;
+  digest(): Uint8Array;
+}> {
+  const own = await createBLAKE3();
+  own.init();
+  return { update: (part) => void own.update(part), digest: () => own.digest("binary") };
+}

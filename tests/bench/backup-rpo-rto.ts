@@ -3,7 +3,8 @@
  * (issue 8, SPEC §7, §11):
  *
  *   bun tests/bench/backup-rpo-rto.ts [--assertions N] [--kill-at F] [--interval-ms MS]
- *                                     [--concurrency C] [--rate R] [--backup-at B] [--out DIR]
+ *                                     [--concurrency C] [--rate R] [--backup-at B] [--archive-sync]
+ *                                     [--out DIR]
  *
  * N assertions (default 1,000,000) are built once (lib/dataset.ts). StemeDB:
  * `serve --archive-to s3://…` on a real s3rver, loaded with batches of 1000
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     rate: { type: "string", default: "0" },
     "backup-at": { type: "string", default: "0" },
+    // The live server answers writes only once the archive holds them (STEMEDB_ARCHIVE_SYNC).
+    "archive-sync": { type: "boolean", default: false },
     out: { type: "string", default: join(import.meta.dir, "results") },
   },
 });
@@ -63,6 +66,7 @@ try {
     rate: Number(values.rate),
     backupAt: Math.floor(n * Number(values["backup-at"])),
     intervalMs,
+    archiveSync: values["archive-sync"] === true,
     dir: join(work, "stemedb"),
     archiveUrl: s3.url("bench"),
     env: s3.env,

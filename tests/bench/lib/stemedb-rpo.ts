@@ -62,6 +62,8 @@ export async function runStemeDb(o: {
   /** Assertions per second to offer (0: as fast as the server answers). */
   rate: number;
   intervalMs: number;
+  /** `--archive-sync true` on the live server: writes answered once archived. */
+  archiveSync: boolean;
   dir: string;
   archiveUrl: string;
   env: Record<string, string>;
@@ -75,6 +77,7 @@ export async function runStemeDb(o: {
       o.archiveUrl,
       "--archive-interval-ms",
       String(o.intervalMs),
+      ...(o.archiveSync ? ["--archive-sync", "true"] : []),
     ],
     o.env,
   );

@@ -8,12 +8,13 @@
  * no metadata.json, does not count).
  */
 import { expect, test } from "bun:test";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
+import { ShipperRounds } from "../../../src/backup/archive-rounds.ts";
 import { Archiver, type ArchiveStatus } from "../../../src/backup/archiver.ts";
 import { snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/logger.ts";
+import { switchableTarget } from "../../helpers/archive-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { ADMIN_TOKEN, json, openTestApp, testAgent } from "../http/http-test-helpers.ts";
 
@@ -44,10 +45,10 @@ test("with archival: LSN, backlog, lag and the newest complete backup", async ()
   const clock = { now: () => now };
   const target = new DirTarget(out.path);
   const archiver = new Archiver({
-    shipper: new ArchiveShipper({ target, source: { segments: () => t.engine.log.segmentList() } }),
+    rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    logLastLsn: () => t.engine.log.lastLsn,
+    log: t.engine.log,
     logger: silentLogger,
     clock,
     backupCheckMs: 0,
@@ -112,23 +113,12 @@ test("a failing target: failures count up, lag grows from when the log moved; re
   const t = await openTestApp();
   using out = tempDir();
   let now = Date.UTC(2026, 10, 30, 12, 0, 0);
-  let down = true;
-  const dir = new DirTarget(out.path);
-  // The real directory target behind a switch: while down, every call fails as an unreachable store's would.
-  const target = {
-    url: dir.url,
-    put: (k: string, b: Uint8Array) =>
-      down ? Promise.reject(new Error("ECONNREFUSED")) : dir.put(k, b),
-    get: (k: string) => (down ? Promise.reject(new Error("ECONNREFUSED")) : dir.get(k)),
-    list: (p: string, s?: string) =>
-      down ? Promise.reject(new Error("ECONNREFUSED")) : dir.list(p, s),
-    delete: (k: string) => dir.delete(k),
-  };
+  const target = switchableTarget(out.path);
   const archiver = new Archiver({
-    shipper: new ArchiveShipper({ target, source: { segments: () => t.engine.log.segmentList() } }),
+    rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    logLastLsn: () => t.engine.log.lastLsn,
+    log: t.engine.log,
     logger: silentLogger,
     clock: { now: () => now },
   });
@@ -145,12 +135,12 @@ test("a failing target: failures count up, lag grows from when the log moved; re
     expect(s.last_error).toContain("ECONNREFUSED");
     // Retention before any listing succeeded: nothing counts as archived.
     expect(await archiver.archivedLsnForRetention()).toBe(0);
-    down = false;
+    target.down = false;
     await archiver.tick();
-    down = true;
+    target.down = true;
     // Down again: retention uses the last archived LSN the listing showed.
     expect(await archiver.archivedLsnForRetention()).toBe(2);
-    down = false;
+    target.down = false;
     expect(archiver.status()).toMatchObject({
       archived_lsn: 2,
       backlog_records: 0,

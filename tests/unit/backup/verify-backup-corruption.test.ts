@@ -66,6 +66,31 @@ describe("the good backup", () => {
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.counts.tree_size).toBe(70);
   }, 30_000);
+
+  test("verify --backup fetches each object once (get or getChunks)", async () => {
+    const dir = new DirTarget(good);
+    const gets = new Map<string, number>();
+    const counting = {
+      url: dir.url,
+      put: (k: string, b: Uint8Array) => dir.put(k, b),
+      list: (p: string, s?: string) => dir.list(p, s),
+      delete: (k: string) => dir.delete(k),
+      putChunks: (k: string, c: AsyncIterable<Uint8Array>) => dir.putChunks(k, c),
+      get: (k: string) => {
+        gets.set(k, (gets.get(k) ?? 0) + 1);
+        return dir.get(k);
+      },
+      getChunks: (k: string) => {
+        gets.set(k, (gets.get(k) ?? 0) + 1);
+        return dir.getChunks(k);
+      },
+    };
+    const report = await verifyBackup(counting);
+    expect(report.ok).toBe(true);
+    const all = (await dir.list("")).map((o) => o.key);
+    expect(all).toContain(archiveKey);
+    expect(Object.fromEntries(gets)).toEqual(Object.fromEntries(all.map((k) => [k, 1])));
+  }, 30_000);
 });
 
 describe("one flipped byte", () => {
