@@ -11,9 +11,9 @@
  * `ready`, waits for a line on stdin, then commits batch after batch, paced,
  * printing `acked <last seq>` after each commit. It runs until killed.
  */
-import type { SQLQueryBindings } from "bun:sqlite";
 import { openDatabase } from "../../src/store/open-database.ts";
-import { AgentPool, buildDataset, rowParams } from "./lib/dataset.ts";
+import { AgentPool, buildDataset } from "./lib/dataset.ts";
+import { v2RowInserter } from "./lib/v2-row-inserter.ts";
 
 const [db, n, batch, now, rate] = process.argv.slice(2);
 if (rate === undefined) {
@@ -23,11 +23,7 @@ if (rate === undefined) {
 const batches = buildDataset(Number(n), Number(batch), new AgentPool(1000), Number(now));
 const sqlite = openDatabase(db as string);
 sqlite.run("PRAGMA synchronous = FULL");
-const insert = sqlite.query(
-  `INSERT INTO assertions (seq, id, concept, concept_rev, predicate, agent, value, confidence,
-     ts, retracts, status, reasons, received_at, canonical, sig)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)`,
-);
+const insert = v2RowInserter(sqlite);
 process.stdout.write("ready\n");
 for await (const _ of console) break; // the go signal: one line on stdin
 
@@ -39,7 +35,7 @@ for (const b of batches) {
   if (wait > 0) await Bun.sleep(wait);
   sqlite
     .transaction(() => {
-      for (const r of b.rows) insert.run(...(rowParams(r) as SQLQueryBindings[]));
+      for (const r of b.rows) insert(r);
     })
     .immediate();
   rows += b.count;

@@ -2,20 +2,19 @@
  * The storage ceiling (SPEC §9 baseline): the same rows inserted straight into
  * bun:sqlite with StemeDB's own schema, indexes and pragmas (`openDatabase`:
  * WAL, synchronous=NORMAL, 64 MiB cache), 1000 rows per transaction, in this
- * process — no HTTP, no verification, no log, no Merkle tree. Keys are interned
- * as schema v2 stores them (key rows added when new), from in-memory maps, so
- * the figure stays a ceiling. Also reports the bytes per row on disk once the
+ * process — no HTTP, no verification, no log, no Merkle tree; keys interned
+ * by `v2RowInserter`, so the figure stays a ceiling. Also reports the bytes per row on disk once the
  * WAL is checkpointed into the database file.
  */
 
-import type { SQLQueryBindings } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/store/open-database.ts";
-import { type Batch, rowTail } from "../lib/dataset.ts";
+import type { Batch } from "../lib/dataset.ts";
 import { duBytes } from "../lib/disk.ts";
 import { progress } from "../lib/progress.ts";
+import { v2RowInserter } from "../lib/v2-row-inserter.ts";
 
 export interface SqliteBaseline {
   rate: number;
@@ -27,39 +26,13 @@ export function measureSqliteBaseline(batches: Batch[]): SqliteBaseline {
   const dir = mkdtempSync(join(tmpdir(), "stemedb-bench-sqlite-"));
   try {
     const db = openDatabase(join(dir, "state.sqlite"));
-    const insert = db.query(
-      `INSERT INTO assertions (seq, id, concept, predicate, agent, confidence, ts, retracts,
-         status, reasons, received_at, canonical, sig)
-       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?)`,
-    );
-    const intern = (sql: string) => {
-      const add = db.query(sql);
-      const ids = new Map<string, number>();
-      return (key: string, ...extra: SQLQueryBindings[]): number => {
-        let id = ids.get(key);
-        if (id === undefined) {
-          id = Number(add.run(key, ...extra).lastInsertRowid);
-          ids.set(key, id);
-        }
-        return id;
-      };
-    };
-    const concept = intern("INSERT INTO concepts (path, concept_rev) VALUES (?, ?)");
-    const predicate = intern("INSERT INTO predicates (name) VALUES (?)");
-    const agent = intern("INSERT INTO agent_keys (key) VALUES (?)");
+    const insert = v2RowInserter(db);
     let rows = 0;
     const started = performance.now();
     for (const batch of batches) {
       db.transaction(() => {
         for (const r of batch.rows) {
-          insert.run(
-            r.seq,
-            r.id,
-            concept(r.concept, r.concept_rev),
-            predicate(r.predicate),
-            agent(r.agent),
-            ...rowTail(r),
-          );
+          insert(r);
         }
       }).immediate();
       rows += batch.rows.length;
