@@ -1,34 +1,41 @@
 /**
  * One checkpoint tick of the state database (run by checkpoint-worker.ts on its
- * own connection). PASSIVE copies what it can without taking the writer lock.
- * Only when that copied everything and the WAL's frames have outgrown
- * `restartBytes` does it run RESTART, so that the next writer starts the WAL
- * from its beginning: with nothing left to copy, RESTART holds the writer
- * lock for no copy and no fsync, only (bounded by this connection's
- * busy_timeout) while readers move to the newest snapshot. A RESTART with a
- * backlog to copy would hold the writer lock through the copy and the
- * database fsync — under load that outlasted the writer's busy_timeout and an
- * apply failed with SQLITE_BUSY (seen in a 1M benchmark run).
+ * own connection). PASSIVE first: it copies what it can without taking the
+ * writer lock. Then, only if the WAL's live frames (not the file's high-water
+ * size) still exceed `restartBytes`, RESTART: it takes the writer lock,
+ * copies what was appended since the PASSIVE a moment ago (little), and waits
+ * (bounded by this connection's busy_timeout) for readers to move to the
+ * newest snapshot, so the next writer starts the WAL from its beginning (and
+ * the writer's journal_size_limit cuts the file back). A RESTART with the
+ * whole backlog to copy — what ran before — held the writer lock through the
+ * copy and the database fsync: under load that outlasted the writer's
+ * busy_timeout and an apply failed with SQLITE_BUSY (seen in a 1M benchmark).
  */
 import type { Database } from "bun:sqlite";
 
 export type CheckpointStep =
-  /** PASSIVE ran; frames are left (readers hold older snapshots, or a writer was busy). */
+  /** PASSIVE ran; frames are left (readers hold older snapshots, or a writer appended meanwhile). */
   | "partial"
-  /** PASSIVE copied everything; the WAL is small enough to be reused as it is. */
+  /** PASSIVE copied everything. */
   | "complete"
-  /** Everything was copied and the WAL was over its bound: RESTART ran. */
+  /** The WAL was over its bound after PASSIVE: RESTART ran and finished. */
   | "restarted";
 
+/**
+ * @param pageBytes the database's page size: the WAL's live content is its
+ *   frame count times this (the file itself keeps its high-water size).
+ */
 export function checkpointStep(
   db: Database,
-  walBytes: number,
+  pageBytes: number,
   restartBytes: number,
 ): CheckpointStep {
   const row = db.query("PRAGMA wal_checkpoint(PASSIVE)").values()[0] as number[] | undefined;
-  const [busy, logFrames, checkpointed] = row ?? [1, 0, -1];
-  if (busy !== 0 || logFrames !== checkpointed) return "partial";
-  if (walBytes <= restartBytes) return "complete";
-  db.run("PRAGMA wal_checkpoint(RESTART)");
-  return "restarted";
+  const [busy = 1, logFrames = 0, checkpointed = -1] = row ?? [];
+  if (logFrames * pageBytes > restartBytes) {
+    const restart = db.query("PRAGMA wal_checkpoint(RESTART)").values()[0] as number[] | undefined;
+    // Busy: a reader kept an older snapshot past the busy_timeout; the next tick tries again.
+    return restart?.[0] === 0 ? "restarted" : "partial";
+  }
+  return busy !== 0 || logFrames !== checkpointed ? "partial" : "complete";
 }
