@@ -31,6 +31,8 @@ export interface JetStreamLogOptions {
   replicas: number;
   /** Stream retention: messages older than this are dropped by JetStream (0 = keep forever). */
   maxAgeMs: number;
+  /** Stream retention by count: at most this many messages, the oldest dropped (0 = no limit). */
+  maxMessages: number;
   /** JetStream's duplicate window for `Nats-Msg-Id`. */
   duplicateWindowMs: number;
   logger: Logger;
@@ -115,6 +117,7 @@ export class JetStreamLog {
       subjects: [this.#subject],
       num_replicas: this.#o.replicas,
       max_age: nanos(this.#o.maxAgeMs),
+      max_msgs: this.#o.maxMessages > 0 ? this.#o.maxMessages : -1,
       duplicate_window: nanos(this.#o.duplicateWindowMs),
     };
     try {
@@ -128,10 +131,12 @@ export class JetStreamLog {
       }
       if (
         info.config.max_age !== want.max_age ||
+        info.config.max_msgs !== want.max_msgs ||
         info.config.duplicate_window !== want.duplicate_window
       ) {
         await this.#jsm.streams.update(this.#o.stream, {
           max_age: want.max_age,
+          max_msgs: want.max_msgs,
           duplicate_window: want.duplicate_window,
         });
       }
@@ -215,13 +220,7 @@ export class JetStreamLog {
     onBatch: (records: LogRecord[]) => Promise<void> | void,
   ): Promise<void> {
     const pos = await this.position();
-    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) {
-      throw new StemeError(
-        "log_behind_stream",
-        `this node needs stream records from lsn ${fromLsn}, but stream ${this.#o.stream} now starts at ${pos.firstLsn} (retention): restore this node from a backup, then restart it`,
-        { lsn: fromLsn },
-      );
-    }
+    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) throw this.#behind(fromLsn, pos.firstLsn);
     const consumer = await retryUntil(Date.now() + 15_000, this.#o.logger, "consumer", () =>
       this.#js.consumers.get(this.#o.stream, {
         deliver_policy: "by_start_sequence",
@@ -240,13 +239,17 @@ export class JetStreamLog {
     };
     for await (const m of messages) {
       if (this.#closed) break;
-      if (m.seq !== next) {
+      if (m.seq > next) {
+        // JetStream moves a consumer on to the first message it still holds:
+        // retention dropped next..m.seq-1 before this node read them.
+        await flush();
+        throw this.#behind(next, m.seq);
+      }
+      if (m.seq < next) {
         throw new StemeError(
           "log_behind_stream",
-          `stream delivered lsn ${m.seq} where ${next} was expected`,
-          {
-            lsn: next,
-          },
+          `stream ${this.#o.stream} delivered lsn ${m.seq} where ${next} was expected`,
+          { lsn: next },
         );
       }
       next = m.seq + 1;
@@ -255,6 +258,22 @@ export class JetStreamLog {
       if (m.info.pending === 0 || batch.length >= 2048) await flush();
     }
     await flush();
+  }
+
+  /**
+   * The stream no longer holds `next`, the record this node needs: it must not
+   * skip it (its tree would differ from every other node's), so it stops.
+   */
+  #behind(next: number, streamFirstLsn: number): StemeError {
+    const stream = this.#o.stream;
+    return new StemeError(
+      "log_behind_stream",
+      `this node has applied stream ${stream} up to lsn ${next - 1}, but the stream now starts at ${streamFirstLsn}: ` +
+        `retention (--nats-max-age-hours / --nats-max-messages) dropped lsn ${next}..${streamFirstLsn - 1} before this node read them. ` +
+        `It stops following and is not ready (it never skips records): restore this node from a backup (stemedb backup of a current node, ` +
+        `then stemedb restore into a new data dir), then restart it on that data dir`,
+      { lsn: next, appliedLsn: next - 1, streamFirstLsn },
+    );
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,13 @@
  * the node that gives it; reads with `min_tree_size` wait on the tree instead.
  *
  * Lag is measured against the stream's last sequence, polled every second.
- * A follower that dies (the stream lost records it needs, a corrupt record) is
- * reported once and leaves the node not ready: it never serves past a hole.
+ * A follower that finds a hole (retention dropped records it has not applied)
+ * stops for good, is reported once, and leaves the node not ready: it never
+ * skips a record (its tree would differ from every other node's). A batch that
+ * fails to apply (a full disk, a record this build cannot read) is retried
+ * from the same LSN forever, with a growing pause; while it fails the node is
+ * not ready and the failure count and last error are in its figures
+ * (`/v1/health`, `/metrics`).
  */
 import { StemeError } from "../errors.ts";
 import type { LogRecord } from "../log/record-frame.ts";
@@ -17,10 +22,22 @@ import type { JetStreamLog } from "./jetstream-log.ts";
 export interface FollowerStats {
   appliedLsn: number;
   streamLsn: number;
+  /** First LSN the stream still holds (retention drops older ones). */
+  streamFirstLsn: number;
   lagRecords: number;
   /** When the stream was last seen (ms since the epoch), 0 before the first poll. */
   polledAt: number;
+  /** Batches that failed to apply since start (each is retried). */
+  applyFailures: number;
+  /** The last apply error while applying fails; undefined once a batch applies again. */
+  applyError: string | undefined;
 }
+
+/** The longest pause between two tries of a batch that fails to apply. */
+const MAX_APPLY_RETRY_MS = 5_000;
+
+/** An error thrown by the apply function (not by NATS): counted and retried. */
+class ApplyFailed extends Error {}
 
 interface Waiter {
   lsn: number;
@@ -34,7 +51,11 @@ export class StreamFollower {
   readonly #logger: Logger;
   #applied: number;
   #streamLsn = 0;
+  #streamFirstLsn = 0;
   #polledAt = 0;
+  #applyFailures = 0;
+  #applyError: string | undefined;
+  #onApplyFailure: (() => void) | undefined;
   #waiters: Waiter[] = [];
   #failure: StemeError | undefined;
   #running: Promise<void> | undefined;
@@ -53,10 +74,16 @@ export class StreamFollower {
     this.#logger = logger;
   }
 
-  /** Starts following; resolves once the node has caught up with the stream as it was at start. */
+  /**
+   * Starts following; resolves once the node has caught up with the stream as
+   * it was at start, or once a batch failed to apply (the node then starts not
+   * ready, its health naming the error, and goes on retrying). Rejects when the
+   * stream no longer holds what this node needs.
+   */
   async start(): Promise<void> {
-    const { lastLsn } = await this.#log.position();
+    const { firstLsn, lastLsn } = await this.#log.position();
     this.#streamLsn = lastLsn;
+    this.#streamFirstLsn = firstLsn;
     this.#polledAt = Date.now();
     this.#running = this.#follow();
     this.#poll = setInterval(() => {
@@ -64,13 +91,18 @@ export class StreamFollower {
       this.#log.position(0).then(
         (p) => {
           this.#streamLsn = Math.max(this.#streamLsn, p.lastLsn);
+          this.#streamFirstLsn = p.firstLsn;
           this.#polledAt = Date.now();
         },
         (e: unknown) => this.#logger.warn("cannot read stream position", { error: String(e) }),
       );
     }, 1_000);
     this.#poll.unref();
-    await this.waitApplied(lastLsn);
+    const failedToApply = new Promise<void>((resolve) => {
+      this.#onApplyFailure = resolve;
+    });
+    await Promise.race([this.waitApplied(lastLsn), failedToApply]);
+    this.#onApplyFailure = undefined;
   }
 
   /**
@@ -81,33 +113,65 @@ export class StreamFollower {
    */
   async #follow(): Promise<void> {
     while (!this.#stopped) {
+      let pauseMs = 200;
       try {
-        await this.#log.follow(this.#applied + 1, (records) => {
-          this.#apply(records);
-          this.#applied = (records.at(-1) as LogRecord).lsn;
-          if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
-          this.#wake();
-        });
+        await this.#log.follow(this.#applied + 1, (records) => this.#applyBatch(records));
       } catch (e) {
         if (this.#stopped) return;
-        if (!(e instanceof StemeError && e.code === "storage_unavailable") && !isTransient(e)) {
+        if (e instanceof ApplyFailed) {
+          pauseMs = Math.min(MAX_APPLY_RETRY_MS, 200 * 2 ** Math.min(5, this.#applyFailures - 1));
+        } else if (
+          !(e instanceof StemeError && e.code === "storage_unavailable") &&
+          !isTransient(e)
+        ) {
           this.#fail(e);
           return;
+        } else {
+          this.#logger.warn("following the stream was interrupted; resuming", {
+            error: String(e).slice(0, 160),
+          });
         }
-        this.#logger.warn("following the stream was interrupted; resuming", {
-          error: String(e).slice(0, 160),
-        });
       }
-      if (!this.#stopped) await Bun.sleep(200);
+      if (!this.#stopped) await Bun.sleep(pauseMs);
     }
+  }
+
+  /** One batch through the apply function; a failure is counted, logged and retried by `#follow`. */
+  #applyBatch(records: LogRecord[]): void {
+    const first = (records[0] as LogRecord).lsn;
+    const last = (records.at(-1) as LogRecord).lsn;
+    try {
+      this.#apply(records);
+    } catch (e) {
+      this.#applyFailures++;
+      this.#applyError = `lsn ${first}..${last}: ${String(e)}`.slice(0, 500);
+      this.#logger.error("applying stream records failed; the node is not ready and retries", {
+        from_lsn: first,
+        to_lsn: last,
+        failures: this.#applyFailures,
+        error: this.#applyError,
+      });
+      this.#onApplyFailure?.();
+      throw new ApplyFailed(this.#applyError, { cause: e });
+    }
+    if (this.#applyError !== undefined) {
+      this.#logger.info("stream records apply again", { lsn: last, failures: this.#applyFailures });
+      this.#applyError = undefined;
+    }
+    this.#applied = last;
+    if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
+    this.#wake();
   }
 
   get stats(): FollowerStats {
     return {
       appliedLsn: this.#applied,
       streamLsn: this.#streamLsn,
+      streamFirstLsn: this.#streamFirstLsn,
       lagRecords: Math.max(0, this.#streamLsn - this.#applied),
       polledAt: this.#polledAt,
+      applyFailures: this.#applyFailures,
+      applyError: this.#applyError,
     };
   }
 
