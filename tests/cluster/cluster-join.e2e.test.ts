@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BackupSummary } from "../../src/backup/take-backup.ts";
 import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
 import {
@@ -36,17 +37,6 @@ const name = NATS_SERVER
   : "cluster mode: joining from a backup (skipped: nats-server is not installed; apt-get install nats-server)";
 
 const STREAM = "join_e2e";
-
-interface BackupSummary {
-  cluster: boolean;
-  snapshot_lsn: number;
-  snapshot_tree_size: number;
-  last_lsn: number;
-  tree_size: number;
-  root: string;
-  log_records: number;
-  objects: { name: string }[];
-}
 
 suite(name, () => {
   let nats: NatsCluster;

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { fromHex } from "../../../src/hex.ts";
 import { verifyConsistency } from "../../../src/merkle/verify-proofs.ts";
-import { cleanEnv, REPO, type Result } from "../../e2e/binary.ts";
+import { REPO, type Result, runBinary } from "../../e2e/binary.ts";
 import { fastSigner } from "../../helpers/fast-sign.ts";
 import { type ServeProcess, startServeProcess } from "../../helpers/serve-process.ts";
 
@@ -63,27 +63,15 @@ export function startClusterNode(o: {
 }
 
 /** A `stemedb` command (backup, restore, …) as a subprocess: exit code, stdout and stderr together. */
-export async function stemedb(args: string[]): Promise<Result> {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
-    cwd: REPO,
-    env: cleanEnv(),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, stdout, stderr };
+export function stemedb(args: string[]): Promise<Result> {
+  return runBinary(process.execPath, [MAIN, ...args], { cwd: REPO });
 }
 
 export const head = (url: string) => fetch(`${url}/v1/merkle/root`).then((r) => json<Sth>(r));
 export const health = (url: string) =>
   fetch(`${url}/v1/health`).then((r) => json<ClusterHealth>(r));
 
-/** Signed assertions from one agent, each different. */
+/** Signed assertions from one agent, each on its own key (no flood rule, SPEC §6, ever trips). */
 export function assertionSource(seedByte: number) {
   const signer = fastSigner(new Uint8Array(32).fill(seedByte));
   let n = 0;
@@ -91,7 +79,7 @@ export function assertionSource(seedByte: number) {
     Array.from({ length: count }, () => {
       const i = n++;
       return signer.sign({
-        concept: `acme/join${seedByte}/svc${i % 20}`,
+        concept: `acme/join${seedByte}/svc${i}`,
         predicate: "status",
         value: i % 3 === 0 ? "degraded" : "ok",
         confidence: 0.9,
