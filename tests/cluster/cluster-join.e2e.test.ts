@@ -92,6 +92,12 @@ suite(name, () => {
     expect(backup.tree_size).toBe(backup.snapshot_tree_size);
     expect(backup.log_records).toBe(0);
     expect(backup.objects.map((o) => o.name)).toEqual(["state.sqlite.zst"]);
+    // The offline audits work on a cluster node's data dir (no wal/) and on its backup.
+    const audit = await stemedb(["verify", dir("b")]);
+    expect({ code: audit.code, stderr: audit.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(audit.stdout).toContain("a cluster node's data dir");
+    const auditBackup = await stemedb(["verify", "--backup", backups]);
+    expect({ code: auditBackup.code, stderr: auditBackup.stderr }).toEqual({ code: 0, stderr: "" });
 
     // The cluster moves on after the snapshot: the joining node must take these from the stream.
     for (let i = 0; i < 5; i++) await postBatch(a.url, next(40));
