@@ -86,14 +86,24 @@ export class ClusterReplication {
   }
 
   get ready(): boolean {
+    return this.notReadyReason() === undefined;
+  }
+
+  /** Why this node is not ready (SPEC §10), or undefined when it is. */
+  notReadyReason(): string | undefined {
     const f = this.#follower;
-    if (f === undefined || f.failure !== undefined) return false;
+    if (f === undefined) return "not following the stream yet";
+    const refusal = this.refusal();
+    if (refusal) return refusal.message;
     const s = f.stats;
-    return (
-      s.applyError === undefined &&
-      s.lagRecords <= this.#o.maxLagRecords &&
-      Date.now() - s.polledAt <= STREAM_UNSEEN_MS
-    );
+    if (s.lagRecords > this.#o.maxLagRecords) {
+      return `${s.lagRecords} stream records behind (ready within ${this.#o.maxLagRecords})`;
+    }
+    const unseenMs = Date.now() - s.polledAt;
+    if (unseenMs > STREAM_UNSEEN_MS) {
+      return `the stream's position has not been read for ${Math.round(unseenMs / 1000)} s (NATS unreachable?)`;
+    }
+    return undefined;
   }
 
   /**

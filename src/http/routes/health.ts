@@ -61,7 +61,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       });
     }
     if (!engine.ready) {
-      const why = engine.replication?.refusal()?.message;
+      const why = engine.replication?.notReadyReason();
       throw new StemeError(
         "not_ready",
         why ?? "the engine takes no writes (recovering, closing, failed, or behind the stream)",
