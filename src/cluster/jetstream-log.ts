@@ -16,6 +16,7 @@
 import {
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
@@ -218,6 +219,8 @@ export class JetStreamLog {
   async follow(
     fromLsn: number,
     onBatch: (records: LogRecord[]) => Promise<void> | void,
+    /** Ends the follow once consuming (it resolves after flushing what it has): a stalled consumer. */
+    signal?: AbortSignal,
   ): Promise<void> {
     const pos = await this.position();
     if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) throw this.#behind(fromLsn, pos.firstLsn);
@@ -230,6 +233,22 @@ export class JetStreamLog {
     // Short pull expiry: heartbeats every ~2.5 s, so a follower whose NATS server died
     // notices within seconds (the default 30 s stalls every write waiting to apply).
     const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
+    // An abort counts from here on: one while the consumer was being made is not a stall.
+    const stop = () => messages.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      await this.#deliver(messages, fromLsn, onBatch);
+    } finally {
+      signal?.removeEventListener("abort", stop);
+    }
+  }
+
+  /** Hands the consumer's messages to `onBatch` in LSN order, checking each is the next. */
+  async #deliver(
+    messages: AsyncIterable<JsMsg>,
+    fromLsn: number,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void> {
     let batch: LogRecord[] = [];
     let next = fromLsn;
     const flush = async () => {

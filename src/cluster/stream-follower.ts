@@ -35,6 +35,12 @@ export interface FollowerStats {
 
 /** The longest pause between two tries of a batch that fails to apply. */
 const MAX_APPLY_RETRY_MS = 5_000;
+/**
+ * The stream holds records this node has not applied, and the consumer has
+ * delivered nothing for this long: it is stalled (seen after a NATS server's
+ * SIGKILL: the consumer neither yields nor ends), so follow again.
+ */
+const STALL_MS = 6_000;
 
 /** An error thrown by the apply function (not by NATS): counted and retried. */
 class ApplyFailed extends Error {}
@@ -56,6 +62,10 @@ export class StreamFollower {
   #applyFailures = 0;
   #applyError: string | undefined;
   #onApplyFailure: (() => void) | undefined;
+  /** Ends the current follow (a stalled consumer); a new one is made per follow. */
+  #abort = new AbortController();
+  /** Since when the stream has held records this node has not applied, without progress. */
+  #behindSince: number | undefined;
   #waiters: Waiter[] = [];
   #failure: StemeError | undefined;
   #running: Promise<void> | undefined;
@@ -93,6 +103,7 @@ export class StreamFollower {
           this.#streamLsn = Math.max(this.#streamLsn, p.lastLsn);
           this.#streamFirstLsn = p.firstLsn;
           this.#polledAt = Date.now();
+          this.#checkStalled();
         },
         (e: unknown) => this.#logger.warn("cannot read stream position", { error: String(e) }),
       );
@@ -114,8 +125,14 @@ export class StreamFollower {
   async #follow(): Promise<void> {
     while (!this.#stopped) {
       let pauseMs = 200;
+      this.#abort = new AbortController();
+      this.#behindSince = undefined;
       try {
-        await this.#log.follow(this.#applied + 1, (records) => this.#applyBatch(records));
+        await this.#log.follow(
+          this.#applied + 1,
+          (records) => this.#applyBatch(records),
+          this.#abort.signal,
+        );
       } catch (e) {
         if (this.#stopped) return;
         if (e instanceof ApplyFailed) {
@@ -134,6 +151,24 @@ export class StreamFollower {
       }
       if (!this.#stopped) await Bun.sleep(pauseMs);
     }
+  }
+
+  /** Ends a follow whose consumer delivers nothing while the stream holds unapplied records. */
+  #checkStalled(): void {
+    if (this.#failure || this.#applyError !== undefined || this.#streamLsn <= this.#applied) {
+      this.#behindSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.#behindSince ??= now;
+    if (now - this.#behindSince < STALL_MS) return;
+    this.#logger.warn("the stream consumer delivered nothing while records wait; following again", {
+      applied_lsn: this.#applied,
+      stream_lsn: this.#streamLsn,
+      stalled_ms: now - this.#behindSince,
+    });
+    this.#behindSince = undefined;
+    this.#abort.abort();
   }
 
   /** One batch through the apply function; a failure is counted, logged and retried by `#follow`. */
@@ -159,6 +194,7 @@ export class StreamFollower {
       this.#applyError = undefined;
     }
     this.#applied = last;
+    this.#behindSince = undefined;
     if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
     this.#wake();
   }
@@ -233,6 +269,7 @@ export class StreamFollower {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort();
     if (this.#poll) clearInterval(this.#poll);
     await this.#log.close();
     await this.#running;
