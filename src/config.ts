@@ -224,6 +224,11 @@ export const SETTINGS = {
     default: 168,
     doc: "stream retention: records older than this are dropped (0 = keep forever); a node further behind must be restored from a backup",
   },
+  natsMaxMessages: {
+    type: int(0),
+    default: 0,
+    doc: "stream retention by count: the stream keeps at most this many records, dropping the oldest (0 = no limit); a node further behind must be restored from a backup",
+  },
   natsDuplicateWindowMs: {
     type: int(1000, 86_400_000),
     default: 120_000,

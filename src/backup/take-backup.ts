@@ -17,6 +17,12 @@
  * 5. Objects go to `snapshots/<L>-<time>/`: state.sqlite.zst (streamed from
  *    the scratch file in chunks, object-stream.ts), log.zst (when the tail is
  *    not empty), and metadata.json last, which marks it complete.
+ *
+ * A cluster node's data dir has no `wal/` (SPEC §10: the JetStream stream is
+ * the log, stream sequence = LSN): its backup is the snapshot alone, E = L, so
+ * `snapshot_lsn` / `last_lsn` is the stream sequence the snapshot has applied.
+ * A node restored from it follows the stream from L+1 (SPEC §10: "rebuilt from
+ * a backup plus the stream's tail").
  */
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -66,6 +72,8 @@ export interface BackupSummary {
   url: string;
   prefix: string;
   created_at: number;
+  /** A cluster node's data dir (no wal/): the snapshot alone; its LSN is the stream sequence applied. */
+  cluster: boolean;
   snapshot_lsn: number;
   snapshot_tree_size: number;
   last_lsn: number;
@@ -90,6 +98,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       { field: "data_dir" },
     );
   }
+  const clustered = !existsSync(join(o.dataDir, "wal")); // cluster mode: the stream holds the tail
   const scratch = mkdtempSync(join(tmpdir(), "stemedb-backup-"));
   try {
     step({ phase: "snapshot", detail: "VACUUM INTO a consistent copy of the SQLite state" });
@@ -118,13 +127,14 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
         meta.get("tree_size"),
       );
       step({ phase: "log", detail: `log records after lsn ${snapshotLsn}` });
-      const lastLsn = Math.max(snapshotLsn, liveLastLsn);
+      const lastLsn = clustered ? snapshotLsn : Math.max(snapshotLsn, liveLastLsn);
       tail = readLogFrames(o.dataDir, snapshotLsn + 1, lastLsn);
       points = extendTree(tree, { first_lsn: snapshotLsn + 1, last_lsn: lastLsn }, tail);
     } finally {
       snap.close();
     }
-    const lastRecordAt = points.lastRecordAt ?? lastTime(o.dataDir, points.lastLsn);
+    const lastRecordAt =
+      points.lastRecordAt ?? (clustered ? null : lastTime(o.dataDir, points.lastLsn));
     const createdAt = now();
 
     const prefix = snapshotPrefix(points.snapshotLsn, createdAt);
@@ -179,6 +189,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       url: o.target.url,
       prefix,
       created_at: createdAt,
+      cluster: clustered,
       snapshot_lsn: points.snapshotLsn,
       snapshot_tree_size: points.snapshotSize,
       last_lsn: points.lastLsn,

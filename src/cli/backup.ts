@@ -49,7 +49,10 @@ export function backupCommand(io: CliIo): Command {
       else {
         io.stdout(
           `backed up ${config.dataDir} to ${summary.url}/${summary.prefix}: tree_size ${summary.tree_size}, ` +
-            `lsn ${summary.last_lsn} (snapshot at ${summary.snapshot_lsn}), root ${summary.root}, ` +
+            (summary.cluster
+              ? `stream sequence ${summary.last_lsn} (a cluster node: the stream holds the rest), `
+              : `lsn ${summary.last_lsn} (snapshot at ${summary.snapshot_lsn}), `) +
+            `root ${summary.root}, ` +
             `${summary.stored_bytes} bytes stored in ${summary.millis} ms\n`,
         );
       }

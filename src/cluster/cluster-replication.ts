@@ -9,6 +9,7 @@
  */
 
 import { assertionRecordId, RecordType } from "../engine/log-records.ts";
+import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
@@ -23,6 +24,7 @@ export interface ClusterOptions {
   stream: string;
   replicas: number;
   maxAgeMs: number;
+  maxMessages: number;
   duplicateWindowMs: number;
   /** Not ready while more than this many stream records behind. */
   maxLagRecords: number;
@@ -32,7 +34,12 @@ export interface ClusterFigures extends FollowerStats {
   stream: string;
   /** Why this node stopped following, when it did. */
   failure: string | undefined;
+  /** It stopped because the stream no longer holds records it needs (SPEC §10): restore it from a backup. */
+  behindStream: boolean;
 }
+
+/** Not ready when the stream's position has not been read for this long (this node cannot know it is current). */
+const STREAM_UNSEEN_MS = 15_000;
 
 export class ClusterReplication {
   readonly #log: JetStreamLog;
@@ -79,9 +86,40 @@ export class ClusterReplication {
   }
 
   get ready(): boolean {
+    return this.notReadyReason() === undefined;
+  }
+
+  /** Why this node is not ready (SPEC §10), or undefined when it is. */
+  notReadyReason(): string | undefined {
     const f = this.#follower;
-    return (
-      f !== undefined && f.failure === undefined && f.stats.lagRecords <= this.#o.maxLagRecords
+    if (f === undefined) return "not following the stream yet";
+    const refusal = this.refusal();
+    if (refusal) return refusal.message;
+    const s = f.stats;
+    if (s.lagRecords > this.#o.maxLagRecords) {
+      return `${s.lagRecords} stream records behind (ready within ${this.#o.maxLagRecords})`;
+    }
+    const unseenMs = Date.now() - s.polledAt;
+    if (unseenMs > STREAM_UNSEEN_MS) {
+      return `the stream's position has not been read for ${Math.round(unseenMs / 1000)} s (NATS unreachable?)`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Why this node refuses writes, if it does: it stopped following (a write
+   * would reach the stream but never be applied here), or its applies fail.
+   * Other nodes take the write.
+   */
+  refusal(): StemeError | undefined {
+    const f = this.#follower;
+    if (f?.failure) return f.failure;
+    const error = f?.stats.applyError;
+    if (error === undefined) return undefined;
+    return new StemeError(
+      "not_ready",
+      `this node cannot apply the stream (${error}); it retries: write to another node`,
+      { retryAfterS: 5 },
     );
   }
 
@@ -89,10 +127,19 @@ export class ClusterReplication {
     const stats = this.#follower?.stats ?? {
       appliedLsn: 0,
       streamLsn: 0,
+      streamFirstLsn: 0,
       lagRecords: 0,
       polledAt: 0,
+      applyFailures: 0,
+      applyError: undefined,
     };
-    return { stream: this.#o.stream, ...stats, failure: this.#follower?.failure?.message };
+    const failure = this.#follower?.failure;
+    return {
+      stream: this.#o.stream,
+      ...stats,
+      failure: failure?.message,
+      behindStream: failure?.code === "log_behind_stream",
+    };
   }
 
   async stop(): Promise<void> {

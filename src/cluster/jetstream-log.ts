@@ -16,6 +16,7 @@
 import {
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
@@ -31,6 +32,8 @@ export interface JetStreamLogOptions {
   replicas: number;
   /** Stream retention: messages older than this are dropped by JetStream (0 = keep forever). */
   maxAgeMs: number;
+  /** Stream retention by count: at most this many messages, the oldest dropped (0 = no limit). */
+  maxMessages: number;
   /** JetStream's duplicate window for `Nats-Msg-Id`. */
   duplicateWindowMs: number;
   logger: Logger;
@@ -115,6 +118,7 @@ export class JetStreamLog {
       subjects: [this.#subject],
       num_replicas: this.#o.replicas,
       max_age: nanos(this.#o.maxAgeMs),
+      max_msgs: this.#o.maxMessages > 0 ? this.#o.maxMessages : -1,
       duplicate_window: nanos(this.#o.duplicateWindowMs),
     };
     try {
@@ -128,10 +132,12 @@ export class JetStreamLog {
       }
       if (
         info.config.max_age !== want.max_age ||
+        info.config.max_msgs !== want.max_msgs ||
         info.config.duplicate_window !== want.duplicate_window
       ) {
         await this.#jsm.streams.update(this.#o.stream, {
           max_age: want.max_age,
+          max_msgs: want.max_msgs,
           duplicate_window: want.duplicate_window,
         });
       }
@@ -213,15 +219,11 @@ export class JetStreamLog {
   async follow(
     fromLsn: number,
     onBatch: (records: LogRecord[]) => Promise<void> | void,
+    /** Ends the follow once consuming (it resolves after flushing what it has): a stalled consumer. */
+    signal?: AbortSignal,
   ): Promise<void> {
     const pos = await this.position();
-    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) {
-      throw new StemeError(
-        "log_behind_stream",
-        `this node needs stream records from lsn ${fromLsn}, but stream ${this.#o.stream} now starts at ${pos.firstLsn} (retention): restore this node from a backup, then restart it`,
-        { lsn: fromLsn },
-      );
-    }
+    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) throw this.#behind(fromLsn, pos.firstLsn);
     const consumer = await retryUntil(Date.now() + 15_000, this.#o.logger, "consumer", () =>
       this.#js.consumers.get(this.#o.stream, {
         deliver_policy: "by_start_sequence",
@@ -231,6 +233,22 @@ export class JetStreamLog {
     // Short pull expiry: heartbeats every ~2.5 s, so a follower whose NATS server died
     // notices within seconds (the default 30 s stalls every write waiting to apply).
     const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
+    // An abort counts from here on: one while the consumer was being made is not a stall.
+    const stop = () => messages.stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      await this.#deliver(messages, fromLsn, onBatch);
+    } finally {
+      signal?.removeEventListener("abort", stop);
+    }
+  }
+
+  /** Hands the consumer's messages to `onBatch` in LSN order, checking each is the next. */
+  async #deliver(
+    messages: AsyncIterable<JsMsg>,
+    fromLsn: number,
+    onBatch: (records: LogRecord[]) => Promise<void> | void,
+  ): Promise<void> {
     let batch: LogRecord[] = [];
     let next = fromLsn;
     const flush = async () => {
@@ -240,13 +258,17 @@ export class JetStreamLog {
     };
     for await (const m of messages) {
       if (this.#closed) break;
-      if (m.seq !== next) {
+      if (m.seq > next) {
+        // JetStream moves a consumer on to the first message it still holds:
+        // retention dropped next..m.seq-1 before this node read them.
+        await flush();
+        throw this.#behind(next, m.seq);
+      }
+      if (m.seq < next) {
         throw new StemeError(
           "log_behind_stream",
-          `stream delivered lsn ${m.seq} where ${next} was expected`,
-          {
-            lsn: next,
-          },
+          `stream ${this.#o.stream} delivered lsn ${m.seq} where ${next} was expected`,
+          { lsn: next },
         );
       }
       next = m.seq + 1;
@@ -255,6 +277,22 @@ export class JetStreamLog {
       if (m.info.pending === 0 || batch.length >= 2048) await flush();
     }
     await flush();
+  }
+
+  /**
+   * The stream no longer holds `next`, the record this node needs: it must not
+   * skip it (its tree would differ from every other node's), so it stops.
+   */
+  #behind(next: number, streamFirstLsn: number): StemeError {
+    const stream = this.#o.stream;
+    return new StemeError(
+      "log_behind_stream",
+      `this node has applied stream ${stream} up to lsn ${next - 1}, but the stream now starts at ${streamFirstLsn}: ` +
+        `retention (--nats-max-age-hours / --nats-max-messages) dropped lsn ${next}..${streamFirstLsn - 1} before this node read them. ` +
+        `It stops following and is not ready (it never skips records): restore this node from a backup (stemedb backup of a current node, ` +
+        `then stemedb restore into a new data dir), then restart it on that data dir`,
+      { lsn: next, appliedLsn: next - 1, streamFirstLsn },
+    );
   }
 
   async close(): Promise<void> {

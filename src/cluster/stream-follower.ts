@@ -6,8 +6,13 @@
  * the node that gives it; reads with `min_tree_size` wait on the tree instead.
  *
  * Lag is measured against the stream's last sequence, polled every second.
- * A follower that dies (the stream lost records it needs, a corrupt record) is
- * reported once and leaves the node not ready: it never serves past a hole.
+ * A follower that finds a hole (retention dropped records it has not applied)
+ * stops for good, is reported once, and leaves the node not ready: it never
+ * skips a record (its tree would differ from every other node's). A batch that
+ * fails to apply (a full disk, a record this build cannot read) is retried
+ * from the same LSN forever, with a growing pause; while it fails the node is
+ * not ready and the failure count and last error are in its figures
+ * (`/v1/health`, `/metrics`).
  */
 import { StemeError } from "../errors.ts";
 import type { LogRecord } from "../log/record-frame.ts";
@@ -17,10 +22,28 @@ import type { JetStreamLog } from "./jetstream-log.ts";
 export interface FollowerStats {
   appliedLsn: number;
   streamLsn: number;
+  /** First LSN the stream still holds (retention drops older ones). */
+  streamFirstLsn: number;
   lagRecords: number;
   /** When the stream was last seen (ms since the epoch), 0 before the first poll. */
   polledAt: number;
+  /** Batches that failed to apply since start (each is retried). */
+  applyFailures: number;
+  /** The last apply error while applying fails; undefined once a batch applies again. */
+  applyError: string | undefined;
 }
+
+/** The longest pause between two tries of a batch that fails to apply. */
+const MAX_APPLY_RETRY_MS = 5_000;
+/**
+ * The stream holds records this node has not applied, and the consumer has
+ * delivered nothing for this long: it is stalled (seen after a NATS server's
+ * SIGKILL: the consumer neither yields nor ends), so follow again.
+ */
+const STALL_MS = 6_000;
+
+/** An error thrown by the apply function (not by NATS): counted and retried. */
+class ApplyFailed extends Error {}
 
 interface Waiter {
   lsn: number;
@@ -34,7 +57,15 @@ export class StreamFollower {
   readonly #logger: Logger;
   #applied: number;
   #streamLsn = 0;
+  #streamFirstLsn = 0;
   #polledAt = 0;
+  #applyFailures = 0;
+  #applyError: string | undefined;
+  #onApplyFailure: (() => void) | undefined;
+  /** Ends the current follow (a stalled consumer); a new one is made per follow. */
+  #abort = new AbortController();
+  /** Since when the stream has held records this node has not applied, without progress. */
+  #behindSince: number | undefined;
   #waiters: Waiter[] = [];
   #failure: StemeError | undefined;
   #running: Promise<void> | undefined;
@@ -53,10 +84,16 @@ export class StreamFollower {
     this.#logger = logger;
   }
 
-  /** Starts following; resolves once the node has caught up with the stream as it was at start. */
+  /**
+   * Starts following; resolves once the node has caught up with the stream as
+   * it was at start, or once a batch failed to apply (the node then starts not
+   * ready, its health naming the error, and goes on retrying). Rejects when the
+   * stream no longer holds what this node needs.
+   */
   async start(): Promise<void> {
-    const { lastLsn } = await this.#log.position();
+    const { firstLsn, lastLsn } = await this.#log.position();
     this.#streamLsn = lastLsn;
+    this.#streamFirstLsn = firstLsn;
     this.#polledAt = Date.now();
     this.#running = this.#follow();
     this.#poll = setInterval(() => {
@@ -64,13 +101,19 @@ export class StreamFollower {
       this.#log.position(0).then(
         (p) => {
           this.#streamLsn = Math.max(this.#streamLsn, p.lastLsn);
+          this.#streamFirstLsn = p.firstLsn;
           this.#polledAt = Date.now();
+          this.#checkStalled();
         },
         (e: unknown) => this.#logger.warn("cannot read stream position", { error: String(e) }),
       );
     }, 1_000);
     this.#poll.unref();
-    await this.waitApplied(lastLsn);
+    const failedToApply = new Promise<void>((resolve) => {
+      this.#onApplyFailure = resolve;
+    });
+    await Promise.race([this.waitApplied(lastLsn), failedToApply]);
+    this.#onApplyFailure = undefined;
   }
 
   /**
@@ -81,33 +124,90 @@ export class StreamFollower {
    */
   async #follow(): Promise<void> {
     while (!this.#stopped) {
+      let pauseMs = 200;
+      this.#abort = new AbortController();
+      this.#behindSince = undefined;
       try {
-        await this.#log.follow(this.#applied + 1, (records) => {
-          this.#apply(records);
-          this.#applied = (records.at(-1) as LogRecord).lsn;
-          if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
-          this.#wake();
-        });
+        await this.#log.follow(
+          this.#applied + 1,
+          (records) => this.#applyBatch(records),
+          this.#abort.signal,
+        );
       } catch (e) {
         if (this.#stopped) return;
-        if (!(e instanceof StemeError && e.code === "storage_unavailable") && !isTransient(e)) {
+        if (e instanceof ApplyFailed) {
+          pauseMs = Math.min(MAX_APPLY_RETRY_MS, 200 * 2 ** Math.min(5, this.#applyFailures - 1));
+        } else if (
+          !(e instanceof StemeError && e.code === "storage_unavailable") &&
+          !isTransient(e)
+        ) {
           this.#fail(e);
           return;
+        } else {
+          this.#logger.warn("following the stream was interrupted; resuming", {
+            error: String(e).slice(0, 160),
+          });
         }
-        this.#logger.warn("following the stream was interrupted; resuming", {
-          error: String(e).slice(0, 160),
-        });
       }
-      if (!this.#stopped) await Bun.sleep(200);
+      if (!this.#stopped) await Bun.sleep(pauseMs);
     }
+  }
+
+  /** Ends a follow whose consumer delivers nothing while the stream holds unapplied records. */
+  #checkStalled(): void {
+    if (this.#failure || this.#applyError !== undefined || this.#streamLsn <= this.#applied) {
+      this.#behindSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.#behindSince ??= now;
+    if (now - this.#behindSince < STALL_MS) return;
+    this.#logger.warn("the stream consumer delivered nothing while records wait; following again", {
+      applied_lsn: this.#applied,
+      stream_lsn: this.#streamLsn,
+      stalled_ms: now - this.#behindSince,
+    });
+    this.#behindSince = undefined;
+    this.#abort.abort();
+  }
+
+  /** One batch through the apply function; a failure is counted, logged and retried by `#follow`. */
+  #applyBatch(records: LogRecord[]): void {
+    const first = (records[0] as LogRecord).lsn;
+    const last = (records.at(-1) as LogRecord).lsn;
+    try {
+      this.#apply(records);
+    } catch (e) {
+      this.#applyFailures++;
+      this.#applyError = `lsn ${first}..${last}: ${String(e)}`.slice(0, 500);
+      this.#logger.error("applying stream records failed; the node is not ready and retries", {
+        from_lsn: first,
+        to_lsn: last,
+        failures: this.#applyFailures,
+        error: this.#applyError,
+      });
+      this.#onApplyFailure?.();
+      throw new ApplyFailed(this.#applyError, { cause: e });
+    }
+    if (this.#applyError !== undefined) {
+      this.#logger.info("stream records apply again", { lsn: last, failures: this.#applyFailures });
+      this.#applyError = undefined;
+    }
+    this.#applied = last;
+    this.#behindSince = undefined;
+    if (this.#applied > this.#streamLsn) this.#streamLsn = this.#applied;
+    this.#wake();
   }
 
   get stats(): FollowerStats {
     return {
       appliedLsn: this.#applied,
       streamLsn: this.#streamLsn,
+      streamFirstLsn: this.#streamFirstLsn,
       lagRecords: Math.max(0, this.#streamLsn - this.#applied),
       polledAt: this.#polledAt,
+      applyFailures: this.#applyFailures,
+      applyError: this.#applyError,
     };
   }
 
@@ -169,6 +269,7 @@ export class StreamFollower {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort();
     if (this.#poll) clearInterval(this.#poll);
     await this.#log.close();
     await this.#running;

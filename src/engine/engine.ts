@@ -21,6 +21,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
+import { prepareClusterDataDir } from "../cluster/cluster-data-dir.ts";
 import { ClusterReplication } from "../cluster/cluster-replication.ts";
 import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
@@ -138,13 +139,8 @@ export class Engine {
 
   /** The node's own segment log (single-node mode); cluster mode has none: the stream is the log. */
   get log(): SegmentLog {
-    if (this.#log === undefined) {
-      throw new StemeError(
-        "config_invalid",
-        "cluster mode has no segment log (the JetStream stream is the log)",
-      );
-    }
-    return this.#log;
+    if (this.#log) return this.#log;
+    throw new StemeError("config_invalid", "cluster mode has no segment log (the stream is)");
   }
 
   /** The segment log, or undefined in cluster mode. */
@@ -227,6 +223,7 @@ export class Engine {
     const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     let replication: ClusterReplication | undefined;
     try {
+      prepareClusterDataDir(options.dataDir, state.meta.get("last_lsn"), options.logger);
       replication = await ClusterReplication.open(cluster, options.logger);
       const tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
       const checkpointer = new Checkpointer(dbPath);
@@ -277,7 +274,7 @@ export class Engine {
   /** Queues work for the next commit group and resolves once it is durable and applied. */
   commit<T>(work: CommitRequest<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StemeError("not_ready", "engine is closed"));
-    const refusal = this.storageBreaker.refusal();
+    const refusal = this.#refusal();
     if (refusal) return Promise.reject(refusal);
     return new Promise<T>((resolve, reject) => {
       this.#loop.submit({ ...work, resolve, reject } as CommitWork);
@@ -290,7 +287,7 @@ export class Engine {
     return {
       policy,
       pipelined: !clustered,
-      refusal: () => this.storageBreaker.refusal(),
+      refusal: () => this.#refusal(),
       plan: (group: CommitWork[], pending: PendingRecords) =>
         planWork(group, {
           state: this.state,
@@ -311,6 +308,9 @@ export class Engine {
       applied: (sth: SignedTreeHead) => this.#notifyApplied(sth),
     } satisfies CommitTarget;
   }
+
+  /** Writes are refused by the storage breaker, or (cluster mode) by a follower that cannot apply. */
+  #refusal = () => this.storageBreaker.refusal() ?? this.replication?.refusal();
 
   #applyTarget(): ApplyTarget {
     return { state: this.state, tree: this.#tree };

@@ -17,6 +17,7 @@ import {
   type MetricValue,
   Registry,
 } from "prom-client";
+import type { ClusterFigures } from "../cluster/cluster-replication.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
 import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
@@ -29,9 +30,7 @@ export interface EngineFigures {
   /** Absent in cluster mode, where the replicated stream is the log. */
   segmentLog: { stats(): LogStats } | undefined;
   storageBreaker?: { readonly state: BreakerState };
-  replication?:
-    | { figures(): { streamLsn: number; appliedLsn: number; lagRecords: number } }
-    | undefined;
+  replication?: { figures(): ClusterFigures } | undefined;
 }
 
 export type BreakerName = "storage" | "agent";
@@ -96,7 +95,9 @@ export class Metrics {
   readonly #logBytes: Gauge;
   readonly #rss: Gauge;
   /** Cluster mode only (SPEC §10): created on the first exposition that has cluster figures. */
-  #cluster: { stream: Gauge; applied: Gauge; lag: Gauge } | undefined;
+  #cluster: ClusterGauges | undefined;
+  /** Apply failures already counted into `stemedb_cluster_apply_failures_total`. */
+  #applyFailuresSeen = 0;
 
   constructor(version: string, thread = "main") {
     const registers = [this.registry];
@@ -248,29 +249,21 @@ export class Metrics {
     this.#logBytes.set(stats?.bytes ?? 0);
     this.#rss.set(process.memoryUsage.rss());
     const cluster = engine.replication?.figures();
-    if (cluster) {
-      const registers = [this.registry];
-      this.#cluster ??= {
-        stream: gauge(
-          registers,
-          "stemedb_cluster_stream_lsn",
-          "Last sequence in the JetStream stream (cluster mode)",
-        ),
-        applied: gauge(
-          registers,
-          "stemedb_cluster_applied_lsn",
-          "Last stream sequence applied on this node",
-        ),
-        lag: gauge(
-          registers,
-          "stemedb_cluster_lag_records",
-          "Stream records not yet applied on this node",
-        ),
-      };
-      this.#cluster.stream.set(cluster.streamLsn);
-      this.#cluster.applied.set(cluster.appliedLsn);
-      this.#cluster.lag.set(cluster.lagRecords);
-    }
+    if (cluster) this.#observeCluster(cluster);
+  }
+
+  /** Cluster mode (SPEC §10): stream position, lag, retention loss and apply failures. */
+  #observeCluster(f: ClusterFigures): void {
+    this.#cluster ??= clusterGauges([this.registry]);
+    const g = this.#cluster;
+    g.stream.set(f.streamLsn);
+    g.streamFirst.set(f.streamFirstLsn);
+    g.applied.set(f.appliedLsn);
+    g.lag.set(f.lagRecords);
+    g.behind.set(f.behindStream ? 1 : 0);
+    g.applyFailing.set(f.applyError === undefined ? 0 : 1);
+    g.applyFailures.inc(f.applyFailures - this.#applyFailuresSeen);
+    this.#applyFailuresSeen = f.applyFailures;
   }
 
   /** Adds a reader thread's counts (its `perThreadJson()`) to every exposition. */
@@ -303,4 +296,54 @@ export class Metrics {
 
 function gauge(registers: Registry[], name: string, help: string): Gauge {
   return new Gauge({ name, help, registers });
+}
+
+interface ClusterGauges {
+  stream: Gauge;
+  streamFirst: Gauge;
+  applied: Gauge;
+  lag: Gauge;
+  behind: Gauge;
+  applyFailing: Gauge;
+  applyFailures: Counter;
+}
+
+function clusterGauges(registers: Registry[]): ClusterGauges {
+  return {
+    stream: gauge(
+      registers,
+      "stemedb_cluster_stream_lsn",
+      "Last sequence in the JetStream stream (cluster mode)",
+    ),
+    streamFirst: gauge(
+      registers,
+      "stemedb_cluster_stream_first_lsn",
+      "First sequence the JetStream stream still holds (its retention dropped the older ones)",
+    ),
+    applied: gauge(
+      registers,
+      "stemedb_cluster_applied_lsn",
+      "Last stream sequence applied on this node",
+    ),
+    lag: gauge(
+      registers,
+      "stemedb_cluster_lag_records",
+      "Stream records not yet applied on this node",
+    ),
+    behind: gauge(
+      registers,
+      "stemedb_cluster_behind_stream",
+      "1 when the stream's retention dropped records this node had not applied: it stopped following and must be restored from a backup",
+    ),
+    applyFailing: gauge(
+      registers,
+      "stemedb_cluster_apply_failing",
+      "1 while stream records fail to apply on this node (it retries; not ready)",
+    ),
+    applyFailures: new Counter({
+      name: "stemedb_cluster_apply_failures_total",
+      help: "Batches of stream records that failed to apply on this node (each is retried)",
+      registers,
+    }),
+  };
 }

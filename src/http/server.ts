@@ -223,6 +223,7 @@ function clusterOptions(config: Config, natsUrl: string): ClusterOptions {
     stream: config.natsStream,
     replicas: config.natsReplicas,
     maxAgeMs: config.natsMaxAgeHours * 3_600_000,
+    maxMessages: config.natsMaxMessages,
     duplicateWindowMs: config.natsDuplicateWindowMs,
     maxLagRecords: config.clusterMaxLagRecords,
   };

@@ -53,6 +53,7 @@ suite(name, () => {
       stream,
       replicas: 3,
       maxAgeMs: 0,
+      maxMessages: 0,
       duplicateWindowMs: 120_000,
       logger,
     });
@@ -114,7 +115,7 @@ suite(name, () => {
     } finally {
       await log.close();
     }
-  });
+  }, 60_000);
 
   test("a node that needs records the stream no longer holds is told to restore from a backup", async () => {
     const log = await open("behind");
@@ -129,5 +130,5 @@ suite(name, () => {
     } finally {
       await log.close();
     }
-  });
+  }, 30_000);
 });

@@ -2,9 +2,11 @@
  * Every series the alert rules and the Grafana dashboard read exists (issue 10):
  * a real server runs (port 0, temp data dir, archiving to a directory so the
  * SPEC §7 archive and backup gauges exist), serves a write, a query and a
- * 429, and its /metrics text is the list of what exists. A rule or panel naming
- * a series or label matcher the server does not export fails here, so an alert
- * can never watch a name that silently stays empty.
+ * 429, and its /metrics text is the list of what exists; so does a cluster-mode
+ * server (SPEC §10) on a real 3-server JetStream cluster, for the
+ * `stemedb_cluster_*` series. A rule or panel naming a series or label matcher
+ * the servers do not export fails here, so an alert can never watch a name
+ * that silently stays empty.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -13,6 +15,7 @@ import { parseConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/http/server.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { testAgent } from "../helpers/agents.ts";
+import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
 import {
   alertRules,
@@ -63,6 +66,14 @@ function parseExposition(text: string): Exported {
 let dir: TempDir;
 let server: RunningServer;
 let exported: Exported;
+let nats: NatsCluster | undefined;
+let clusterServer: RunningServer | undefined;
+
+/** Cluster alerts read series only cluster nodes export: checked against one when nats-server runs here. */
+const clusterSkip = NATS_SERVER
+  ? ""
+  : " (skipped: nats-server is not installed; apt-get install nats-server)";
+const isClusterAlert = (name: string) => name.startsWith("StemeDBCluster");
 
 beforeAll(async () => {
   dir = tempDir("stemedb-metrics-");
@@ -85,10 +96,23 @@ beforeAll(async () => {
   expect((await fetch(`${server.url}/v1/query?concept=ops/metrics`)).status).toBe(200);
   expect((await fetch(`${server.url}/v1/query?concept=ops/metrics`)).status).toBe(429);
   exported = parseExposition(await (await fetch(`${server.url}/metrics`)).text());
-});
+  if (NATS_SERVER) {
+    nats = await startNatsCluster(3);
+    clusterServer = await startServer(
+      parseConfig({ dataDir: join(dir.path, "cluster"), port: 0, natsUrl: nats.urls }),
+      silentLogger,
+    );
+    const text = await (await fetch(`${clusterServer.url}/metrics`)).text();
+    for (const [name, labels] of parseExposition(text).series) {
+      exported.series.set(name, new Set([...(exported.series.get(name) ?? []), ...labels]));
+    }
+  }
+}, 60_000);
 
 afterAll(async () => {
   await server.stop();
+  await clusterServer?.stop();
+  await nats?.stop();
   dir[Symbol.dispose]();
 });
 
@@ -130,9 +154,17 @@ describe("series named by ops/ exist in /metrics of a running server", () => {
     );
   });
 
-  test.each(alertRules().map((r) => [r.alert, r.expr]))("alert %s", (name, expr) => {
+  const rules = alertRules().filter((r) => !clusterSkip || !isClusterAlert(r.alert));
+  test.each(rules.map((r) => [r.alert, r.expr]))("alert %s", (name, expr) => {
     expect(missing(`alert ${name}`, expr)).toEqual([]);
   });
+  test.skipIf(clusterSkip !== "")(
+    `the cluster alerts' series are exported by a cluster-mode server${clusterSkip}`,
+    () => {
+      expect(exported.series.has("stemedb_cluster_behind_stream")).toBe(true);
+      expect(alertRules().filter((r) => isClusterAlert(r.alert)).length).toBe(5);
+    },
+  );
 
   test("every Grafana panel and variable", () => {
     const exprs = dashboardExpressions(readDashboard());

@@ -33,6 +33,11 @@ const ALERTS_REQUIRED = [
   "StemeDBAgentBreakersOpen",
   "StemeDBRateLimitSurge",
   "StemeDBServerErrors",
+  "StemeDBClusterLagging",
+  "StemeDBClusterDegraded",
+  "StemeDBClusterBehindStream",
+  "StemeDBClusterNearRetention",
+  "StemeDBClusterApplyFailing",
 ];
 
 let dir: TempDir;

@@ -61,12 +61,11 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       });
     }
     if (!engine.ready) {
+      const why = engine.replication?.notReadyReason();
       throw new StemeError(
         "not_ready",
-        "the engine takes no writes (recovering, closing or failed)",
-        {
-          retryAfterS: 5,
-        },
+        why ?? "the engine takes no writes (recovering, closing, failed, or behind the stream)",
+        { retryAfterS: 5 },
       );
     }
     return c.json({ status: "ready", tree_size: engine.tree.size });
@@ -125,9 +124,15 @@ function clusterFigures(f: ClusterFigures) {
   return {
     stream: f.stream,
     stream_lsn: f.streamLsn,
+    stream_first_lsn: f.streamFirstLsn,
     applied_lsn: f.appliedLsn,
     lag_records: f.lagRecords,
     stream_polled_at: f.polledAt,
+    /** Why this node stopped following (e.g. retention dropped records it needs): restore it from a backup. */
     failure: f.failure ?? null,
+    behind_stream: f.behindStream,
+    apply_failures: f.applyFailures,
+    /** The last apply error while applying fails (the node retries and is not ready). */
+    apply_error: f.applyError ?? null,
   };
 }
