@@ -40,6 +40,7 @@ import type { StoredAssertion } from "../store/assertion-table.ts";
 import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
 import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
+import { retryWhileBusy } from "./busy-retry.ts";
 import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import type { EngineOptions } from "./engine-options.ts";
@@ -301,7 +302,16 @@ export class Engine {
         (this.replication ?? (this.#log as SegmentLog)).append(records),
       appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
       apply: (records: readonly LoggedRecord[]) => {
-        if (!clustered) applyRecords(this.#applyTarget(), records);
+        if (clustered) return;
+        retryWhileBusy(() => applyRecords(this.#applyTarget(), records), {
+          onRetry: (attempt, error) => {
+            this.#logger.warn("apply met a busy database; running it again", {
+              attempt,
+              error: String(error),
+            });
+            this.#reopenTree(); // the rolled-back transaction's leaves are void
+          },
+        });
       },
       applyFailed: (error: unknown) => this.#applyFailed(error),
       treeHead: () => this.treeHead(),
@@ -324,7 +334,11 @@ export class Engine {
   #applyFailed(error: unknown): StemeError {
     this.#logger.error(
       "apply failed after a durable log append; writes are refused until the unapplied log tail applies",
-      { error: String(error), log_lsn: this.#log?.lastLsn },
+      {
+        error: String(error),
+        code: (error as { code?: unknown })?.code,
+        log_lsn: this.#log?.lastLsn,
+      },
     );
     this.#reopenTree();
     this.storageBreaker.recordFailure(error);
