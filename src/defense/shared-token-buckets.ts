@@ -94,6 +94,9 @@ export class SharedTokenBuckets implements TokenTaker {
     for (let p = 0; p < PROBES; p++) {
       const i = (home + p) & this.#mask;
       this.#lock(i);
+      // Another thread made this key's bucket since the look above: use it (a
+      // second bucket for one key would be a second budget).
+      if (this.#keys[i] === fp) return this.#take(i, now);
       const slot: Bucket = { tokens: this.#tokens[i] as number, atMs: this.#atMs[i] as number };
       if (this.#keys[i] === 0 || isIdle(slot, now, this.rate, this.capacity)) {
         return this.#fresh(i, fp, now);
