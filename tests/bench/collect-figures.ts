@@ -22,7 +22,7 @@ import type { Restart } from "./figures/restart.ts";
 import type { SinglePost } from "./figures/single-post.ts";
 import type { SqliteBaseline } from "./figures/sqlite-baseline.ts";
 import type { VerifyBaseline } from "./figures/verify-baseline.ts";
-import type { Floors } from "./lib/floors.ts";
+import type { Floor, Floors } from "./lib/floors.ts";
 import type { MeasuredWrk } from "./lib/measured-wrk.ts";
 
 export interface Measurements {
@@ -74,59 +74,45 @@ export const FIGURE_KEYS: readonly string[] = [
 
 function floorFigures(m: Measurements, n: string): Figure[] {
   const f = m.floors;
+  const figure = (
+    key: string,
+    name: string,
+    unit: string,
+    floor: Floor,
+    details?: Record<string, unknown>,
+  ): Figure => ({
+    key,
+    name,
+    unit,
+    value: floor.rate,
+    cpu: { us: floor.cpuUs },
+    baselines: [],
+    ...(details === undefined ? {} : { details }),
+  });
   return [
-    {
-      key: "floor_verify",
-      name: "V: native Ed25519 verify, 1 core",
-      unit: "/s",
-      value: f.verify.rate,
-      cpu: { us: f.verify.cpuUs },
-      baselines: [],
-      details: { preparePerCore: m.verify.preparePerCore },
-    },
-    {
-      key: "floor_sqlite",
-      name: `S: same rows, StemeDB schema, 1 thread, 1,000/txn (${n})`,
-      unit: "rows/s",
-      value: f.sqlite.rate,
-      cpu: { us: f.sqlite.cpuUs },
-      baselines: [],
-      details: { ...m.sqlite },
-    },
-    {
-      key: "floor_ingest",
-      name: "ingest floor 2/(1/V + 1/S)",
-      unit: "/s",
-      value: f.ingest.rate,
-      cpu: { us: f.ingest.cpuUs },
-      baselines: [],
-    },
-    {
-      key: "floor_http_get",
-      name: "H_get: bare Bun.serve, GET, 16 conns",
-      unit: "req/s",
-      value: f.httpGet.rate,
-      cpu: { us: f.httpGet.cpuUs },
-      baselines: [],
-      details: { clientLatencyMs: m.httpGet.wrk.latencyMs },
-    },
-    {
-      key: "floor_http_post",
-      name: "H_post: bare Bun.serve, POST, 64 conns",
-      unit: "req/s",
-      value: f.httpPost.rate,
-      cpu: { us: f.httpPost.cpuUs },
-      baselines: [],
-      details: { clientLatencyMs: m.single.bare.latencyMs },
-    },
-    {
-      key: "floor_single_post",
-      name: "single-POST floor 1/(1/ingest floor + 1/H_post)",
-      unit: "/s",
-      value: f.singlePost.rate,
-      cpu: { us: f.singlePost.cpuUs },
-      baselines: [],
-    },
+    figure("floor_verify", "V: native Ed25519 verify, 1 core", "/s", f.verify, {
+      preparePerCore: m.verify.preparePerCore,
+    }),
+    figure(
+      "floor_sqlite",
+      `S: same rows, StemeDB schema, 1 thread, 1,000/txn (${n})`,
+      "rows/s",
+      f.sqlite,
+      { ...m.sqlite },
+    ),
+    figure("floor_ingest", "ingest floor 2/(1/V + 1/S)", "/s", f.ingest),
+    figure("floor_http_get", "H_get: bare Bun.serve, GET, 16 conns", "req/s", f.httpGet, {
+      clientLatencyMs: m.httpGet.wrk.latencyMs,
+    }),
+    figure("floor_http_post", "H_post: bare Bun.serve, POST, 64 conns", "req/s", f.httpPost, {
+      clientLatencyMs: m.single.bare.latencyMs,
+    }),
+    figure(
+      "floor_single_post",
+      "single-POST floor 1/(1/ingest floor + 1/H_post)",
+      "/s",
+      f.singlePost,
+    ),
   ];
 }
 

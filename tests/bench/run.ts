@@ -41,7 +41,7 @@ import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, type Batch, buildDataset, singleBodies } from "./lib/dataset.ts";
 import { shapeNamed } from "./lib/dataset-shape.ts";
 import { computeFloors } from "./lib/floors.ts";
-import { loadAverage } from "./lib/proc-stats.ts";
+import { loadAverage, waitIdle } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
 import { ensureTools } from "./lib/tools.ts";
@@ -151,6 +151,7 @@ try {
   });
   batches = [];
 
+  progress(`server settled after ingest in ${await waitIdle(server.pid)} s`);
   phase("floor H_get (bare Bun.serve, GET)");
   const getItems = join(work, "bare-get.lua");
   writeLuaItems(
