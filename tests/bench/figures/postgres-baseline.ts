@@ -131,6 +131,9 @@ export async function measurePostgresBaseline(
       const queries = { exact: 0, tail: 0 };
       for (const kind of ["exact", "tail"] as const) {
         progress(`postgres ${kind} look-ups (pgbench)`);
+        // The same statement once from here: it must find the key's rows.
+        const sample = await sql.unsafe(SCRIPTS[kind].replace(":k", "$1"), [keys - 1]);
+        if (sample.length === 0) throw new Error(`postgres ${kind} look-up found no rows`);
         const script = `\\set k random(0, ${keys - 1})\n${SCRIPTS[kind]}\n`;
         const r = await runPgbench(pg, join(options.dir, `pgbench-${kind}.sql`), script, options);
         if (r.failed > 0) throw new Error(`pgbench ${kind}: ${r.failed} failed transactions`);

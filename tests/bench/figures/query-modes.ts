@@ -43,7 +43,8 @@ export interface ModeFigure extends QueryFigure {
 
 export const ZIPF_S = 1.1;
 const ZIPF_DRAWS = 100_000;
-const PROBE_SECONDS = 1;
+/** The probe (and warm-up) run: 2 s in a full run, 1 s in a quick one. */
+const probeSeconds = (seconds: number) => (seconds >= 10 ? 2 : 1);
 
 export interface QueryModesOptions {
   wrk: string;
@@ -111,7 +112,7 @@ export async function measureQueryModes(
       ),
       method: "GET",
       connections: o.connections,
-      seconds: PROBE_SECONDS,
+      seconds: probeSeconds(o.seconds),
     });
     const measured = kind === "exact" ? exactKeys : tailKeys;
     const runSeconds = Math.max(
