@@ -4,8 +4,9 @@
  * two modes:
  *
  * - `cold`: each key asked once in the run, so no answer cache can help. The
- *   keys, in a scattered order, are split in three: a third for a 1 s probe run
- *   of each kind (the warm-up, and the rate that sizes the measured run), a
+ *   keys, in a scattered order, are split in three: a third for a probe run of
+ *   each kind (1 s, 2 s in a full run: the warm-up, and the rate that sizes the
+ *   measured run), a
  *   third for the exact run, a third for the tail run. A measured run lasts
  *   `seconds`, or less when 90% of its keys would not last that long at the
  *   probe's rate (wrk runs whole seconds, 1 at least); `wrk.wraps` > 0 says the
