@@ -1,8 +1,9 @@
 /**
  * The benchmark's arithmetic and data (SPEC §9): the floor formulas, the
  * first/last-tenth rates of a load, the seeded Zipf draws and the key
- * scatter, and the two dataset shapes (keys distinct, tail queries matching one
- * concept, realistic paths of 3–6 segments and mixed values).
+ * scatter, the two dataset shapes (keys distinct, tail queries matching one
+ * concept, realistic paths of 3–6 segments and mixed values), and the
+ * verdicts on targets stated as ratios to a floor.
  */
 import { describe, expect, test } from "bun:test";
 import { tenthRates } from "../../bench/figures/batch-ingest.ts";
@@ -10,6 +11,7 @@ import { queryPath, zipfKeys } from "../../bench/figures/query-modes.ts";
 import { SHAPES } from "../../bench/lib/dataset-shape.ts";
 import { computeFloors } from "../../bench/lib/floors.ts";
 import { mulberry32, scatter, zipfSampler } from "../../bench/lib/zipf.ts";
+import { formatTable, withVerdicts } from "../../bench/report.ts";
 
 describe("floors", () => {
   test("ingest = 2/(1/V + 1/S), single POST = 1/(1/ingest + 1/H_post), with their CPU per op", () => {
@@ -107,5 +109,33 @@ describe("dataset shapes", () => {
     expect([...kinds].sort()).toEqual(["array", "boolean", "null", "number", "object", "string"]);
     expect(shape.agents).toBe(5000);
     expect(shape.value(5, 1)).not.toEqual(shape.value(5, 0)); // claim 1 dissents
+  });
+});
+
+describe("verdicts", () => {
+  const base = { key: "k", name: "n", unit: "/s", baselines: [] };
+  test("a ratio target is met on value ÷ floor; a value target on the value", () => {
+    const [low, high, noFloor, p99] = withVerdicts([
+      {
+        ...base,
+        value: 70,
+        floor: { name: "f", value: 100 },
+        target: { op: ">=", value: 0.8, of: "ratio" },
+      },
+      {
+        ...base,
+        value: 90,
+        floor: { name: "f", value: 100 },
+        target: { op: ">=", value: 0.8, of: "ratio" },
+      },
+      { ...base, value: 90, target: { op: ">=", value: 0.8, of: "ratio" } },
+      { ...base, value: 4.2, target: { op: "<=", value: 5 } },
+    ]);
+    expect([low?.met, high?.met, noFloor?.met, p99?.met]).toEqual([false, true, null, true]);
+    expect(high?.floorRatio).toBe(0.9);
+    const table = formatTable([low, high].filter((f) => f !== undefined));
+    expect(table).toContain("≥ 0.8× floor");
+    expect(table).toContain("0.70×");
+    expect(table).toContain("| NO ");
   });
 });
