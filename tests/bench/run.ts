@@ -191,6 +191,7 @@ try {
 
   progress(`signing ${mode.singleBodies} single-POST bodies`);
   const bodies = singleBodies(mode.singleBodies, agents, Date.now());
+  progress(`server settled after restart in ${await waitIdle(server.pid)} s`);
   phase("single POSTs");
   const single = await measureSinglePost(server.url, server.pid, bodies, {
     wrk: tools.wrk,
