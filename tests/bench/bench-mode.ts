@@ -44,7 +44,7 @@ export const MODES: Record<BenchMode["name"], BenchMode> = {
     queryConnections: 16,
     postConnections: 64,
     seconds: 2,
-    singleBodies: 40_000,
+    singleBodies: 20_000,
     cpuSeconds: 0.5,
   },
 };
