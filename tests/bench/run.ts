@@ -32,7 +32,7 @@ import { measureBatchIngest } from "./figures/batch-ingest.ts";
 import { measureFootprint } from "./figures/footprint.ts";
 import { measureHttpFloor } from "./figures/http-floor.ts";
 import { measurePostgresBaseline } from "./figures/postgres-baseline.ts";
-import { measureQueryModes, queryPath, zipfKeys } from "./figures/query-modes.ts";
+import { measureQueryModes, queryPath, zipfDraws, zipfKeys } from "./figures/query-modes.ts";
 import { measureRestart } from "./figures/restart.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { measureSqliteBaseline } from "./figures/sqlite-baseline.ts";
@@ -156,7 +156,9 @@ try {
   const getItems = join(work, "bare-get.lua");
   writeLuaItems(
     getItems,
-    zipfKeys(shape.keyCount(mode.assertions), seed).map((k) => queryPath(shape, "exact", k)),
+    zipfKeys(shape.keyCount(mode.assertions), seed, zipfDraws(mode.seconds)).map((k) =>
+      queryPath(shape, "exact", k),
+    ),
   );
   const httpGet = await measureHttpFloor({
     wrk: tools.wrk,

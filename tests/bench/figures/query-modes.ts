@@ -12,8 +12,8 @@
  *   probe's rate (wrk runs whole seconds, 1 at least); `wrk.wraps` > 0 says the
  *   list ran out and keys were asked again (a quick run has too few keys).
  * - `zipf`: keys drawn from a Zipf distribution (s = 1.1) over all keys with a
- *   seeded PRNG, as agents ask about hot concepts; a list of 100,000 draws,
- *   cycled.
+ *   seeded PRNG, as agents ask about hot concepts; a list of 100,000 draws
+ *   (20,000 in a quick run), cycled.
  *
  * Each figure is `runQueryFigure`'s: rate, client p99 (wrk), server p99 (the
  * server's histogram), server CPU µs per query.
@@ -43,7 +43,8 @@ export interface ModeFigure extends QueryFigure {
 }
 
 export const ZIPF_S = 1.1;
-const ZIPF_DRAWS = 100_000;
+/** Draws in the Zipf list: 100,000 in a full run, 20,000 in a quick one (wrk formats each up front). */
+export const zipfDraws = (seconds: number) => (seconds >= 10 ? 100_000 : 20_000);
 /** The probe (and warm-up) run: 2 s in a full run, 1 s in a quick one. */
 const probeSeconds = (seconds: number) => (seconds >= 10 ? 2 : 1);
 
@@ -69,10 +70,10 @@ export function queryPath(shape: DatasetShape, kind: QueryKind, k: number): stri
 }
 
 /** The Zipf-drawn keys of a run (also the list the H_get floor is measured with). */
-export function zipfKeys(keys: number, seed: number): number[] {
+export function zipfKeys(keys: number, seed: number, draws: number): number[] {
   const draw = zipfSampler(keys, ZIPF_S, mulberry32(seed));
   const toKey = scatter(keys);
-  return Array.from({ length: ZIPF_DRAWS }, () => toKey(draw()));
+  return Array.from({ length: draws }, () => toKey(draw()));
 }
 
 export async function measureQueryModes(
@@ -133,7 +134,7 @@ export async function measureQueryModes(
     if (f.wrk.wraps > 0) progress(`  NOTE: ${f.wrk.wraps} wraps: keys were asked more than once`);
   }
 
-  const drawn = zipfKeys(keys, o.seed);
+  const drawn = zipfKeys(keys, o.seed, zipfDraws(o.seconds));
   const counts = new Map<number, number>();
   for (const k of drawn) counts.set(k, (counts.get(k) ?? 0) + 1);
   const top100 = [...counts.values()]

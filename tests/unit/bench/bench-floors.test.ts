@@ -51,8 +51,8 @@ describe("tenthRates", () => {
 
 describe("zipf and scatter", () => {
   test("the same seed draws the same keys; rank 0 is the hottest, near 1/H(m, 1.1) of the draws", () => {
-    expect(zipfKeys(5000, 17)).toEqual(zipfKeys(5000, 17));
-    expect(zipfKeys(5000, 17)).not.toEqual(zipfKeys(5000, 18));
+    expect(zipfKeys(5000, 17, 1000)).toEqual(zipfKeys(5000, 17, 1000));
+    expect(zipfKeys(5000, 17, 1000)).not.toEqual(zipfKeys(5000, 18, 1000));
     const draw = zipfSampler(1000, 1.1, mulberry32(1));
     const counts = new Array(1000).fill(0);
     for (let i = 0; i < 100_000; i++) counts[draw()]++;
