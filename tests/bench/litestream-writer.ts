@@ -13,7 +13,7 @@
  */
 import { openDatabase } from "../../src/store/open-database.ts";
 import { AgentPool, buildDataset } from "./lib/dataset.ts";
-import { v2RowInserter } from "./lib/v2-row-inserter.ts";
+import { storeRowInserter } from "./lib/store-row-inserter.ts";
 
 const [db, n, batch, now, rate] = process.argv.slice(2);
 if (rate === undefined) {
@@ -23,7 +23,7 @@ if (rate === undefined) {
 const batches = buildDataset(Number(n), Number(batch), new AgentPool(1000), Number(now));
 const sqlite = openDatabase(db as string);
 sqlite.run("PRAGMA synchronous = FULL");
-const insert = v2RowInserter(sqlite);
+const insert = storeRowInserter(sqlite);
 process.stdout.write("ready\n");
 for await (const _ of console) break; // the go signal: one line on stdin
 

@@ -1,14 +1,17 @@
 /**
- * The benchmark's output: a table on stdout (figure | StemeDB | baseline |
- * ratio | SPEC target | met?), one row per baseline, and a JSON file
- * `<YYYY-MM-DD>-<git short sha>[-quick].json` holding every figure, baseline,
- * ratio, the raw measurements and the machine it ran on.
+ * The benchmark's output: a table on stdout (figure | StemeDB | floor | ratio |
+ * CPU µs/op, StemeDB and floor | peers | SPEC target | met?), one row per
+ * figure, and a JSON file `<YYYY-MM-DD>-<git short sha>[-quick].json` holding
+ * every figure, floor, ratio, the raw measurements and the machine it ran on.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Figure, meets, ratio } from "./figure.ts";
 
 export interface ReportedFigure extends Figure {
+  /** value ÷ floor. */
+  floorRatio: number | null;
+  /** value ÷ each baseline. */
   ratios: (number | null)[];
   met: boolean | null;
 }
@@ -16,36 +19,57 @@ export interface ReportedFigure extends Figure {
 export function withVerdicts(figures: Figure[]): ReportedFigure[] {
   return figures.map((f) => ({
     ...f,
+    floorRatio: round(ratio(f.value, f.floor), 3),
     ratios: f.baselines.map((b) => round(ratio(f.value, b), 3)),
-    met: f.target === undefined ? null : meets(f.value, f.target),
+    met: meets(f),
   }));
 }
 
 const num = (x: number) =>
-  Number.isInteger(x)
-    ? x.toLocaleString("en")
-    : x.toLocaleString("en", { maximumFractionDigits: 3 });
+  !Number.isFinite(x)
+    ? String(x)
+    : Number.isInteger(x)
+      ? x.toLocaleString("en")
+      : x.toLocaleString("en", { maximumFractionDigits: Math.abs(x) < 10 ? 3 : 1 });
+
+const times = (r: number | null | undefined) =>
+  r === null || r === undefined ? "—" : `${r.toFixed(2)}×`;
 
 export function formatTable(figures: ReportedFigure[]): string {
-  const rows: string[][] = [["figure", "StemeDB", "baseline", "ratio", "SPEC target", "met?"]];
+  const rows: string[][] = [
+    [
+      "figure",
+      "StemeDB",
+      "floor (same run)",
+      "ratio",
+      "CPU µs/op: StemeDB / floor",
+      "peers (same run)",
+      "SPEC target",
+      "met?",
+    ],
+  ];
   for (const f of figures) {
     const bucket = f.bucket === undefined ? "" : ` (in ${num(f.bucket[0])}–${num(f.bucket[1])})`;
-    const value = `${num(f.value)} ${f.unit}${bucket}`;
     const target =
-      f.target === undefined ? "—" : `${f.target.op === ">=" ? "≥" : "≤"} ${num(f.target.value)}`;
-    const met = f.met === null ? "—" : f.met ? "yes" : "NO";
-    if (f.baselines.length === 0) rows.push([f.name, value, "—", "—", target, met]);
-    f.baselines.forEach((b, i) => {
-      const r = f.ratios[i];
-      rows.push([
-        i === 0 ? f.name : "",
-        i === 0 ? value : "",
-        `${num(b.value)} (${b.name})`,
-        r === null || r === undefined ? "—" : `${r.toFixed(2)}×`,
-        i === 0 ? target : "",
-        i === 0 ? met : "",
-      ]);
-    });
+      f.target === undefined
+        ? "—"
+        : `${f.target.op === ">=" ? "≥" : "≤"} ${num(f.target.value)}${f.target.of === "ratio" ? "× floor" : ` ${f.unit}`}`;
+    const cpu =
+      f.cpu === undefined
+        ? "—"
+        : `${num(f.cpu.us)}${f.cpu.floorUs === undefined ? "" : ` / ${num(f.cpu.floorUs)}`}`;
+    rows.push([
+      f.name,
+      `${num(f.value)} ${f.unit}${bucket}`,
+      f.floor === undefined ? "—" : `${num(f.floor.value)} (${f.floor.name})`,
+      times(f.floorRatio),
+      cpu,
+      f.baselines.length === 0
+        ? "—"
+        : f.baselines.map((b, i) => `${b.name} ${num(b.value)} (${times(f.ratios[i])})`).join("; "),
+      target,
+      f.met === null ? "—" : f.met ? "yes" : "NO",
+    ]);
   }
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
   const line = (r: string[]) =>

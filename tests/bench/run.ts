@@ -1,21 +1,26 @@
 /**
- * `npm run bench` — SPEC §9 figures, each next to a baseline measured in the
- * same run on the same machine. Wiring only; each figure lives in ./figures/.
+ * `npm run bench` — SPEC §9: every figure as a ratio to a floor measured in
+ * the same run, with the server's CPU per operation next to the floor's.
+ * Wiring only; each figure lives in ./figures/, the floor formulas in
+ * ./lib/floors.ts.
  *
- *   bun tests/bench/run.ts [--quick] [--out DIR] [--profile] [--assertions N] [--seconds S]
+ *   bun tests/bench/run.ts [--quick] [--dataset realistic|uniform] [--out DIR]
+ *                          [--profile] [--assertions N] [--seconds S] [--seed X]
  *
- * Order: sign the dataset; CPU baselines (native verify, prepareAssertion);
- * raw bun:sqlite inserts; PostgreSQL load and look-ups; then a StemeDB server
- * subprocess: batch ingest of the dataset over HTTP, queries (wrk), footprint,
- * SIGKILL + restart, single POSTs (wrk) and the bare Bun server. Progress on
- * stderr, the table on stdout, the JSON under --out (default
- * tests/bench/results). `--profile` runs the servers under `bun --cpu-prof`
- * (profiles in $TMPDIR/stemedb-bench-profiles-<pid>, kept: one for batch
- * ingest and queries, one for restart and single POSTs — the server holding
- * them is stopped with SIGTERM, a fresh one takes the SIGKILL; summarize one
- * with profile-top.ts, `--from/--to` for one phase). Profiling slows the
- * server: figures of such a run are not comparable. Every process and temp dir
- * is removed at the end, also on failure.
+ * Order: sign the dataset; V (native verify, one core); S (the same rows into
+ * StemeDB's schema, one thread); the PostgreSQL peer (load and look-ups);
+ * then a StemeDB server subprocess: batch ingest of the dataset over HTTP;
+ * H_get (bare Bun.serve, the Zipf query list, 16 connections); queries
+ * (each key once, then the Zipf mix; exact and tail); footprint; SIGKILL +
+ * restart; single POSTs (64 connections) and H_post (bare Bun.serve, the same
+ * bodies). Progress on stderr, the table on stdout, the JSON under --out
+ * (default tests/bench/results). `--profile` runs the servers under `bun
+ * --cpu-prof` (profiles in $TMPDIR/stemedb-bench-profiles-<pid>, kept: one for
+ * batch ingest and queries, one for restart and single POSTs — the server
+ * holding them is stopped with SIGTERM, a fresh one takes the SIGKILL;
+ * summarize one with profile-top.ts, `--from/--to` for one phase). Profiling
+ * slows the server: figures of such a run are not comparable. Every process
+ * and temp dir is removed at the end, also on failure.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
@@ -25,18 +30,22 @@ import { MODES } from "./bench-mode.ts";
 import { collectFigures, type Measurements } from "./collect-figures.ts";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
 import { measureFootprint } from "./figures/footprint.ts";
+import { measureHttpFloor } from "./figures/http-floor.ts";
 import { measurePostgresBaseline } from "./figures/postgres-baseline.ts";
-import { measureQueries } from "./figures/queries.ts";
+import { measureQueryModes, queryPath, zipfDraws, zipfKeys } from "./figures/query-modes.ts";
 import { measureRestart } from "./figures/restart.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { measureSqliteBaseline } from "./figures/sqlite-baseline.ts";
 import { measureVerifyBaseline } from "./figures/verify-baseline.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, type Batch, buildDataset, singleBodies } from "./lib/dataset.ts";
-import { loadAverage } from "./lib/proc-stats.ts";
+import { shapeNamed } from "./lib/dataset-shape.ts";
+import { computeFloors } from "./lib/floors.ts";
+import { loadAverage, waitIdle } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
 import { ensureTools } from "./lib/tools.ts";
+import { writeLuaItems } from "./lib/wrk.ts";
 import { formatTable, resultFileName, withVerdicts, writeResult } from "./report.ts";
 
 const { values: args } = parseArgs({
@@ -46,12 +55,16 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     assertions: { type: "string" },
     seconds: { type: "string" },
+    dataset: { type: "string", default: "realistic" },
+    seed: { type: "string", default: "17" },
   },
 });
 const mode = { ...MODES[args.quick ? "quick" : "full"] };
 if (args.assertions !== undefined) mode.assertions = Number(args.assertions);
 if (args.seconds !== undefined) mode.seconds = Number(args.seconds);
 const outDir = resolve(args.out);
+const shape = shapeNamed(args.dataset);
+const seed = Number(args.seed);
 
 function gitOutput(...argv: string[]): string {
   const r = Bun.spawnSync(["git", ...argv], { cwd: BENCH_DIR, stdout: "pipe", stderr: "ignore" });
@@ -81,7 +94,7 @@ function phase(name: string): void {
   progress(`— ${name} (load average ${machine.loadAverageByPhase[name].join(" ")})`);
 }
 progress(
-  `mode ${mode.name}: ${mode.assertions} assertions; ${machine.nproc} cores; load average ${machine.loadAverageStart.join(" ")}`,
+  `mode ${mode.name}: ${mode.assertions} assertions, dataset ${shape.name}; ${machine.nproc} cores; load average ${machine.loadAverageStart.join(" ")}`,
 );
 
 let exitCode = 0;
@@ -90,19 +103,20 @@ try {
   const work = mkdtempSync(join(tmpdir(), "stemedb-bench-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
 
-  progress(`signing ${mode.assertions} assertions from ${mode.agents} agents`);
-  const agents = new AgentPool(mode.agents);
-  let batches: Batch[] = buildDataset(mode.assertions, mode.batchSize, agents, Date.now());
+  progress(`signing ${mode.assertions} assertions from ${shape.agents} agents`);
+  const agents = new AgentPool(shape.agents);
+  let batches: Batch[] = buildDataset(mode.assertions, mode.batchSize, agents, Date.now(), shape);
 
-  phase("cpu baselines");
+  phase("floor V (native verify)");
   const verify = measureVerifyBaseline(batches, mode.cpuSeconds);
-  phase("sqlite baseline");
+  phase("floor S (rows into StemeDB's schema)");
   const sqlite = measureSqliteBaseline(batches);
-  phase("postgres baseline");
+  phase("postgres peer");
   const postgres = await measurePostgresBaseline(tools.pgBin, batches, {
     n: mode.assertions,
+    shape,
     concurrency: mode.ingestConcurrency,
-    connections: mode.connections,
+    connections: mode.queryConnections,
     seconds: mode.seconds,
     dir: work,
   });
@@ -137,14 +151,33 @@ try {
   });
   batches = [];
 
-  phase("queries");
-  const queries = await measureQueries(server.url, {
+  progress(`server settled after ingest in ${await waitIdle(server.pid)} s`);
+  phase("floor H_get (bare Bun.serve, GET)");
+  const getItems = join(work, "bare-get.lua");
+  writeLuaItems(
+    getItems,
+    zipfKeys(shape.keyCount(mode.assertions), seed, zipfDraws(mode.seconds)).map((k) =>
+      queryPath(shape, "exact", k),
+    ),
+  );
+  const httpGet = await measureHttpFloor({
     wrk: tools.wrk,
-    n: mode.assertions,
-    connections: mode.connections,
+    itemsFile: getItems,
+    method: "GET",
+    connections: mode.queryConnections,
     seconds: mode.seconds,
-    warmupSeconds: mode.warmupSeconds,
+  });
+  phase("queries");
+  const queries = await measureQueryModes({
+    wrk: tools.wrk,
+    baseUrl: server.url,
+    serverPid: server.pid,
+    shape,
+    n: mode.assertions,
+    connections: mode.queryConnections,
+    seconds: mode.seconds,
     dir: work,
+    seed,
   });
   const footprint = measureFootprint(server.pid, dataDir, mode.assertions);
   if (args.profile) {
@@ -160,19 +193,31 @@ try {
 
   progress(`signing ${mode.singleBodies} single-POST bodies`);
   const bodies = singleBodies(mode.singleBodies, agents, Date.now());
+  progress(`server settled after restart in ${await waitIdle(server.pid)} s`);
   phase("single POSTs");
   const single = await measureSinglePost(server.url, server.pid, bodies, {
     wrk: tools.wrk,
-    connections: mode.connections,
+    connections: mode.postConnections,
     seconds: mode.seconds,
     dir: work,
   });
   await server.stop();
 
+  const floors = computeFloors({
+    verifyPerCore: verify.verifyPerCore,
+    sqliteRowsPerSecond: sqlite.rate,
+    hGet: httpGet.wrk.rate,
+    hGetCpuUs: httpGet.cpuUsPerRequest,
+    hPost: single.bare.rate,
+    hPostCpuUs: single.bareCpuUsPerRequest,
+  });
   const measurements: Measurements = {
     assertions: mode.assertions,
+    dataset: shape.name,
     verify,
     sqlite,
+    httpGet,
+    floors,
     postgres,
     ingest,
     queries,
@@ -187,7 +232,8 @@ try {
     date: startedAt.toISOString(),
     git,
     mode: mode.name,
-    settings: mode,
+    dataset: shape.name,
+    settings: { ...mode, dataset: shape.name, seed },
     machine,
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     figures,
@@ -195,12 +241,14 @@ try {
   });
   process.stdout.write(`${formatTable(figures)}\n\n`);
   process.stdout.write(
-    `mode ${mode.name}, ${mode.assertions.toLocaleString("en")} assertions; ${machine.nproc} cores; ` +
+    `mode ${mode.name}, ${mode.assertions.toLocaleString("en")} assertions, dataset ${shape.name}; ${machine.nproc} cores; ` +
       `load average ${machine.loadAverageStart.join(" ")} at start, ${machine.loadAverageEnd.join(" ")} at end\n` +
       `1-min load average as each phase began: ${Object.entries(machine.loadAverageByPhase)
         .map(([name, l]) => `${name} ${l[0]}`)
         .join(", ")}\n` +
-      `server-side p50/p99: interpolated inside the duration-histogram bucket shown; client p50/p99: wrk\n` +
+      `floors: ingest = 2/(1/V + 1/S), single-POST = 1/(1/ingest + 1/H_post), queries: H_get; ratio = StemeDB ÷ floor\n` +
+      `CPU µs/op: the server's utime+stime over the load window ÷ operations (all threads); the floor's: 1e6/V + 1e6/S, bare Bun's per request\n` +
+      `server-side p99: interpolated inside the duration-histogram bucket shown; client p99: wrk\n` +
       `results: ${file}\n`,
   );
 } catch (e) {

@@ -1,16 +1,24 @@
 /**
- * PostgreSQL baseline (SPEC §9): the same rows in a table with the same columns
- * and indexes as StemeDB's SQLite state (id unique; concept, concept_rev,
- * predicate, agent), loaded with multi-row INSERTs of 1000 rows, one statement
- * = one transaction, each commit durable (`synchronous_commit=on`, `fsync=on`),
- * over the same number of concurrent connections as StemeDB's batch ingest
- * (Bun.SQL client). Then `ANALYZE`, and the same look-ups as StemeDB's queries,
- * driven by pgbench (64 connections, one thread, prepared): the rows of the
- * visible assertions of the matching keys — no lens is computed. Bytes per row
- * are `pg_total_relation_size` (heap, indexes, TOAST; WAL not counted).
+ * The PostgreSQL peer (SPEC §9: it verifies nothing, so it is the peer, not
+ * the bar): the same rows in a table with the same columns and indexes as
+ * StemeDB's SQLite state had with text keys (id unique; concept, concept_rev,
+ * predicate, agent), loaded with multi-row INSERTs of 1000 rows, one
+ * statement = one transaction, each commit durable (`synchronous_commit=on`,
+ * `fsync=on`), over the same number of concurrent connections as StemeDB's
+ * batch ingest (Bun.SQL client). Then `ANALYZE`, and the same look-ups as
+ * StemeDB's queries — one key (concept + predicate), exactly or by tail —
+ * driven by pgbench (one thread, prepared, as many connections as wrk): the
+ * visible rows of the key, no lens computed. pgbench cannot build the
+ * dataset's concept paths, so each transaction picks a random key number and
+ * joins it to a `bench_keys` table of the run's keys (a primary-key look-up,
+ * counted in the peer's time). Bytes per row are `pg_total_relation_size` of
+ * the assertions (heap, indexes, TOAST; WAL not counted).
  */
 import { join } from "node:path";
-import { type Batch, COMPONENTS, conceptCount, rowParams } from "../lib/dataset.ts";
+import type { SQL } from "bun";
+import { reverseConcept } from "../../../src/store/concept-path.ts";
+import { type Batch, rowParams } from "../lib/dataset.ts";
+import type { DatasetShape } from "../lib/dataset-shape.ts";
 import { runPgbench } from "../lib/pgbench.ts";
 import { connect, startPostgres } from "../lib/postgres.ts";
 import { progress } from "../lib/progress.ts";
@@ -19,7 +27,7 @@ export interface PostgresBaseline {
   insertRate: number;
   insertSeconds: number;
   bytesPerRow: number;
-  queries: { exact: number; tail: number; prefix: number };
+  queries: { exact: number; tail: number };
 }
 
 const SCHEMA = `
@@ -51,40 +59,48 @@ function insertStatement(batch: Batch): { text: string; params: unknown[] } {
   return { text: `INSERT INTO assertions VALUES ${values.join(",")}`, params };
 }
 
-/** pgbench script head: a random existing concept number c, and its parts. */
-function pickConcept(n: number): string {
-  return [
-    `\\set c random(0, ${conceptCount(n) - 1})`,
-    "\\set s :c / 4",
-    "\\set a :s % 97",
-    "\\set b :s % 211",
-    "\\set m :c % 4 + 1",
-    "",
-  ].join("\n");
-}
-const COMPONENT = `(ARRAY[${COMPONENTS.map((c) => `'${c}'`).join(",")}])[:m::int]`;
-const PREFIX = "'org' || :a::int || '/team' || :b::int || '/svc' || :s::int";
-const KEYS = {
-  exact: `${PREFIX} || '/' || ${COMPONENT}`,
-  tail: `${COMPONENT} || '/svc' || :s::int`,
-  prefix: PREFIX,
-};
-const SELECT = "SELECT seq, concept, predicate, agent, value, confidence, ts FROM assertions WHERE";
-const VISIBLE = "AND status IN (1, 3) ORDER BY concept, predicate, ts DESC;";
-/** Whole-segment range match on `column` (concept or concept_rev), as SPEC §4 defines it. */
-const under = (column: string, key: string) =>
-  `${column} >= ${key} AND ${column} < ${key} || '0' AND (${column} = ${key} OR starts_with(${column}, ${key} || '/'))`;
-
+const KEYS_TABLE = `
+CREATE TABLE bench_keys (n int PRIMARY KEY, concept text NOT NULL, tail_rev text NOT NULL,
+  predicate text NOT NULL);`;
+const SELECT =
+  "SELECT a.seq, a.concept, a.predicate, a.agent, a.value, a.confidence, a.ts FROM bench_keys AS q JOIN assertions AS a ON";
+const VISIBLE = "WHERE q.n = :k AND a.status IN (1, 3) ORDER BY a.concept, a.predicate, a.ts DESC;";
+/** Whole-segment tail match (SPEC §4) as a range on concept_rev. */
+const TAIL = `a.concept_rev >= q.tail_rev AND a.concept_rev < q.tail_rev || '0'
+  AND (a.concept_rev = q.tail_rev OR starts_with(a.concept_rev, q.tail_rev || '/'))`;
 const SCRIPTS = {
-  exact: `${SELECT} concept = ${KEYS.exact} ${VISIBLE}`,
-  tail: `${SELECT} ${under("concept_rev", KEYS.tail)} ${VISIBLE}`,
-  prefix: `${SELECT} ${under("concept", KEYS.prefix)} ${VISIBLE}`,
+  exact: `${SELECT} a.concept = q.concept AND a.predicate = q.predicate ${VISIBLE}`,
+  tail: `${SELECT} ${TAIL} AND a.predicate = q.predicate ${VISIBLE}`,
 };
+
+/** The run's keys into `bench_keys`, 1000 per INSERT. */
+async function loadKeys(sql: SQL, shape: DatasetShape, keys: number): Promise<void> {
+  await sql.unsafe(KEYS_TABLE);
+  for (let start = 0; start < keys; start += 1000) {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (let k = start; k < Math.min(keys, start + 1000); k++) {
+      const { concept, predicate } = shape.key(k);
+      const b = params.length;
+      values.push(`($${b + 1},$${b + 2},$${b + 3},$${b + 4})`);
+      params.push(k, concept, reverseConcept(shape.tail(k)), predicate);
+    }
+    await sql.unsafe(`INSERT INTO bench_keys VALUES ${values.join(",")}`, params);
+  }
+  await sql.unsafe("ANALYZE bench_keys");
+}
 
 export async function measurePostgresBaseline(
   pgBin: string,
   batches: Batch[],
-  options: { n: number; concurrency: number; connections: number; seconds: number; dir: string },
+  options: {
+    n: number;
+    shape: DatasetShape;
+    concurrency: number;
+    connections: number;
+    seconds: number;
+    dir: string;
+  },
 ): Promise<PostgresBaseline> {
   const pg = await startPostgres(pgBin);
   try {
@@ -110,10 +126,15 @@ export async function measurePostgresBaseline(
         "SELECT pg_total_relation_size('assertions')::bigint AS bytes",
       );
       const bytesPerRow = Math.round(Number(size.bytes) / rows);
-      const queries = { exact: 0, tail: 0, prefix: 0 };
-      for (const kind of ["exact", "tail", "prefix"] as const) {
+      const keys = options.shape.keyCount(options.n);
+      await loadKeys(sql, options.shape, keys);
+      const queries = { exact: 0, tail: 0 };
+      for (const kind of ["exact", "tail"] as const) {
         progress(`postgres ${kind} look-ups (pgbench)`);
-        const script = `${pickConcept(options.n)}${SCRIPTS[kind]}\n`;
+        // The same statement once from here: it must find the key's rows.
+        const sample = await sql.unsafe(SCRIPTS[kind].replace(":k", "$1"), [keys - 1]);
+        if (sample.length === 0) throw new Error(`postgres ${kind} look-up found no rows`);
+        const script = `\\set k random(0, ${keys - 1})\n${SCRIPTS[kind]}\n`;
         const r = await runPgbench(pg, join(options.dir, `pgbench-${kind}.sql`), script, options);
         if (r.failed > 0) throw new Error(`pgbench ${kind}: ${r.failed} failed transactions`);
         queries[kind] = r.rate;

@@ -1,23 +1,17 @@
 /**
- * Query throughput over HTTP with the whole dataset stored (SPEC §9: exact or
- * tail, `latest` lens, ≥ 10,000/s, server-side p99 ≤ 5 ms). wrk, one thread,
- * 64 connections, cycles through GET /v1/query URLs of existing concepts in a
- * scattered order. Server-side p50/p99 come from the server's
- * `stemedb_http_request_duration_seconds{route="/v1/query"}` histogram,
- * scraped before and after each run (bucket-interpolated estimates; the share
- * of requests within 5 ms is exact, 5 ms being a bucket edge).
+ * Query runs over the `uniform` dataset by concept (no predicate), as
+ * reader-threads.ts measures them: wrk, one thread, cycles through 20,000 GET
+ * /v1/query URLs of existing concepts in a scattered order, one unmeasured
+ * warm-up run before each case. `npm run bench` measures SPEC §9's query
+ * figures with `query-modes.ts` instead (each key once; a Zipf mix).
  */
 import { join } from "node:path";
 import { conceptCount, conceptOf, prefixOf, tailOf } from "../lib/dataset.ts";
 import { progress } from "../lib/progress.ts";
-import {
-  fractionWithin,
-  histogramDelta,
-  quantileBucketMs,
-  quantileMs,
-  scrape,
-} from "../lib/prom-metrics.ts";
-import { runWrk, type WrkResult, writeLuaItems } from "../lib/wrk.ts";
+import { runWrk, writeLuaItems } from "../lib/wrk.ts";
+import { type QueryFigure, runQueryFigure } from "./query-run.ts";
+
+export type { QueryFigure } from "./query-run.ts";
 
 export const QUERY_CASES = {
   exact_latest: (c: number) => `concept=${conceptOf(c)}`,
@@ -27,19 +21,6 @@ export const QUERY_CASES = {
 } as const;
 export type QueryCase = keyof typeof QUERY_CASES;
 
-export interface QueryFigure {
-  wrk: WrkResult;
-  serverP50Ms: number;
-  serverP99Ms: number;
-  serverMeanMs: number;
-  /** Edges of the histogram buckets holding p50 and p99, in ms. */
-  serverP50BucketMs: [number, number];
-  serverP99BucketMs: [number, number];
-  shareWithin5Ms: number;
-  /** Keys in the first URL's answer (a sanity check that queries hit data). */
-  sampleResults: number;
-}
-
 export interface QueryOptions {
   wrk: string;
   n: number;
@@ -47,6 +28,8 @@ export interface QueryOptions {
   seconds: number;
   warmupSeconds: number;
   dir: string;
+  /** The server's pid, for its CPU per query. */
+  serverPid?: number;
   /** Which cases to run (default: all). */
   cases?: readonly QueryCase[];
 }
@@ -66,47 +49,29 @@ export async function measureQueries(
       { length: URLS },
       (_, i) => `/v1/query?${query((i * 104_729 + 17) % concepts)}`,
     );
-    const sample = await fetch(baseUrl + paths[0]);
-    const body = (await sample.json()) as { results?: unknown[] };
-    if (sample.status !== 200 || !body.results || body.results.length === 0) {
-      throw new Error(`${name}: ${paths[0]} answered ${sample.status} with no results`);
-    }
     const itemsFile = join(options.dir, `query-${name}.lua`);
     writeLuaItems(itemsFile, paths);
-    const run = (seconds: number) =>
-      runWrk({
+    progress(`query ${name}`);
+    if (options.warmupSeconds > 0) {
+      await runWrk({
         wrk: options.wrk,
         baseUrl,
         itemsFile,
         method: "GET",
         connections: options.connections,
-        seconds,
+        seconds: options.warmupSeconds,
       });
-    progress(`query ${name}`);
-    if (options.warmupSeconds > 0) await run(options.warmupSeconds);
-    const before = await scrape(baseUrl);
-    const wrk = await run(options.seconds);
-    const after = await scrape(baseUrl);
-    const h = histogramDelta(before, after, "stemedb_http_request_duration_seconds", {
-      method: "GET",
-      route: "/v1/query",
+    }
+    out[name] = await runQueryFigure({
+      wrk: options.wrk,
+      baseUrl,
+      serverPid: options.serverPid,
+      itemsFile,
+      samplePath: paths[0] as string,
+      distinctPaths: paths.length,
+      connections: options.connections,
+      seconds: options.seconds,
     });
-    if (wrk.errors > 0) progress(`  WARNING: ${wrk.errors} failed or non-2xx answers`);
-    out[name] = {
-      wrk,
-      serverP50Ms: round3(quantileMs(h, 0.5)),
-      serverP99Ms: round3(quantileMs(h, 0.99)),
-      serverMeanMs: round3(h.meanMs),
-      serverP50BucketMs: quantileBucketMs(h, 0.5),
-      serverP99BucketMs: quantileBucketMs(h, 0.99),
-      shareWithin5Ms: round3(fractionWithin(h, 5)),
-      sampleResults: body.results.length,
-    };
-    progress(
-      `  server-side p50 ${out[name].serverP50Ms} ms, p99 ${out[name].serverP99Ms} ms (${(out[name].shareWithin5Ms * 100).toFixed(1)}% ≤ 5 ms)`,
-    );
   }
   return out as Record<QueryCase, QueryFigure>; // every case asked for
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -8,11 +8,11 @@
  * against bare-server.ts (parse the JSON body, answer 201): the HTTP ceiling.
  */
 import { join } from "node:path";
-import { cpuSeconds } from "../lib/proc-stats.ts";
+import { measuredWrk } from "../lib/measured-wrk.ts";
 import { progress } from "../lib/progress.ts";
 import { counterDelta, histogramDelta, quantileMs, scrape } from "../lib/prom-metrics.ts";
-import { BENCH_DIR, ServerProcess } from "../lib/server-process.ts";
-import { runWrk, type WrkResult, writeLuaItems } from "../lib/wrk.ts";
+import { type WrkOptions, type WrkResult, writeLuaItems } from "../lib/wrk.ts";
+import { measureHttpFloor } from "./http-floor.ts";
 
 export interface SinglePost {
   stemedb: WrkResult;
@@ -25,6 +25,10 @@ export interface SinglePost {
   meanFsyncMs: number;
   /** Server CPU seconds per wall second during the StemeDB run (2.0 = both cores). */
   serverCores: number;
+  /** Server CPU µs per request (all threads). */
+  cpuUsPerRequest: number;
+  /** The bare server's CPU µs per request (H_post's). */
+  bareCpuUsPerRequest: number;
 }
 
 export interface SinglePostOptions {
@@ -42,22 +46,19 @@ export async function measureSinglePost(
 ): Promise<SinglePost> {
   const itemsFile = join(options.dir, "single-bodies.lua");
   writeLuaItems(itemsFile, bodies);
-  const run = (url: string) =>
-    runWrk({
-      wrk: options.wrk,
-      baseUrl: url,
-      itemsFile,
-      method: "POST",
-      path: "/v1/assert",
-      connections: options.connections,
-      seconds: options.seconds,
-    });
+  const load: Omit<WrkOptions, "baseUrl"> = {
+    wrk: options.wrk,
+    itemsFile,
+    method: "POST",
+    path: "/v1/assert",
+    connections: options.connections,
+    seconds: options.seconds,
+  };
 
   progress(`single POSTs to StemeDB (${bodies.length} distinct bodies)`);
   const before = await scrape(baseUrl);
-  const cpu0 = cpuSeconds(serverPid);
-  const stemedb = await run(baseUrl);
-  const serverCores = (cpuSeconds(serverPid) - cpu0) / stemedb.seconds;
+  const measured = await measuredWrk(serverPid, { ...load, baseUrl });
+  const stemedb = measured.wrk;
   const after = await scrape(baseUrl);
   const fsync = histogramDelta(before, after, "stemedb_log_fsync_duration_seconds", {});
   const h = histogramDelta(before, after, "stemedb_http_request_duration_seconds", {
@@ -69,17 +70,11 @@ export async function measureSinglePost(
   const fsyncs = counterDelta(before, after, "stemedb_log_commit_batch_records_count");
   const records = counterDelta(before, after, "stemedb_log_commit_batch_records_sum");
 
-  progress("single POSTs to the bare Bun server (HTTP ceiling)");
-  const bareServer = await ServerProcess.start({ script: join(BENCH_DIR, "bare-server.ts") });
-  let bare: WrkResult;
-  try {
-    bare = await run(bareServer.url);
-  } finally {
-    await bareServer.stop();
-  }
+  progress(`  ${measured.cpuUsPerRequest} µs server CPU/request`);
+  const bare = await measureHttpFloor(load);
   return {
     stemedb,
-    bare,
+    bare: bare.wrk,
     serverP50Ms: Math.round(quantileMs(h, 0.5) * 1000) / 1000,
     serverP99Ms: Math.round(quantileMs(h, 0.99) * 1000) / 1000,
     outcomes: {
@@ -90,6 +85,8 @@ export async function measureSinglePost(
     },
     recordsPerFsync: fsyncs > 0 ? Math.round((records / fsyncs) * 10) / 10 : 0,
     meanFsyncMs: Math.round(fsync.meanMs * 1000) / 1000,
-    serverCores: Math.round(serverCores * 100) / 100,
+    serverCores: measured.serverCores,
+    cpuUsPerRequest: measured.cpuUsPerRequest,
+    bareCpuUsPerRequest: bare.cpuUsPerRequest,
   };
 }

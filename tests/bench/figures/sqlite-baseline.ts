@@ -1,10 +1,12 @@
 /**
- * The storage ceiling (SPEC §9 baseline): the same rows inserted straight into
- * bun:sqlite with StemeDB's own schema, indexes and pragmas (`openDatabase`:
- * WAL, synchronous=NORMAL, 64 MiB cache), 1000 rows per transaction, in this
- * process — no HTTP, no verification, no log, no Merkle tree; keys interned
- * by `v2RowInserter`, so the figure stays a ceiling. Also reports the bytes per row on disk once the
- * WAL is checkpointed into the database file.
+ * The SQLite floor S of SPEC §9: the run's own rows inserted into a fresh
+ * database with StemeDB's schema, indexes and pragmas (`openDatabase`: the
+ * project's migrations; WAL, synchronous=NORMAL, 64 MiB cache) through the
+ * store's own row insert (`storeRowInserter`), by one thread in this process,
+ * 1,000 rows per transaction, up to the run's size — no HTTP, no verify, no
+ * log, no Merkle tree, no planning. Its CPU per row is 1e6 / S µs (one thread,
+ * busy throughout). Also the bytes per row on disk once the WAL is
+ * checkpointed into the database file.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,7 +16,7 @@ import { openDatabase } from "../../../src/store/open-database.ts";
 import type { Batch } from "../lib/dataset.ts";
 import { duBytes } from "../lib/disk.ts";
 import { progress } from "../lib/progress.ts";
-import { v2RowInserter } from "../lib/v2-row-inserter.ts";
+import { storeRowInserter } from "../lib/store-row-inserter.ts";
 
 export interface SqliteBaseline {
   rate: number;
@@ -26,7 +28,7 @@ export function measureSqliteBaseline(batches: Batch[]): SqliteBaseline {
   const dir = mkdtempSync(join(tmpdir(), "stemedb-bench-sqlite-"));
   try {
     const db = openDatabase(join(dir, "state.sqlite"));
-    const insert = v2RowInserter(db);
+    const insert = storeRowInserter(db);
     let rows = 0;
     const started = performance.now();
     for (const batch of batches) {
@@ -42,7 +44,7 @@ export function measureSqliteBaseline(batches: Batch[]): SqliteBaseline {
     db.close();
     const rate = Math.round(rows / seconds);
     const bytesPerRow = Math.round(duBytes(dir) / rows);
-    progress(`raw bun:sqlite inserts: ${rate} rows/s, ${bytesPerRow} B/row on disk`);
+    progress(`S (SQLite floor): ${rate} rows/s, ${bytesPerRow} B/row on disk`);
     return { rate, seconds, bytesPerRow };
   } finally {
     rmSync(dir, { recursive: true, force: true });

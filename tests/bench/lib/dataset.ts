@@ -1,16 +1,14 @@
 /**
  * The benchmark's assertions: deterministic, protocol-valid (signed with the
- * native Ed25519 signer exactly as tests/helpers/fast-sign.ts does), from many
- * agents, each batch kept both as the HTTP body (a JSON array) and as the rows
- * StemeDB stores for them, so the SQLite and PostgreSQL baselines insert the
- * very same rows.
+ * native Ed25519 signer exactly as tests/helpers/fast-sign.ts does), each batch
+ * kept both as the HTTP body (a JSON array) and as the rows StemeDB stores for
+ * them, so the SQLite floor and the PostgreSQL peer insert the very same rows.
+ * What the keys, agents and values look like is the dataset's shape
+ * (`dataset-shape.ts`: `uniform` or `realistic`).
  *
- * Shape: n assertions over n/4 keys (concept, predicate), four claims per key by
- * four different agents, one of which disagrees (a conflict for the consensus
- * lens). Concepts are `org<a>/team<b>/svc<s>/<component>` with four components
- * and four predicates, so an exact concept query hits 4 keys, a tail query
- * `svc<s>/<component>` the same 4 keys, and a prefix query `org<a>/team<b>/svc<s>`
- * 16 keys. The claims of one key are spread over the whole seq range.
+ * The `uniform` shape's helpers below (`conceptOf`, `tailOf`, `prefixOf` by
+ * concept number) serve the scripts written for it (store-insert.ts,
+ * reader-threads.ts).
  */
 import { toHex } from "../../../src/hex.ts";
 import type { Assertion, UnsignedAssertion } from "../../../src/protocol/assertion.ts";
@@ -19,11 +17,17 @@ import { canonicalBytes, canonicalString } from "../../../src/protocol/canonical
 import { type NativeSigner, nativeSigner } from "../../../src/protocol/native-ed25519.ts";
 import { assertionMessage } from "../../../src/protocol/signed-bytes.ts";
 import { reverseConcept } from "../../../src/store/concept-path.ts";
+import {
+  CLAIMS_PER_KEY,
+  type DatasetShape,
+  SHAPES,
+  UNIFORM_COMPONENTS,
+  UNIFORM_PREDICATES,
+} from "./dataset-shape.ts";
 
-export const PREDICATES = ["status", "owner", "version", "health"] as const;
-export const COMPONENTS = ["api", "db", "queue", "cache"] as const;
-export const CLAIMS_PER_KEY = 4;
-const AGENT_STRIDE = 251; // the claims of one key come from agents k, k+251, k+502, k+753
+export const PREDICATES = UNIFORM_PREDICATES;
+export const COMPONENTS = UNIFORM_COMPONENTS;
+export { CLAIMS_PER_KEY };
 
 /** One row of the `assertions` table (src/store/migrations/0001-initial.ts). */
 export interface BenchRow {
@@ -129,15 +133,15 @@ export function tailOf(c: number): string {
 export const keyCount = (n: number) => Math.ceil(n / CLAIMS_PER_KEY);
 export const conceptCount = (n: number) => Math.ceil(keyCount(n) / PREDICATES.length);
 
-/** Builds the n assertions in batches of `batchSize`; `now` anchors ts and received_at. */
+/** Builds the n assertions of `shape` in batches of `batchSize`; `now` anchors ts and received_at. */
 export function buildDataset(
   n: number,
   batchSize: number,
   agents: AgentPool,
   now: number,
-  onProgress?: (done: number) => void,
+  shape: DatasetShape = SHAPES.uniform,
 ): Batch[] {
-  const keys = keyCount(n);
+  const keys = shape.keyCount(n);
   const batches: Batch[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const assertions: Assertion[] = [];
@@ -145,10 +149,9 @@ export function buildDataset(
     for (let i = start; i < Math.min(n, start + batchSize); i++) {
       const j = Math.floor(i / keys); // which claim of its key
       const k = i % keys;
-      const signed = agents.sign(k + j * AGENT_STRIDE, {
-        concept: conceptOf(Math.floor(k / PREDICATES.length)),
-        predicate: PREDICATES[k % PREDICATES.length] as string,
-        value: { state: j === 1 ? "degraded" : "ok", build: k % 1000 },
+      const signed = agents.sign(shape.agent(k, j), {
+        ...shape.key(k),
+        value: shape.value(k, j),
         confidence: 0.5 + ((k + j) % 50) / 100,
         ts: now - n + i,
       });
@@ -156,7 +159,6 @@ export function buildDataset(
       rows.push({ ...signed.row, seq: i + 1, status: 1, received_at: now });
     }
     batches.push({ count: rows.length, body: JSON.stringify(assertions), rows });
-    onProgress?.(Math.min(n, start + batchSize));
   }
   return batches;
 }

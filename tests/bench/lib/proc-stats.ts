@@ -35,3 +35,20 @@ export function loadAverage(): [number, number, number] {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Waits until `pid` has settled after a load (its WAL checkpoint, GC): its CPU
+ * over a 250 ms window under 10% of a core, at most `maxSeconds`. Returns the
+ * seconds waited (the next figure should not pay for the last one's tail).
+ */
+export async function waitIdle(pid: number, maxSeconds = 30): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < maxSeconds * 1000) {
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    await Bun.sleep(250); // the sampling window itself, not a wait for a condition
+    const busy = (cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000);
+    if (busy < 0.1) break;
+  }
+  return round2((performance.now() - started) / 1000);
+}

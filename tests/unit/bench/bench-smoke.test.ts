@@ -1,8 +1,9 @@
 /**
  * Smoke test of the benchmark harness (SPEC §9): runs `tests/bench/run.ts
  * --quick` once as a subprocess and checks that it exits 0 and writes every
- * figure, with finite values and baselines, to its JSON file. No thresholds:
- * figures belong to the benchmark, not to tests.
+ * figure, with finite values, floors, CPU per operation and peers, and a
+ * verdict for every target, to its JSON file. No thresholds: figures belong
+ * to the benchmark, not to tests.
  *
  * The run needs wrk and PostgreSQL; the harness installs them with apt-get when
  * root. Where they are missing and cannot be installed, the test is skipped
@@ -44,7 +45,7 @@ if (reason !== undefined && !inCi) {
   test.skip(`bench --quick (skipped: ${reason})`, () => {});
   console.warn(`bench smoke test skipped: ${reason}`);
 } else {
-  test("bench --quick completes and reports every figure with its baselines", async () => {
+  test("bench --quick completes and reports every figure with its floor and CPU per operation", async () => {
     if (reason !== undefined) throw new Error(`cannot run the benchmark in CI: ${reason}`);
     using out = tempDir("stemedb-bench-smoke-");
     const proc = Bun.spawn([process.execPath, RUN, "--quick", "--out", out.path], {
@@ -59,15 +60,18 @@ if (reason !== undefined && !inCi) {
     if (code !== 0) console.error(stderr.slice(-4000));
     expect(code).toBe(0);
     expect(stdout).toContain("| figure");
+    expect(stdout).toContain("ingest floor");
 
     const files = readdirSync(out.path).filter((f) => f.endsWith(".json"));
     expect(files).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(out.path, files[0] as string), "utf8")) as {
       mode: string;
+      dataset: string;
       machine: { nproc: number; loadAverageStart: number[] };
       figures: ReportedFigure[];
     };
     expect(result.mode).toBe("quick");
+    expect(result.dataset).toBe("realistic");
     expect(result.machine.nproc).toBeGreaterThan(0);
     expect(result.machine.loadAverageStart).toHaveLength(3);
     const byKey = new Map(result.figures.map((f) => [f.key, f]));
@@ -76,6 +80,13 @@ if (reason !== undefined && !inCi) {
       expect(figure, key).toBeDefined();
       expect(Number.isFinite(figure?.value), key).toBe(true);
       for (const b of figure?.baselines ?? []) expect(Number.isFinite(b.value), key).toBe(true);
+      if (key === "ingest_batch_http" || /^(single_post|query_.*)_rate$/.test(key)) {
+        expect(figure?.floor?.value, key).toBeGreaterThan(0);
+        expect(figure?.cpu?.floorUs, key).toBeGreaterThan(0);
+      }
+      if (figure?.floor !== undefined) expect(figure.floor.value, key).toBeGreaterThan(0);
+      if (figure?.cpu !== undefined) expect(figure.cpu.us, key).toBeGreaterThan(0);
+      if (figure?.target !== undefined) expect(typeof figure.met, key).toBe("boolean");
     }
   }, 600_000);
 }
