@@ -6,8 +6,9 @@ differs from RFC 8785 on numbers (``1e-07`` for ``1e-7``, ``1e+16`` for
 
 - Numbers (§3.2.2.3) are IEEE-754 doubles written as ECMAScript's
   ``Number.prototype.toString``: shortest round-trip digits, plain notation for
-  exponents in [-7, 21), ``-0`` as ``0``. NaN and infinities are refused, and so
-  is an ``int`` that no double holds exactly (it would change meaning).
+  exponents in [-7, 21), ``-0`` as ``0``. An ``int`` is the nearest double, as
+  JSON parsers read it (``9007199254740993`` → ``9007199254740992``); NaN and
+  infinities are refused.
 - Strings (§3.2.2.2) escape only ``"``, ``\\`` and U+0000–U+001F (``\\b \\t \\n \\f
   \\r`` short, the rest ``\\u00xx``); everything else stays literal, UTF-8.
   A string with a surrogate code point (a lone surrogate) is refused
@@ -29,8 +30,6 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f
 for _c in range(0x20):
     _ESCAPES.setdefault(chr(_c), f"\\u{_c:04x}")
 _NEEDS_ESCAPE = frozenset(_ESCAPES)
-
-_MAX_EXACT = 2**53
 
 
 def number_to_string(x: float) -> str:
@@ -89,13 +88,13 @@ def _encode(value: Any, out: List[str], where: str) -> None:
     elif isinstance(value, str):
         _string(value, out, where)
     elif isinstance(value, int):
-        if abs(value) > _MAX_EXACT and float(value) != value:
+        try:
+            as_double = float(value)  # the double JSON means, as the server parses it (SPEC §2.2)
+        except OverflowError:
             raise InvalidInputError(
-                "invalid_field",
-                f"{where}: integer {value} is not exactly an IEEE-754 double (RFC 8785 §3.2.2.3)",
-                field=where,
-            )
-        out.append(number_to_string(float(value)))
+                "invalid_field", f"{where}: integer {value} is beyond any IEEE-754 double", field=where
+            ) from None
+        out.append(number_to_string(as_double))
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidInputError(
