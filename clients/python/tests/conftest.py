@@ -29,7 +29,10 @@ def load_vectors() -> Dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def binary() -> Path:
-    """dist/stemedb, built with `npm run build` when it is missing."""
+    """$STEMEDB_BINARY (the TypeScript suite builds a fresh one), else dist/stemedb, built with
+    `npm run build` when it is missing."""
+    if os.environ.get("STEMEDB_BINARY"):
+        return Path(os.environ["STEMEDB_BINARY"])
     path = REPO / "dist" / "stemedb"
     if not path.exists():
         subprocess.run(["npm", "run", "build"], cwd=REPO, check=True, capture_output=True)

@@ -38,8 +38,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def claim(key: AgentKey, value, *, concept=CONCEPT, predicate="status", ago=0, **extra):
-    return key.sign({"concept": concept, "predicate": predicate, "value": value, "ts": now_ms() - ago, **extra})
+def claim(key: AgentKey, value, *, concept=CONCEPT, predicate="status", ts=None, **extra):
+    ts = now_ms() if ts is None else ts
+    return key.sign({"concept": concept, "predicate": predicate, "value": value, "ts": ts, **extra})
 
 
 def set_trust(url: str, key: AgentKey, trust: float) -> None:
@@ -58,9 +59,10 @@ def client(server):
 @pytest.fixture(scope="module")
 def disagreement(client, server):
     """A says degraded (0.9); B (newest) and C say ok (0.6, 0.5). Returns the receipts."""
-    ra = client.post(claim(A, "degraded", confidence=0.9, ago=3000))
-    rb = client.post(claim(B, "ok", confidence=0.6, ago=2000))
-    rc = client.post(claim(C, "ok", confidence=0.5, ago=4000))
+    base = now_ms()  # one clock reading: the order of ts must not depend on how fast the posts go
+    ra = client.post(claim(A, "degraded", confidence=0.9, ts=base - 3000))
+    rb = client.post(claim(B, "ok", confidence=0.6, ts=base - 2000))
+    rc = client.post(claim(C, "ok", confidence=0.5, ts=base - 4000))
     return ra, rb, rc
 
 

@@ -84,7 +84,7 @@ if st is not None:
         max_leaves=20,
     )
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(st.lists(json_values, min_size=1, max_size=20))
     def test_generated_values_agree_hypothesis(ts_oracle, values):
         check_agreement(ts_oracle, values)
