@@ -12,7 +12,7 @@
 import { describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { buildBinary, REPO } from "../e2e/binary.ts";
+import { buildBinary, REPO, runBinary } from "../e2e/binary.ts";
 
 // `python3` on PATH, or Debian's (where .ci/run installs the packages) when PATH's lacks them.
 const CANDIDATES = ["python3", "/usr/bin/python3"];
@@ -58,25 +58,11 @@ describe("Python client (clients/python)", () => {
     async () => {
       const bin = await buildBinary();
       try {
-        const proc = Bun.spawn(
-          [PYTHON ?? "python3", "-m", "pytest", "clients/python", "-q", "-p", "no:randomly"],
-          {
-            cwd: REPO,
-            env: {
-              PATH: process.env.PATH ?? "/usr/bin:/bin",
-              HOME: process.env.HOME ?? "/tmp",
-              STEMEDB_BINARY: bin.path,
-              PYTHONDONTWRITEBYTECODE: "1",
-            },
-            stdout: "pipe",
-            stderr: "pipe",
-          },
+        const { code, stdout, stderr } = await runBinary(
+          PYTHON ?? "python3",
+          ["-m", "pytest", "clients/python", "-q", "-p", "no:randomly"],
+          { cwd: REPO, env: { STEMEDB_BINARY: bin.path, PYTHONDONTWRITEBYTECODE: "1" } },
         );
-        const [code, stdout, stderr] = await Promise.all([
-          proc.exited,
-          new Response(proc.stdout).text(),
-          new Response(proc.stderr).text(),
-        ]);
         const summary = stdout.trim().split("\n").pop() ?? "";
         console.log(`${PYTHON} -m pytest clients/python: ${summary}`);
         if (code !== 0) console.log(stdout.slice(-20_000), stderr.slice(-5_000));

@@ -14,8 +14,8 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     raise ImportError("stemedb.aio needs httpx: pip install httpx (Debian: python3-httpx)") from e
 
 from .agent_key import AgentKey
-from .errors import InvalidInputError, NetworkError
-from ._session import Session
+from .errors import NetworkError
+from ._client_base import ClientBase
 from ._wire import Op, Request, Response
 
 __all__ = ["AsyncClient"]
@@ -24,7 +24,7 @@ T = TypeVar("T")
 JsonObject = Dict[str, Any]
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """The asyncio twin of ``stemedb.Client``; use as ``async with AsyncClient(url) as c:``."""
 
     def __init__(
@@ -36,7 +36,7 @@ class AsyncClient:
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
         timeout: float = 30.0,
     ) -> None:
-        self._session = Session(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
+        super().__init__(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
     async def __aenter__(self) -> "AsyncClient":
@@ -48,31 +48,9 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    @property
-    def url(self) -> str:
-        return self._session.url
-
-    @property
-    def server_key(self) -> Optional[str]:
-        return self._session.server_key
-
-    @property
-    def trusted_tree_head(self) -> Optional[JsonObject]:
-        return self._session.trusted_tree_head
-
-    def known_root(self, tree_size: int) -> Optional[str]:
-        return self._session.known_root(tree_size)
-
     async def _send(self, req: Request) -> Response:
-        headers = {"accept": "application/json"}
-        if req.content_type is not None:
-            headers["content-type"] = req.content_type
-        if req.admin:
-            if self._session.admin_token is None:
-                raise InvalidInputError("unauthorized", f"{req.method} {req.path} needs admin_token")
-            headers["authorization"] = f"Bearer {self._session.admin_token}"
         try:
-            res = await self._http.request(req.method, self.url + req.target(), content=req.body, headers=headers)
+            res = await self._http.request(req.method, self.url + req.target(), content=req.body, headers=self._headers(req))
         except httpx.HTTPError as e:
             raise NetworkError(f"cannot reach {self.url}: {e}") from e
         return Response(res.status_code, {k.lower(): v for k, v in res.headers.items()}, res.content)

@@ -13,8 +13,8 @@ import urllib.request
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, TypeVar, Union
 
 from .agent_key import AgentKey
-from .errors import InvalidInputError, NetworkError
-from ._session import Session
+from .errors import NetworkError
+from ._client_base import ClientBase
 from ._wire import Op, Request, Response
 
 __all__ = ["Client"]
@@ -28,7 +28,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer like any other: not followed
 
 
-class Client:
+class Client(ClientBase):
     """A verifying client for one StemeDB server.
 
     ``server_key``: the server's Ed25519 public key (64 hex) to pin; without it
@@ -47,36 +47,12 @@ class Client:
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
         timeout: float = 30.0,
     ) -> None:
-        self._session = Session(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
+        super().__init__(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect)
 
-    @property
-    def url(self) -> str:
-        return self._session.url
-
-    @property
-    def server_key(self) -> Optional[str]:
-        """The pinned server key (None until the first tree head when none was given)."""
-        return self._session.server_key
-
-    @property
-    def trusted_tree_head(self) -> Optional[JsonObject]:
-        """The newest signed tree head this client has verified."""
-        return self._session.trusted_tree_head
-
-    def known_root(self, tree_size: int) -> Optional[str]:
-        return self._session.known_root(tree_size)
-
     def _send(self, req: Request) -> Response:
-        headers = {"accept": "application/json"}
-        if req.content_type is not None:
-            headers["content-type"] = req.content_type
-        if req.admin:
-            if self._session.admin_token is None:
-                raise InvalidInputError("unauthorized", f"{req.method} {req.path} needs admin_token")
-            headers["authorization"] = f"Bearer {self._session.admin_token}"
-        r = urllib.request.Request(self.url + req.target(), data=req.body, headers=headers, method=req.method)
+        r = urllib.request.Request(self.url + req.target(), data=req.body, headers=self._headers(req), method=req.method)
         try:
             with self._opener.open(r, timeout=self._timeout) as res:
                 return Response(res.status, {k.lower(): v for k, v in res.headers.items()}, res.read())
@@ -109,27 +85,11 @@ class Client:
         """Bulk ingest as NDJSON: dicts are encoded canonically, strings sent as given."""
         return self._run(self._session.post_ndjson(lines, prove=prove))
 
-    def query(
-        self,
-        concept: Optional[str] = None,
-        *,
-        match: Optional[str] = None,
-        predicate: Optional[str] = None,
-        agent: Optional[str] = None,
-        lens: Optional[str] = None,
-        as_of: Optional[int] = None,
-        min_confidence: Optional[float] = None,
-        limit: Optional[int] = None,
-        cursor: Optional[str] = None,
-    ) -> JsonObject:
-        """SPEC §4 query through a lens (``latest``, ``consensus``, ``trust``, ``all``), optionally
-        ``as_of`` a tree size; the answer's root is proven against the trusted STH."""
-        return self._run(
-            self._session.query(
-                concept, match=match, predicate=predicate, agent=agent, lens=lens,
-                as_of=as_of, min_confidence=min_confidence, limit=limit, cursor=cursor,
-            )
-        )
+    def query(self, concept: Optional[str] = None, **params: Any) -> JsonObject:
+        """SPEC §4 query: ``match`` (exact, prefix, tail), ``predicate``, ``agent``, ``lens`` (latest,
+        consensus, trust, all), ``as_of`` (a tree size), ``min_confidence``, ``limit``, ``cursor``.
+        The answer's root is proven against the trusted STH."""
+        return self._run(self._session.query(concept, **params))
 
     def history(self, concept: str, predicate: str, *, limit: Optional[int] = None, cursor: Optional[str] = None) -> JsonObject:
         """Every assertion of one (concept, predicate) in seq order, retractions included."""
