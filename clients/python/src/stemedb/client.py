@@ -8,6 +8,7 @@ thread its own ``Client`` (they may share a pinned ``server_key``).
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, TypeVar, Union
@@ -59,7 +60,7 @@ class Client(ClientBase):
         except urllib.error.HTTPError as e:
             with e:
                 return Response(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
-        except (urllib.error.URLError, OSError) as e:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
             reason = getattr(e, "reason", e)
             raise NetworkError(f"cannot reach {self.url}: {reason}") from e
 
