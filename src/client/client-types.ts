@@ -15,7 +15,7 @@ export type RecordStatus = "accepted" | "quarantined" | "released" | "rejected";
 export interface AssertReceipt {
   id: string;
   seq: number;
-  status: "accepted" | "quarantined" | "duplicate";
+  status: "accepted" | "quarantined" | "duplicate" | "redacted";
   tree_size: number;
   /** A signed tree head covering the assertion: the write receipt (SPEC §3). */
   sth: SignedTreeHead;
@@ -102,6 +102,8 @@ export interface AgentEntry {
   name: string | null;
   trust: number | null;
   allowed: boolean;
+  /** SPEC §12: `operator` keys may write redactions. */
+  role?: "agent" | "operator";
   updated_at?: number;
   [key: string]: unknown;
 }
@@ -115,6 +117,7 @@ export interface AgentFields {
   name?: string | null;
   trust?: number | null;
   allowed?: boolean;
+  role?: "agent" | "operator";
 }
 
 /** `GET /v1/quarantine` filters (admin); `status` defaults to the pending queue. */

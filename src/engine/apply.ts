@@ -14,6 +14,8 @@ import { fromHex } from "../hex.ts";
 import { leafHash } from "../merkle/hash.ts";
 import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
+import { applyRedaction, applyStub } from "../redaction/apply-redaction.ts";
+import { redactionOf } from "../redaction/redaction-shape.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, RecordType } from "./log-records.ts";
 
@@ -76,6 +78,26 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
             canonical: r.canonical,
             sig: r.sig,
           });
+          leaves.push(leafHash(r.id));
+          // SPEC §12: a redaction (checked by the plan) scrubs its target here, in this transaction.
+          const redaction = redactionOf(a);
+          if (redaction !== undefined) {
+            const target = fromHex(redaction.target, 32);
+            applyRedaction(state, { target, reason: redaction.reason, redactionSeq: seq });
+          }
+          break;
+        }
+        case RecordType.stub: {
+          const r = record.body;
+          const seq = tree.size + leaves.length + 1;
+          if (r.seq !== 0 && r.seq !== seq) {
+            throw new StemeError(
+              "corrupt_segment",
+              `stub at lsn ${lsn} has seq ${r.seq}, expected ${seq}`,
+              { lsn },
+            );
+          }
+          applyStub(state, seq, r.id);
           leaves.push(leafHash(r.id));
           break;
         }

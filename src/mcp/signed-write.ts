@@ -26,7 +26,7 @@ export interface ClaimFields {
 /** A write as the tools report it: the server's receipt, checked here. */
 export interface WriteOutcome {
   id: string;
-  status: "accepted" | "quarantined" | "duplicate";
+  status: "accepted" | "quarantined" | "duplicate" | "redacted";
   seq: number;
   /** Why the server quarantined it (only for status "quarantined"). */
   reasons?: string[];
