@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import { leafHash } from "../../../src/merkle/hash.ts";
+import type { JsonValue } from "../../../src/protocol/assertion.ts";
 import { verifyConsistency, verifyInclusion } from "../../../src/merkle/verify-proofs.ts";
 import {
   ADMIN_TOKEN,
@@ -57,7 +58,7 @@ const redaction = (target: string, reason = "personal_data", by = operator) =>
     value: { target, reason },
   });
 
-async function record(value: unknown, concept = "acme/people/alice"): Promise<Receipt> {
+async function record(value: JsonValue, concept = "acme/people/alice"): Promise<Receipt> {
   const res = await post(writer.sign({ concept, predicate: "email", value }));
   expect(res.status).toBe(201);
   return body<Receipt>(res);
