@@ -9,8 +9,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import { leafHash } from "../../../src/merkle/hash.ts";
-import type { JsonValue } from "../../../src/protocol/assertion.ts";
 import { verifyConsistency, verifyInclusion } from "../../../src/merkle/verify-proofs.ts";
+import type { JsonValue } from "../../../src/protocol/assertion.ts";
 import {
   ADMIN_TOKEN,
   type AssertionView,
