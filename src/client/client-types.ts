@@ -41,6 +41,17 @@ export interface StoredAssertionView {
   reasons?: string[];
 }
 
+/** `GET /v1/assertions/:id` for a redacted assertion (SPEC §12): no body, the redaction that removed it. */
+export interface RedactedAssertionView {
+  id: string;
+  seq: number;
+  status: "redacted";
+  redaction: { id: string; seq: number; reason: string } | null;
+}
+
+/** What `GET /v1/assertions/:id` answers. */
+export type AnyAssertionView = StoredAssertionView | RedactedAssertionView;
+
 export type MatchKind = "exact" | "prefix" | "tail";
 export type LensName = "latest" | "consensus" | "trust" | "all";
 

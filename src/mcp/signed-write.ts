@@ -98,7 +98,10 @@ export async function signAndSend(ctx: McpContext, fields: ClaimFields): Promise
       leaf_index: leafIndex,
     },
   };
-  if (receipt.status === "quarantined") outcome.reasons = (await ctx.client.get(id)).reasons ?? [];
+  if (receipt.status === "quarantined") {
+    const view = await ctx.client.get(id);
+    outcome.reasons = "reasons" in view ? (view.reasons ?? []) : [];
+  }
   ctx.logger.info("mcp write", { id, status: receipt.status, seq: receipt.seq });
   return outcome;
 }
