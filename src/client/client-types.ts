@@ -163,4 +163,6 @@ export type Health = {
   version?: string;
   tree_size?: number;
   root?: string;
+  /** SPEC §12: redacted assertions and the scrub backlog (`archive_backlog` null: not scrubbed by this server). */
+  redactions?: { redacted: number; local_backlog: number; archive_backlog: number | null };
 } & Record<string, unknown>;

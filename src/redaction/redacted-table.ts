@@ -114,6 +114,17 @@ export class RedactedTable {
       .map(toEntry);
   }
 
+  /** How many redactions the log or the SQLite WAL may still hold bytes of (health, /metrics). */
+  unscrubbedCount(): number {
+    return (
+      this.#db
+        .query<{ n: number }, []>(
+          "SELECT count(*) AS n FROM redacted INDEXED BY redacted_unscrubbed WHERE log_scrubbed = 0",
+        )
+        .get()?.n ?? 0
+    );
+  }
+
   markScrubbed(seq: number): void {
     this.#db.query("UPDATE redacted SET log_scrubbed = 1 WHERE seq = ?").run(seq);
   }
