@@ -75,7 +75,10 @@ export class RedactionScrubber {
       for (const entry of pending) {
         const found = findAssertionFrame(log.segmentList(), entry.id, entry.seq);
         if (found === undefined || found.stubbed) continue;
-        if (found.segment.number === lastSegmentNumber(log)) await log.seal();
+        if (found.segment.number === lastSegmentNumber(log)) {
+          await log.seal();
+          delete found.bytes; // read again: the open segment grew until it was sealed
+        }
         rmSync(`${found.segment.path}.redact.tmp`, { force: true });
         rewriteWithStub(found, hooks);
         report.framesRewritten++;

@@ -14,7 +14,15 @@
  * scrubber runs the rewrite again after a restart; a frame already a stub is
  * left alone, so every step can be repeated.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import {
   assertionRecordId,
@@ -24,8 +32,7 @@ import {
   stubForAssertionPayload,
 } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
-import { encodeFrames, FrameCursor } from "../log/record-frame.ts";
-import { SegmentFileReader } from "../log/segment-files.ts";
+import { encodeFrames, FRAME_HEADER_BYTES, FrameCursor } from "../log/record-frame.ts";
 import { SEGMENT_HEADER_BYTES } from "../log/segment-header.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 
@@ -45,6 +52,8 @@ export interface FrameLocation {
   offset: number;
   /** True when the frame is already a stub (a rewrite done before). */
   stubbed: boolean;
+  /** The segment's bytes as read by the search (reused by the rewrite of a sealed segment). */
+  bytes?: Uint8Array;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) =>
@@ -53,31 +62,34 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) =>
 /**
  * Finds the frame of assertion `id`, recorded with `seq`, in `segments`
  * (oldest first). An assertion's LSN is never below its seq (each leaf took
- * one record), so segments ending before `seq` are skipped. Undefined when no
- * segment holds it (retention removed it).
+ * one record), so segments ending before `seq` are skipped. The search walks
+ * frame headers only (lengths, LSNs, types: no checksums — the rewrite checks
+ * the one frame it replaces). Undefined when no segment holds it (retention
+ * removed it).
  */
 export function findAssertionFrame(
   segments: readonly LogSegment[],
   id: Uint8Array,
   seq: number,
 ): FrameLocation | undefined {
-  const reader = new SegmentFileReader();
   for (const segment of segments) {
     if (segment.lastLsn < seq) continue;
-    const bytes = reader.read(segment.path);
-    const cursor = new FrameCursor(bytes, SEGMENT_HEADER_BYTES, segment.firstLsn);
-    let at = cursor.offset;
-    while (cursor.nextLsn <= segment.lastLsn && cursor.next()) {
-      const type = cursor.type;
+    const bytes = readFileSync(segment.path);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = SEGMENT_HEADER_BYTES;
+    for (let lsn = segment.firstLsn; lsn <= segment.lastLsn; lsn++) {
+      if (at + FRAME_HEADER_BYTES > bytes.length) break;
+      const end = at + FRAME_HEADER_BYTES + view.getUint32(at);
+      const type = bytes[at + 16];
       if (type === RecordType.assertion || type === RecordType.stub) {
-        const payload = cursor.payload();
+        const payload = bytes.subarray(at + FRAME_HEADER_BYTES, end);
         const frameId =
           type === RecordType.assertion ? assertionRecordId(payload) : decodeStubRecord(payload).id;
         if (sameBytes(frameId, id)) {
-          return { segment, lsn: cursor.lsn, offset: at, stubbed: type === RecordType.stub };
+          return { segment, lsn, offset: at, stubbed: type === RecordType.stub, bytes };
         }
       }
-      at = cursor.offset;
+      at = end;
     }
   }
   return undefined;
@@ -86,7 +98,7 @@ export function findAssertionFrame(
 /** Replaces the assertion frame at `loc` by its stub, through a temp file and a rename. */
 export function rewriteWithStub(loc: FrameLocation, hooks: RewriteHooks = {}): void {
   const path = loc.segment.path;
-  const bytes = new SegmentFileReader().read(path).slice();
+  const bytes = loc.bytes ?? readFileSync(path);
   const cursor = new FrameCursor(bytes, loc.offset, loc.lsn);
   if (!cursor.next() || cursor.type !== RecordType.assertion) {
     throw new StemeError(
