@@ -37,7 +37,7 @@ export function recover(state: State, log: SegmentLog): { tree: MerkleTree; repl
   if (orphan !== undefined) {
     throw new StemeError(
       "corrupt_segment",
-      `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction; restore from a backup`,
+      `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (or this is a restore to a point before its redaction, which needs the redaction ledger); restore from a backup to a later point`,
       { seq: orphan.seq },
     );
   }

@@ -125,11 +125,12 @@ export class IngestService {
     ctx: IngestContext,
   ): Promise<SignedTreeHead> {
     const { outcomes, sth } = await this.#deps.engine.ingest(items);
-    // SPEC §12: a redaction is answered once the log and the SQLite WAL no longer hold its target.
+    // SPEC §12: a redaction is answered once the log and the SQLite WAL no longer hold its
+    // target; a resent one (duplicate) waits for a scrub a failure left pending too.
     if (
       outcomes.some(
         (o, i) =>
-          o.status === "accepted" &&
+          (o.status === "accepted" || o.status === "duplicate") &&
           isRedactionAssertion((items[i] as PreparedAssertion).assertion),
       )
     ) {
