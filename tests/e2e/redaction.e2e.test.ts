@@ -6,7 +6,8 @@
  * file of the data dir (db/, wal/, everything), both while the server runs
  * (the answer came after the scrub) and after it stops; every tree head handed
  * out before the redaction is consistent with the current tree; the redacted
- * id's inclusion proof verifies; `stemedb verify --operator-key` passes.
+ * id's inclusion proof verifies; the MCP verify tool verifies it by its
+ * redaction; `stemedb verify --operator-key` passes.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +23,7 @@ import { filesHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
 import { buildBinary, runBinary, type ServerProcess } from "./binary.ts";
+import { mcpSession } from "./mcp-session.ts";
 
 const ADMIN = "redaction-e2e-admin-token-0123456789";
 const STEP = 60_000;
@@ -112,6 +114,26 @@ test(
     expect(
       await client.verifyAssertion(target.id, { trustedOperators: new Set([operator]) }),
     ).toMatchObject({ ok: true, redacted: { operator, trusted: true } });
+
+    // The MCP verify tool (a separate process, the SDK's verifiers): verified by its redaction.
+    const mcp = await mcpSession([bin, "mcp", "--key", keyPath, "--url", server.url], {
+      cwd: work,
+    });
+    try {
+      const v = await mcp.call("verify", { id: target.id });
+      expect(v.isError).toBe(false);
+      expect(v.data).toMatchObject({
+        verified: true,
+        status: "redacted",
+        seq: target.seq,
+        checks: { tree_head: "ok", redaction: "ok", inclusion: "ok" },
+        redaction: { id: receipt.id, reason: "personal_data", operator },
+      });
+      expect(v.text).toStartWith(`REDACTED: assertion ${target.id}`);
+      expect(v.data.assertion).toBeUndefined();
+    } finally {
+      await mcp.close();
+    }
 
     const stopped = await server.stop("SIGTERM");
     expect(stopped.code).toBe(0);
