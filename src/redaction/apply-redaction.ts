@@ -45,6 +45,7 @@ export function applyRedaction(state: State, r: RedactionApply): void {
     }
     return; // redacted before (the first redaction stands), or never recorded
   }
+  const before = db.query<{ secure_delete: number }, []>("PRAGMA secure_delete").get();
   db.run("PRAGMA secure_delete = ON");
   try {
     db.query("DELETE FROM assertions WHERE seq = ?").run(row.seq);
@@ -62,7 +63,7 @@ export function applyRedaction(state: State, r: RedactionApply): void {
       state.keys.concepts.forget();
     }
   } finally {
-    db.run("PRAGMA secure_delete = OFF");
+    db.run(`PRAGMA secure_delete = ${before?.secure_delete === 1 ? "ON" : "OFF"}`);
   }
 }
 
