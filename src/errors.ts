@@ -34,6 +34,12 @@ export type ErrorCode =
   | "not_quarantined"
   | "rate_limited"
   | "agent_breaker_open"
+  // redaction (SPEC §12)
+  | "operator_required"
+  | "reserved_concept"
+  | "invalid_redaction"
+  | "not_redactable"
+  | "target_redacted"
   // server side
   | "not_ready"
   | "storage_unavailable"

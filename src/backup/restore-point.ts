@@ -11,7 +11,7 @@
  *            at, server clock); a clock step backwards cannot pull later
  *            records in, the first later record ends it
  */
-import { type DomainRecord, RecordType } from "../engine/log-records.ts";
+import { type DomainRecord, isLeafRecord } from "../engine/log-records.ts";
 import type { BackupMetadata } from "./backup-metadata.ts";
 import { domainRecordTime } from "./record-time.ts";
 
@@ -55,7 +55,7 @@ export class PointCutter {
       this.#stopped = true;
       return false;
     }
-    if (p.kind === "seq" && record.type === RecordType.assertion && record.body.seq >= p.seq) {
+    if (p.kind === "seq" && isLeafRecord(record) && record.body.seq >= p.seq) {
       this.#reached = true;
       this.#stopped = true;
       return record.body.seq === p.seq;

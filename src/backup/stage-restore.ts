@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { decodeRecord, RecordType } from "../engine/log-records.ts";
+import { decodeRecord, isLeafRecord } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { fetchObject, fetchObjectChunks } from "./backup-catalog.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -73,7 +73,7 @@ export async function stageRestore(
       if (f.lsn <= lastLsn) return true; // an earlier source covered it
       const record = decodeRecord(f.type, f.payload);
       if (!cutter.take(record)) return false;
-      if (record.type === RecordType.assertion && record.body.seq > treeSize) {
+      if (isLeafRecord(record) && record.body.seq > treeSize) {
         if (record.body.seq !== treeSize + 1) {
           throw new StemeError(
             "corrupt_backup",

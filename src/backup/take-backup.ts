@@ -28,7 +28,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeRecord, RecordType } from "../engine/log-records.ts";
+import { decodeRecord, isLeafRecord } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { leafHash } from "../merkle/hash.ts";
@@ -218,7 +218,7 @@ function extendTree(
   walkLogObject("the live log", tail, range, (f) => {
     const record = decodeRecord(f.type, f.payload);
     lastRecordAt = domainRecordTime(record);
-    if (record.type !== RecordType.assertion) return true;
+    if (!isLeafRecord(record)) return true;
     const expected = snapshotSize + leaves.length + 1;
     if (record.body.seq < expected) return true; // already in the tree (replay is idempotent)
     if (record.body.seq !== expected) {

@@ -16,6 +16,7 @@ import { mcpCommand } from "./mcp.ts";
 import { proofCommand } from "./proof.ts";
 import { pruneCommand } from "./prune.ts";
 import { queryCommand } from "./query.ts";
+import { redactCommand } from "./redact.ts";
 import { reportError } from "./report-error.ts";
 import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
@@ -35,6 +36,7 @@ const COMMANDS = [
   archiveWalCommand,
   drDrillCommand,
   pruneCommand,
+  redactCommand,
   mcpCommand,
   versionCommand,
 ];

@@ -20,19 +20,33 @@ export function verifyCommand(io: CliIo): Command {
     .argument("[data_dir]", "data directory (default: STEMEDB_DATA_DIR, else ./data)")
     .option("--backup <url>", "verify a backup target instead (s3://bucket/prefix or a directory)")
     .option("--json", "print the report as JSON")
+    .option(
+      "--operator-key <hex...>",
+      "operator key(s) trusted to redact (SPEC §12); without, redactions are reported with their key",
+    )
     .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
-    .action(async (dataDir: string | undefined, options: { json?: boolean; backup?: string }) => {
+    .action(async (dataDir: string | undefined, options: VerifyFlags) => {
       const config = parseConfig({}, io.env);
+      const keys = options.operatorKey ?? [];
+      const bad = keys.find((k) => !/^[0-9a-f]{64}$/.test(k));
+      if (bad !== undefined)
+        throw usageError(`--operator-key ${bad}: expected 64 lowercase hex chars`);
       if (options.backup !== undefined && dataDir !== undefined) {
         throw usageError("give a data dir or --backup URL, not both");
       }
       const report =
         options.backup === undefined
-          ? await verifyDataDir(dataDir ?? config.dataDir)
+          ? await verifyDataDir(dataDir ?? config.dataDir, { trustedOperators: new Set(keys) })
           : await verifyBackup(await openBackupTarget(options.backup, io, config));
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
       if (!report.ok) throw new CliExit(1);
     });
+}
+
+interface VerifyFlags {
+  json?: boolean;
+  backup?: string;
+  operatorKey?: string[];
 }
 
 export function renderReport(report: VerifyReport): string {

@@ -15,7 +15,7 @@ export type RecordStatus = "accepted" | "quarantined" | "released" | "rejected";
 export interface AssertReceipt {
   id: string;
   seq: number;
-  status: "accepted" | "quarantined" | "duplicate";
+  status: "accepted" | "quarantined" | "duplicate" | "redacted";
   tree_size: number;
   /** A signed tree head covering the assertion: the write receipt (SPEC §3). */
   sth: SignedTreeHead;
@@ -40,6 +40,17 @@ export interface StoredAssertionView {
   /** Why it was quarantined (SPEC §6), only when there are reasons. */
   reasons?: string[];
 }
+
+/** `GET /v1/assertions/:id` for a redacted assertion (SPEC §12): no body, the redaction that removed it. */
+export interface RedactedAssertionView {
+  id: string;
+  seq: number;
+  status: "redacted";
+  redaction: { id: string; seq: number; reason: string } | null;
+}
+
+/** What `GET /v1/assertions/:id` answers. */
+export type AnyAssertionView = StoredAssertionView | RedactedAssertionView;
 
 export type MatchKind = "exact" | "prefix" | "tail";
 export type LensName = "latest" | "consensus" | "trust" | "all";
@@ -102,6 +113,8 @@ export interface AgentEntry {
   name: string | null;
   trust: number | null;
   allowed: boolean;
+  /** SPEC §12: `operator` keys may write redactions. */
+  role?: "agent" | "operator";
   updated_at?: number;
   [key: string]: unknown;
 }
@@ -115,6 +128,7 @@ export interface AgentFields {
   name?: string | null;
   trust?: number | null;
   allowed?: boolean;
+  role?: "agent" | "operator";
 }
 
 /** `GET /v1/quarantine` filters (admin); `status` defaults to the pending queue. */
@@ -149,4 +163,6 @@ export type Health = {
   version?: string;
   tree_size?: number;
   root?: string;
+  /** SPEC §12: redacted assertions and the scrub backlog (`archive_backlog` null: not scrubbed by this server). */
+  redactions?: { redacted: number; local_backlog: number; archive_backlog: number | null };
 } & Record<string, unknown>;

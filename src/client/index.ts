@@ -22,6 +22,12 @@ export {
 } from "./key-file.ts";
 export { type FetchLike, StemeClient, type StemeClientOptions } from "./steme-client.ts";
 export {
+  type AssertionVerdict,
+  bodyProblem,
+  isRedactedView,
+  verifyAssertionView,
+} from "./verify-assertion.ts";
+export {
   consistencyProblem,
   inclusionProblem,
   verifyConsistencyProof,

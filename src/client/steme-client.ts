@@ -15,6 +15,7 @@ import type {
   AgentEntry,
   AgentFields,
   AgentList,
+  AnyAssertionView,
   AssertReceipt,
   BatchReceipt,
   ConsistencyProof,
@@ -28,8 +29,8 @@ import type {
   QueryParams,
   QueryResponse,
   SignedTreeHead,
-  StoredAssertionView,
 } from "./client-types.ts";
+import { type AssertionVerdict, isRedactedView, verifyAssertionView } from "./verify-assertion.ts";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -122,9 +123,30 @@ export class StemeClient {
     });
   }
 
-  /** One stored assertion, exactly as signed, with its seq and status. */
-  get(id: string): Promise<StoredAssertionView> {
+  /**
+   * One stored assertion, exactly as signed, with its seq and status; a
+   * redacted one (SPEC §12) as its seq and the redaction that removed it.
+   */
+  get(id: string): Promise<AnyAssertionView> {
     return this.#request("GET", `/v1/assertions/${checkId(id)}`);
+  }
+
+  /**
+   * Fetches an assertion and checks it locally under the verifier rule
+   * (SPEC §12, `verifyAssertionView`): a present body must hash to its id
+   * and carry its agent's signature; an absent one needs a later redaction of
+   * that id by an operator key (`trustedOperators`, else reported).
+   */
+  async verifyAssertion(
+    id: string,
+    options: { trustedOperators?: ReadonlySet<string> } = {},
+  ): Promise<AssertionVerdict> {
+    const view = await this.get(id);
+    const redaction =
+      isRedactedView(view) && view.redaction !== null
+        ? await this.get(view.redaction.id)
+        : undefined;
+    return verifyAssertionView(id, view, redaction, options.trustedOperators);
   }
 
   /** Every assertion of one (concept, predicate) in seq order, retractions included. */

@@ -22,6 +22,9 @@ export function appliedOutcomes(state: State, plan: Plan, outcomes: ItemOutcome[
   return outcomes.map((o) => {
     if (o.status !== "accepted" && o.status !== "quarantined") return o;
     const row = state.assertions.byId(fromHex(o.id, 32));
+    // Redacted by a later record of the same stream batch (SPEC §12): recorded, then removed.
+    const redacted = row === undefined ? state.redacted.byId(fromHex(o.id, 32)) : undefined;
+    if (redacted !== undefined) return { ...o, seq: redacted.seq };
     if (row === undefined) {
       // Cannot happen while apply records every new id; refuse rather than invent a seq.
       const error = new StemeError("not_ready", "the record was not applied on this node", {});

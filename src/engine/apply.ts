@@ -14,6 +14,8 @@ import { fromHex } from "../hex.ts";
 import { leafHash } from "../merkle/hash.ts";
 import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
+import { applyRedaction, applyStub } from "../redaction/apply-redaction.ts";
+import { redactionOf } from "../redaction/redaction-shape.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, RecordType } from "./log-records.ts";
 
@@ -35,6 +37,18 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   if (records.length === 0) return;
   const { state, tree } = target;
   const leaves: Uint8Array[] = [];
+  /** The next leaf's seq; a record's own seq must match it, or be 0: assigned here, in log order (a replicated log, SPEC §10). */
+  const nextSeq = (recorded: number, lsn: number): number => {
+    const seq = tree.size + leaves.length + 1;
+    if (recorded !== 0 && recorded !== seq) {
+      throw new StemeError(
+        "corrupt_segment",
+        `record at lsn ${lsn} has seq ${recorded}, expected ${seq}`,
+        { lsn },
+      );
+    }
+    return seq;
+  };
   state.transaction(() => {
     let lastLsn = state.meta.get("last_lsn");
     for (const { lsn, record, parsed } of records) {
@@ -51,15 +65,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
         case RecordType.assertion: {
           const r = record.body;
           if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
-          const seq = tree.size + leaves.length + 1;
-          // seq 0: assigned here, in log order (a replicated log, SPEC §10).
-          if (r.seq !== 0 && r.seq !== seq) {
-            throw new StemeError(
-              "corrupt_segment",
-              `record at lsn ${lsn} has seq ${r.seq}, expected ${seq}`,
-              { lsn },
-            );
-          }
+          if (state.redacted.size > 0 && state.redacted.byId(r.id)) break; // so is a redacted one
+          const seq = nextSeq(r.seq, lsn);
           const a = parsed ?? (JSON.parse(decoder.decode(r.canonical)) as Assertion);
           state.assertions.insert({
             seq,
@@ -76,6 +83,19 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
             canonical: r.canonical,
             sig: r.sig,
           });
+          leaves.push(leafHash(r.id));
+          // SPEC §12: a redaction (checked by the plan) scrubs its target here, in this transaction.
+          const redaction = redactionOf(a);
+          if (redaction !== undefined) {
+            const target = fromHex(redaction.target, 32);
+            applyRedaction(state, { target, reason: redaction.reason, redactionSeq: seq });
+          }
+          break;
+        }
+        case RecordType.stub: {
+          const r = record.body;
+          const seq = nextSeq(r.seq, lsn);
+          applyStub(state, seq, r.id);
           leaves.push(leafHash(r.id));
           break;
         }

@@ -7,6 +7,7 @@ import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { ScrubberDeps } from "../redaction/redaction-scrubber.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -29,4 +30,6 @@ export interface EngineOptions {
   onApplied?: (sth: SignedTreeHead) => void;
   /** Cluster mode (SPEC §10): follow and publish to this JetStream stream instead of a segment log. */
   cluster?: ClusterOptions;
+  /** Fault injection into the redaction scrub's steps (SPEC §12 crash tests); never set in production. */
+  redactionHooks?: ScrubberDeps["hooks"];
 }

@@ -35,6 +35,8 @@ import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
+import type { RedactedEntry } from "../redaction/redacted-table.ts";
+import { RedactionScrubber } from "../redaction/redaction-scrubber.ts";
 import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { Checkpointer } from "../store/checkpointer.ts";
@@ -80,6 +82,8 @@ export class Engine {
    * refused and the engine is not ready. Its probe applies the unapplied log tail.
    */
   readonly storageBreaker: StorageBreaker;
+  /** Scrubs the log and the SQLite WAL after redactions (SPEC §12); run at open and after each. */
+  readonly redactions: RedactionScrubber;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #policy: IngestPolicy;
@@ -122,6 +126,12 @@ export class Engine {
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
     this.#onApplied = options.onApplied;
     this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
+    this.redactions = new RedactionScrubber({
+      state: parts.state,
+      log: parts.log,
+      logger: options.logger,
+      ...(options.redactionHooks ? { hooks: options.redactionHooks } : {}),
+    });
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
     const { log, replication } = parts;
     const probeWal = log && probeDirectory(log.dir, options.log?.fileOps ?? nodeFileOps);
@@ -199,6 +209,7 @@ export class Engine {
         options,
       );
       engine.#writeMetadata();
+      await engine.redactions.scrub(); // finishes a scrub a crash interrupted (SPEC §12)
       options.logger.info("engine ready", { tree_size: tree.size, ...recovery });
       return engine;
     } catch (e) {
@@ -421,6 +432,10 @@ export class Engine {
 
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
     return this.state.assertions.byId(id);
+  }
+
+  getRedacted(id: Uint8Array): RedactedEntry | undefined {
+    return this.state.redacted.byId(id);
   }
 
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[] {

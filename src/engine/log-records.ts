@@ -8,6 +8,14 @@
  *   u8 version=1 | u8 status | u64 seq | u64 received_at | id[32] | sig[64]
  *   | u16 reasons length | reasons (UTF-8, comma-separated) | C (canonical bytes)
  * Status change (type 2) and agent update (type 3): u8 version=1 | UTF-8 JSON.
+ * Redaction stub (type 4, SPEC §12): u8 version=1 | u64 seq | u64 received_at
+ *   | id[32] | zero bytes — the assertion payload's fixed fields that carry
+ *   nothing of its content (no status, signature or canonical bytes). It
+ *   replaces a redacted assertion's frame in place, keeping the frame's LSN
+ *   and length (the zeros pad it to the payload length it replaces), so the
+ *   segment's offsets and sizes do not change; the leaf (BLAKE3(0x00 ‖ id))
+ *   stays derivable. Recovery and `verify` accept one only when a redaction
+ *   of that id is in the log or the state.
  *
  * `seq` is the leaf's seq as the single writer of a segment log planned it
  * (apply checks it), or 0 when the apply function assigns it in log order:
@@ -15,7 +23,7 @@
  */
 import { StemeError } from "../errors.ts";
 
-export const RecordType = { assertion: 1, status: 2, agent: 3 } as const;
+export const RecordType = { assertion: 1, status: 2, agent: 3, stub: 4 } as const;
 export type RecordTypeCode = (typeof RecordType)[keyof typeof RecordType];
 
 /** Stored status of an assertion (SPEC §6): numbers are the on-disk encoding. */
@@ -53,13 +61,24 @@ export interface AgentRecord {
   name?: string | null;
   trust?: number | null;
   allowed?: boolean;
+  /** SPEC §12; absent in records written before roles existed (and when unchanged). */
+  role?: "agent" | "operator";
   at: number;
+}
+
+/** What is left of a redacted assertion's record (the LSN is the frame's). */
+export interface StubRecord {
+  /** As in the assertion record it replaces (0 when the apply function assigned it). */
+  seq: number;
+  receivedAt: number;
+  id: Uint8Array;
 }
 
 export type DomainRecord =
   | { type: typeof RecordType.assertion; body: AssertionRecord }
   | { type: typeof RecordType.status; body: StatusRecord }
-  | { type: typeof RecordType.agent; body: AgentRecord };
+  | { type: typeof RecordType.agent; body: AgentRecord }
+  | { type: typeof RecordType.stub; body: StubRecord };
 
 const PAYLOAD_VERSION = 1;
 const FIXED = 1 + 1 + 8 + 8 + 32 + 64 + 2;
@@ -108,6 +127,50 @@ export function assertionRecordId(p: Uint8Array): Uint8Array {
   return p.subarray(18, 50);
 }
 
+/** Records that make a Merkle leaf: assertions, and the stubs left where redacted ones were. */
+export function isLeafRecord(
+  r: DomainRecord,
+): r is Extract<DomainRecord, { type: typeof RecordType.assertion | typeof RecordType.stub }> {
+  return r.type === RecordType.assertion || r.type === RecordType.stub;
+}
+
+export const STUB_MIN_BYTES = 1 + 8 + 8 + 32;
+
+/** A stub payload of exactly `length` bytes (the payload length of the frame it replaces). */
+export function encodeStubRecord(r: StubRecord, length: number): Uint8Array {
+  if (length < STUB_MIN_BYTES) throw new RangeError(`a stub needs ≥ ${STUB_MIN_BYTES} bytes`);
+  const out = new Uint8Array(length); // zero-filled: the padding
+  const view = new DataView(out.buffer);
+  out[0] = PAYLOAD_VERSION;
+  view.setBigUint64(1, BigInt(r.seq));
+  view.setBigUint64(9, BigInt(r.receivedAt));
+  out.set(r.id, 17);
+  return out;
+}
+
+export function decodeStubRecord(p: Uint8Array): StubRecord {
+  if (p.length < STUB_MIN_BYTES || p[0] !== PAYLOAD_VERSION) {
+    throw new StemeError("bad_format_version", `stub record version ${p[0]} is unknown`);
+  }
+  for (let i = STUB_MIN_BYTES; i < p.length; i++) {
+    if (p[i] !== 0) {
+      throw new StemeError("corrupt_segment", "stub record padding is not zero", { offset: i });
+    }
+  }
+  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  return {
+    seq: Number(view.getBigUint64(1)),
+    receivedAt: Number(view.getBigUint64(9)),
+    id: p.slice(17, STUB_MIN_BYTES),
+  };
+}
+
+/** The stub that replaces an encoded assertion payload: same length, same seq, time and id. */
+export function stubForAssertionPayload(p: Uint8Array): Uint8Array {
+  const r = decodeAssertionRecord(p);
+  return encodeStubRecord({ seq: r.seq, receivedAt: r.receivedAt, id: r.id }, p.length);
+}
+
 function encodeJson(body: unknown): Uint8Array {
   const json = encoder.encode(JSON.stringify(body));
   const out = new Uint8Array(1 + json.length);
@@ -130,6 +193,8 @@ export function encodeRecord(r: DomainRecord): { type: number; payload: Uint8Arr
     case RecordType.status:
     case RecordType.agent:
       return { type: r.type, payload: encodeJson(r.body) };
+    case RecordType.stub:
+      return { type: r.type, payload: encodeStubRecord(r.body, STUB_MIN_BYTES) };
   }
 }
 
@@ -141,6 +206,8 @@ export function decodeRecord(type: number, payload: Uint8Array): DomainRecord {
       return { type, body: decodeJson<StatusRecord>(payload, "status") };
     case RecordType.agent:
       return { type, body: decodeJson<AgentRecord>(payload, "agent") };
+    case RecordType.stub:
+      return { type, body: decodeStubRecord(payload) };
     default:
       throw new StemeError("bad_format_version", `unknown log record type ${type}`);
   }

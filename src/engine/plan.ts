@@ -17,6 +17,8 @@ import { fromHex } from "../hex.ts";
 import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { Assertion, PreparedAssertion } from "../protocol/assertion.ts";
+import { checkReserved, redactedTargetError } from "../redaction/check-redaction.ts";
+import { isReservedConcept } from "../redaction/redaction-shape.ts";
 import type { AgentUpdate } from "../store/agent-table.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, encodeRecord, RecordType, Status, statusName } from "./log-records.ts";
@@ -26,7 +28,8 @@ export type ItemOutcome =
   | {
       id: string;
       seq: number;
-      status: "accepted" | "quarantined" | "duplicate";
+      /** `redacted`: the id was recorded and then redacted (SPEC §12); nothing is stored again. */
+      status: "accepted" | "quarantined" | "duplicate" | "redacted";
       reasons?: string[];
     }
   | { id: string; status: "rejected"; error: StemeError };
@@ -94,9 +97,17 @@ export function planWork(group: CommitWork[], ctx: PlanContext): Plan {
           if (earlier) return { id: item.idHex, seq: earlier.seq, status: "duplicate" };
           const stored = ctx.state.assertions.seqOf(item.id);
           if (stored) return { id: item.idHex, seq: stored.seq, status: "duplicate" };
-          const bad = checkRetraction(item.assertion, pending, ctx.state);
+          const redacted =
+            ctx.state.redacted.size > 0 ? ctx.state.redacted.byId(item.id) : undefined;
+          if (redacted) return { id: item.idHex, seq: redacted.seq, status: "redacted" };
+          const bad =
+            checkRetraction(item.assertion, pending, ctx.state) ??
+            checkReserved(item.assertion, pending, ctx.state);
           if (bad) return { id: item.idHex, status: "rejected", error: bad };
-          const { status, reasons } = ctx.policy.classify(item, ctx.state);
+          // A redaction (SPEC §12) is an operator's act, not content to defend against.
+          const { status, reasons } = isReservedConcept(item.assertion.concept)
+            ? { status: "accepted" as const, reasons: [] }
+            : ctx.policy.classify(item, ctx.state);
           const seq = nextSeq++;
           pending.addAssertion(item.idHex, { seq, status, assertion: item.assertion });
           push(
@@ -165,8 +176,12 @@ function checkRetraction(
     const row = state.assertions.byId(fromHex(a.retracts, 32));
     if (row) target = row;
   }
-  if (target === undefined)
-    return new StemeError("unknown_target", "retracts names no recorded assertion", field);
+  if (target === undefined) {
+    return (
+      redactedTargetError(state, fromHex(a.retracts, 32)) ??
+      new StemeError("unknown_target", "retracts names no recorded assertion", field)
+    );
+  }
   if (target.agent !== a.agent)
     return new StemeError(
       "not_owner",

@@ -20,6 +20,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
+import type { RedactedEntry } from "../redaction/redacted-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import type { ReadState } from "../store/read-state.ts";
 import type { ReadSource } from "./read-source.ts";
@@ -67,6 +68,11 @@ export class ReadSnapshot implements ReadSource {
   getAssertion(id: Uint8Array): StoredAssertion | undefined {
     this.#pin();
     return this.#state.assertions.byId(id);
+  }
+
+  getRedacted(id: Uint8Array): RedactedEntry | undefined {
+    this.#pin();
+    return this.#state.redacted.byId(id);
   }
 
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[] {

@@ -5,6 +5,7 @@
  */
 import type { LensSource } from "../lens/run-query.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { RedactedEntry } from "../redaction/redacted-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 
 /** The tree as read: size, roots and RFC 6962 §2.1.1/§2.1.2 proofs for sizes up to `size`. */
@@ -20,6 +21,8 @@ export interface ReadSource extends LensSource {
   /** A signed tree head for exactly `tree.size` (SPEC §2.3). */
   treeHead(): SignedTreeHead;
   getAssertion(id: Uint8Array): StoredAssertion | undefined;
+  /** What is left of a redacted assertion (SPEC §12): its seq, and which redaction removed it. */
+  getRedacted(id: Uint8Array): RedactedEntry | undefined;
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[];
   /**
    * Resolves once the tree has at least `size` leaves (SPEC §10 `min_tree_size`),

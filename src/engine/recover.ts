@@ -31,7 +31,17 @@ export function recover(state: State, log: SegmentLog): { tree: MerkleTree; repl
       { lsn: applied + 1 },
     );
   }
-  return { tree, replayed: applyLogTail(target, log) };
+  const replayed = applyLogTail(target, log);
+  // SPEC §12: a stub is valid only with a redaction of its id after it in the log.
+  const orphan = state.redacted.orphanStubs()[0];
+  if (orphan !== undefined) {
+    throw new StemeError(
+      "corrupt_segment",
+      `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (or this is a restore to a point before its redaction, which needs the redaction ledger); restore from a backup to a later point`,
+      { seq: orphan.seq },
+    );
+  }
+  return { tree, replayed };
 }
 
 /**

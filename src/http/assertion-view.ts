@@ -5,6 +5,7 @@
  */
 import { statusName } from "../engine/log-records.ts";
 import { toHex } from "../hex.ts";
+import type { RedactedEntry } from "../redaction/redacted-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 
 const decoder = new TextDecoder();
@@ -17,6 +18,24 @@ export interface AssertionView {
   status: string;
   /** Why it was quarantined (SPEC §6), only when there are reasons. */
   reasons?: string[];
+}
+
+/** SPEC §12: what `GET /v1/assertions/:id` answers for a redacted assertion. */
+export interface RedactedView {
+  id: string;
+  seq: number;
+  status: "redacted";
+  redaction: { id: string; seq: number; reason: string } | null;
+}
+
+export function redactedView(entry: RedactedEntry): RedactedView {
+  const r = entry.redaction;
+  return {
+    id: toHex(entry.id),
+    seq: entry.seq,
+    status: "redacted",
+    redaction: r === null ? null : { id: toHex(r.id), seq: r.seq, reason: r.reason },
+  };
 }
 
 export function assertionView(row: StoredAssertion): AssertionView {

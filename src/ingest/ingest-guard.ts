@@ -15,7 +15,7 @@ export interface IngestContext {
   nowMs: number;
 }
 
-export type SubmissionStatus = "accepted" | "quarantined" | "duplicate" | "rejected";
+export type SubmissionStatus = "accepted" | "quarantined" | "duplicate" | "redacted" | "rejected";
 
 export interface IngestGuard {
   /** An error refuses this item (and, for a single-assertion request, the request). */

@@ -13,6 +13,7 @@ import type { Engine } from "../engine/engine.ts";
 import { StemeError } from "../errors.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
+import { isRedactionAssertion } from "../redaction/redaction-shape.ts";
 import type { IngestContext, IngestGuard, SubmissionStatus } from "./ingest-guard.ts";
 import { PreparePool } from "./prepare-pool.ts";
 
@@ -23,7 +24,8 @@ export type ItemResult =
   | {
       id: string;
       seq: number;
-      status: "accepted" | "quarantined" | "duplicate";
+      /** `redacted`: a resubmission of a redacted assertion (SPEC §12); nothing is stored. */
+      status: "accepted" | "quarantined" | "duplicate" | "redacted";
       reasons?: string[];
     }
   | { id: string | null; seq: null; status: "rejected"; error: StemeError };
@@ -123,6 +125,17 @@ export class IngestService {
     ctx: IngestContext,
   ): Promise<SignedTreeHead> {
     const { outcomes, sth } = await this.#deps.engine.ingest(items);
+    // SPEC §12: a redaction is answered once the log and the SQLite WAL no longer hold its
+    // target; a resent one (duplicate) waits for a scrub a failure left pending too.
+    if (
+      outcomes.some(
+        (o, i) =>
+          (o.status === "accepted" || o.status === "duplicate") &&
+          isRedactionAssertion((items[i] as PreparedAssertion).assertion),
+      )
+    ) {
+      await this.#deps.engine.redactions.scrub();
+    }
     // The log's end now covers this submission's records (and perhaps others').
     if (this.#deps.archived !== undefined && outcomes.some((o) => o.status !== "rejected")) {
       await this.#deps.archived(this.#deps.engine.log.lastLsn);

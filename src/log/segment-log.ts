@@ -122,6 +122,11 @@ export class SegmentLog {
     return this.writer.append(records);
   }
 
+  /** Seals the open segment if it holds records; the next append starts a new one (see SegmentWriter.seal). */
+  seal(): Promise<void> {
+    return this.writer.seal();
+  }
+
   /** Records from `lsn` up to the lastLsn of the moment of this call, in LSN order. */
   readFrom(lsn: number): Iterable<LogRecord> {
     if (!Number.isSafeInteger(lsn) || lsn < 1) {

@@ -83,6 +83,31 @@ export class SegmentWriter {
     });
   }
 
+  /**
+   * Seals the open segment once the batch in flight is done, so that the next
+   * batch starts a new one (redaction, SPEC §12, rewrites only sealed
+   * segments: the open one is written through a handle a rename would orphan).
+   * Appends queued meanwhile wait for it. A segment without records stays open.
+   */
+  seal(): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new StemeError("storage_unavailable", "segment log is closed"));
+    }
+    if (this.inFlight !== undefined) return this.inFlight.then(() => this.seal());
+    const segment = this.openSegment();
+    if (segment.lastLsn < segment.firstLsn) return Promise.resolve();
+    const sealed = (async () => {
+      await this.cleanTail(segment); // a sealed segment must end at its last good frame
+      await this.roll(segment.lastLsn + 1);
+    })();
+    const settle = () => {
+      this.inFlight = undefined;
+      if (this.queue.length > 0) this.startNext();
+    };
+    this.inFlight = sealed.then(settle, settle);
+    return sealed;
+  }
+
   /** Waits for queued and in-flight batches, then closes the open segment. */
   close(): Promise<void> {
     this.closed = true;

@@ -26,7 +26,7 @@ export interface ClaimFields {
 /** A write as the tools report it: the server's receipt, checked here. */
 export interface WriteOutcome {
   id: string;
-  status: "accepted" | "quarantined" | "duplicate";
+  status: "accepted" | "quarantined" | "duplicate" | "redacted";
   seq: number;
   /** Why the server quarantined it (only for status "quarantined"). */
   reasons?: string[];
@@ -98,7 +98,10 @@ export async function signAndSend(ctx: McpContext, fields: ClaimFields): Promise
       leaf_index: leafIndex,
     },
   };
-  if (receipt.status === "quarantined") outcome.reasons = (await ctx.client.get(id)).reasons ?? [];
+  if (receipt.status === "quarantined") {
+    const view = await ctx.client.get(id);
+    outcome.reasons = "reasons" in view ? (view.reasons ?? []) : [];
+  }
   ctx.logger.info("mcp write", { id, status: receipt.status, seq: receipt.seq });
   return outcome;
 }

@@ -4,14 +4,22 @@
  * here, with the SDK's @noble and RFC 9162 verifiers: the current signed tree
  * head's signature (under the pinned server key), the assertion's id
  * recomputed from its content, its agent's Ed25519 signature, and the
- * inclusion proof from its leaf to the tree head's root. A failed check is an
+ * inclusion proof from its leaf to the tree head's root. A redacted assertion
+ * (SPEC §12) has no body: it verifies only under the verifier rule — a later
+ * redaction of its id, itself verified, by an operator key (named in the
+ * answer) — and by its leaf's inclusion proof. A failed check is an
  * answer (`verified: false`, naming the check), not a tool error; a server
  * refusal (unknown id: 404) is a tool error with its problem code.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import { computeAssertionId } from "../client/assertion-id.ts";
-import type { SignedTreeHead, StoredAssertionView } from "../client/client-types.ts";
+import type {
+  RedactedAssertionView,
+  SignedTreeHead,
+  StoredAssertionView,
+} from "../client/client-types.ts";
+import { isRedactedView, verifyAssertionView } from "../client/verify-assertion.ts";
 import { inclusionProblem } from "../client/verify-proof.ts";
 import { nobleVerifyAssertion } from "../protocol/sign.ts";
 import { formatValue } from "./format-value.ts";
@@ -19,17 +27,26 @@ import type { McpContext } from "./mcp-context.ts";
 import * as field from "./tool-fields.ts";
 import { answer, guarded } from "./tool-result.ts";
 
-const CHECKS = ["tree_head", "assertion_id", "agent_signature", "inclusion"] as const;
+const CHECKS = ["tree_head", "assertion_id", "agent_signature", "redaction", "inclusion"] as const;
 type Check = (typeof CHECKS)[number];
 
 const output = {
   verified: z.boolean().describe("true only when every check passed"),
   id: z.string(),
-  checks: z.record(z.enum(CHECKS), z.string()).describe('each check: "ok", or why it failed'),
-  status: z.string().describe("accepted, quarantined, released or rejected"),
+  checks: z
+    .partialRecord(z.enum(CHECKS), z.string())
+    .describe('each check made: "ok", or why it failed'),
+  status: z.string().describe("accepted, quarantined, released, rejected or redacted"),
   seq: z.number().int(),
   leaf_index: z.number().int().optional(),
-  assertion: z.looseObject({}).describe("the assertion exactly as its agent signed it"),
+  assertion: z
+    .looseObject({})
+    .optional()
+    .describe("the assertion exactly as its agent signed it (absent once redacted)"),
+  redaction: z
+    .looseObject({ id: z.string(), seq: z.number().int(), reason: z.string() })
+    .optional()
+    .describe("for a redacted assertion: the redaction, and the operator key that signed it"),
   sth: z
     .looseObject({ tree_size: z.number().int(), root: z.string(), server_key: z.string() })
     .describe("the signed tree head the proof was checked against"),
@@ -53,7 +70,11 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
       const view = await ctx.client.get(args.id);
       const sth = ctx.treeHeads.check(await ctx.client.root());
       const proof = await ctx.client.inclusionProof(args.id, sth.tree_size);
-      const checks: Record<Check, string> = {
+      const inclusion = inclusionProblem(args.id, proof, sth) ?? "ok";
+      if (isRedactedView(view)) {
+        return await redactedAnswer(ctx, args.id, view, sth, proof.leaf_index, inclusion);
+      }
+      const checks: Partial<Record<Check, string>> = {
         tree_head: "ok",
         assertion_id:
           computeAssertionId(view.assertion) === args.id
@@ -62,9 +83,9 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
         agent_signature: nobleVerifyAssertion(view.assertion)
           ? "ok"
           : `the signature does not verify under agent key ${view.assertion.agent}`,
-        inclusion: inclusionProblem(args.id, proof, sth) ?? "ok",
+        inclusion,
       };
-      const verified = CHECKS.every((c) => checks[c] === "ok");
+      const verified = Object.values(checks).every((c) => c === "ok");
       const structured = {
         verified,
         id: args.id,
@@ -83,9 +104,48 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
   );
 }
 
+/** SPEC §12: no body; the redaction must verify and name this id, and the leaf must be included. */
+async function redactedAnswer(
+  ctx: McpContext,
+  id: string,
+  view: RedactedAssertionView,
+  sth: SignedTreeHead,
+  leafIndex: number,
+  inclusion: string,
+) {
+  const redaction = view.redaction === null ? undefined : await ctx.client.get(view.redaction.id);
+  const verdict = verifyAssertionView(id, view, redaction);
+  const checks: Partial<Record<Check, string>> = {
+    tree_head: "ok",
+    redaction: verdict.ok ? "ok" : verdict.problem,
+    inclusion,
+  };
+  const verified = verdict.ok && inclusion === "ok";
+  const by = verdict.ok ? verdict.redacted : undefined;
+  const structured = {
+    verified,
+    id,
+    checks,
+    status: "redacted",
+    seq: view.seq,
+    leaf_index: leafIndex,
+    ...(view.redaction === null
+      ? {}
+      : { redaction: { ...view.redaction, ...(by ? { operator: by.operator } : {}) } }),
+    sth,
+  };
+  const text = verified
+    ? `REDACTED: assertion ${id} (seq ${view.seq}) was removed by operator key ${by?.operator} ` +
+      `(reason ${by?.reason}; redaction ${view.redaction?.id}, seq ${view.redaction?.seq}; ` +
+      "the operator key is not pinned here: judge it yourself). Its content is gone for good; " +
+      `its leaf ${leafIndex} is still in the tree of size ${sth.tree_size} with root ${sth.root}.`
+    : `NOT VERIFIED: assertion ${id} has no content and ${checks.redaction !== "ok" ? checks.redaction : checks.inclusion}.`;
+  return answer(structured, text);
+}
+
 function describe(
   verified: boolean,
-  checks: Record<Check, string>,
+  checks: Partial<Record<Check, string>>,
   view: StoredAssertionView,
   leafIndex: number,
   sth: SignedTreeHead,
@@ -98,7 +158,9 @@ function describe(
       : `a retraction of ${a.retracts}`;
   const said = `agent ${a.agent} signed ${claim} at ${new Date(a.ts).toISOString()}; status ${view.status}`;
   if (!verified) {
-    const failed = CHECKS.filter((c) => checks[c] !== "ok").map((c) => `${c}: ${checks[c]}`);
+    const failed = CHECKS.filter((c) => checks[c] !== undefined && checks[c] !== "ok").map(
+      (c) => `${c}: ${checks[c]}`,
+    );
     return `NOT VERIFIED: assertion ${view.id}. Failed: ${failed.join("; ")}.\nThe server says ${said}.`;
   }
   return (

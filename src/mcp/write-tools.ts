@@ -4,8 +4,10 @@
  * agent's own claims, SPEC §2.1 `retracts`). Both sign in this process and
  * check the server's receipt before answering (signed-write.ts).
  */
+
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
+import { isRedactedView } from "../client/verify-assertion.ts";
 import type { JsonValue } from "../protocol/assertion.ts";
 import { formatValue } from "./format-value.ts";
 import type { McpContext } from "./mcp-context.ts";
@@ -82,7 +84,11 @@ export function registerWriteTools(server: McpServer, ctx: McpContext): void {
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
     guarded(ctx, async (args) => {
-      const target = (await ctx.client.get(args.id)).assertion;
+      const view = await ctx.client.get(args.id);
+      if (isRedactedView(view)) {
+        throw toolFailure("target_redacted", `assertion ${args.id} is redacted (SPEC §12)`, "id");
+      }
+      const target = view.assertion;
       if (target.agent !== ctx.agent) {
         throw toolFailure(
           "not_owner",

@@ -16,7 +16,7 @@ export interface BatchItemResult {
   index: number;
   id: string | null;
   seq: number | null;
-  status: "accepted" | "quarantined" | "duplicate" | "rejected";
+  status: "accepted" | "quarantined" | "duplicate" | "redacted" | "rejected";
   /** Quarantine reasons, on quarantined items. */
   reasons?: string[];
   error?: ItemError;

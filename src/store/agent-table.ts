@@ -1,5 +1,6 @@
 /**
- * The agent registry (SPEC §3, §6): name, trust (0–1) and allowed per agent key.
+ * The agent registry (SPEC §3, §6, §12): name, trust (0–1), allowed and role
+ * (`agent`, or `operator`: may write `_stemedb/` concepts) per agent key.
  * Updates merge the fields given; the registry has no history in v1.
  *
  * The whole registry is also held in memory, loaded once and kept in step by
@@ -16,8 +17,13 @@ export interface AgentEntry {
   name: string | null;
   trust: number | null;
   allowed: boolean;
+  role: AgentRole;
   updated_at: number;
 }
+
+/** SPEC §12: operators may write `_stemedb/` concepts (redactions); agents may not. */
+export type AgentRole = "agent" | "operator";
+export const AGENT_ROLES: readonly AgentRole[] = ["agent", "operator"];
 
 export interface AgentRow extends Omit<AgentEntry, "allowed"> {
   allowed: number;
@@ -28,11 +34,19 @@ export interface AgentUpdate {
   name?: string | null;
   trust?: number | null;
   allowed?: boolean;
+  role?: AgentRole;
   at: number;
 }
 
 /** A row of `agents` as an entry (SQLite has no boolean). */
-export const toEntry = (r: AgentRow): AgentEntry => ({ ...r, allowed: r.allowed === 1 });
+export const toEntry = (r: AgentRow): AgentEntry => ({
+  ...r,
+  allowed: r.allowed === 1,
+  role: r.role === "operator" ? "operator" : "agent",
+});
+
+/** The registry columns, in `AgentRow` order. */
+export const AGENT_COLUMNS = "agent, name, trust, allowed, role, updated_at";
 
 export class AgentTable {
   readonly #list: Statement<AgentRow, [string, number]>;
@@ -42,14 +56,12 @@ export class AgentTable {
 
   constructor(db: Database) {
     this.#list = db.query(
-      "SELECT agent, name, trust, allowed, updated_at FROM agents WHERE agent > ? ORDER BY agent LIMIT ?",
+      `SELECT ${AGENT_COLUMNS} FROM agents WHERE agent > ? ORDER BY agent LIMIT ?`,
     );
     this.#upsert = db.query(
-      "INSERT OR REPLACE INTO agents (agent, name, trust, allowed, updated_at) VALUES (?, ?, ?, ?, ?)",
+      `INSERT OR REPLACE INTO agents (${AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    for (const row of db
-      .query<AgentRow, []>("SELECT agent, name, trust, allowed, updated_at FROM agents")
-      .iterate()) {
+    for (const row of db.query<AgentRow, []>(`SELECT ${AGENT_COLUMNS} FROM agents`).iterate()) {
       this.#entries.set(row.agent, toEntry(row));
     }
   }
@@ -80,9 +92,17 @@ export class AgentTable {
       name: u.name !== undefined ? u.name : (old?.name ?? null),
       trust: u.trust !== undefined ? u.trust : (old?.trust ?? null),
       allowed: u.allowed ?? old?.allowed ?? true,
+      role: u.role ?? old?.role ?? "agent",
       updated_at: u.at,
     };
-    this.#upsert.run(next.agent, next.name, next.trust, next.allowed ? 1 : 0, next.updated_at);
+    this.#upsert.run(
+      next.agent,
+      next.name,
+      next.trust,
+      next.allowed ? 1 : 0,
+      next.role,
+      next.updated_at,
+    );
     this.#entries.set(next.agent, next);
     this.#version++;
     return next;

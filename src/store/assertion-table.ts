@@ -56,7 +56,8 @@ export class AssertionTable {
   insert(r: NewAssertionRow): void {
     let retracts: number | null = null;
     if (r.retracts !== null) {
-      retracts = this.seqOf(r.retracts)?.seq ?? null;
+      // A retraction recorded before its target was redacted (SPEC §12) still names its seq.
+      retracts = this.seqOf(r.retracts)?.seq ?? this.#redactedSeq(r.retracts) ?? null;
       if (retracts === null) {
         throw new StemeError(
           "corrupt_segment",
@@ -84,6 +85,13 @@ export class AssertionTable {
       r.received_at,
       r.canonical,
       r.sig,
+    );
+  }
+
+  #redactedSeq(id: Uint8Array): number | undefined {
+    return (
+      this.#db.query<{ seq: number }, [Uint8Array]>("SELECT seq FROM redacted WHERE id = ?").get(id)
+        ?.seq ?? undefined
     );
   }
 

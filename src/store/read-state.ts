@@ -14,7 +14,8 @@
  * stale here.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { type AgentEntry, type AgentRow, toEntry } from "./agent-table.ts";
+import type { RedactedTable } from "../redaction/redacted-table.ts";
+import { AGENT_COLUMNS, type AgentEntry, type AgentRow, toEntry } from "./agent-table.ts";
 import type { AssertionTable } from "./assertion-table.ts";
 import type { MetaTable } from "./meta-table.ts";
 import type { QueryStore } from "./query-store.ts";
@@ -26,9 +27,7 @@ export class AgentReader {
   readonly #get: Statement<AgentRow, [string]>;
 
   constructor(db: Database) {
-    this.#get = db.query(
-      "SELECT agent, name, trust, allowed, updated_at FROM agents WHERE agent = ?",
-    );
+    this.#get = db.query(`SELECT ${AGENT_COLUMNS} FROM agents WHERE agent = ?`);
   }
 
   get(agent: string): AgentEntry | undefined {
@@ -44,6 +43,7 @@ export class ReadState {
   readonly meta: MetaTable;
   readonly nodes: SqliteNodeStore;
   readonly query: QueryStore;
+  readonly redacted: RedactedTable;
 
   private constructor(state: State) {
     this.db = state.db;
@@ -52,6 +52,7 @@ export class ReadState {
     this.meta = state.meta;
     this.nodes = state.nodes;
     this.query = state.query;
+    this.redacted = state.redacted;
   }
 
   /** Opens an existing, migrated state read-only (see `State.open`). */

@@ -4,6 +4,7 @@
  * engine sees it except through the engine's and the lens's narrow interfaces.
  */
 import type { Database } from "bun:sqlite";
+import { RedactedTable } from "../redaction/redacted-table.ts";
 import { AgentTable } from "./agent-table.ts";
 import { AssertionTable } from "./assertion-table.ts";
 import { KeyInterner } from "./key-interner.ts";
@@ -22,6 +23,8 @@ export class State {
   readonly nodes: SqliteNodeStore;
   readonly query: QueryStore;
   readonly quarantine: QuarantineTable;
+  /** What is left of redacted assertions (SPEC §12). */
+  readonly redacted: RedactedTable;
 
   constructor(db: Database) {
     this.db = db;
@@ -32,6 +35,7 @@ export class State {
     this.nodes = new SqliteNodeStore(db);
     this.query = new QueryStore(db, this.keys);
     this.quarantine = new QuarantineTable(db, this.keys);
+    this.redacted = new RedactedTable(db);
   }
 
   /**

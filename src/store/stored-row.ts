@@ -1,7 +1,7 @@
 /**
  * How a full assertion row is read back with its keys as text (schema v2):
  * the interned ids joined to their tables, the retraction target's seq to its
- * id, and the value sliced from the canonical bytes. Every read that returns a
+ * id (from `redacted` when the target was redacted, SPEC §12), and the value sliced from the canonical bytes. Every read that returns a
  * `StoredAssertion` (by id, by seq, history, quarantine listings) uses these.
  */
 import { valueFromCanonical } from "../protocol/canonical-value.ts";
@@ -37,7 +37,9 @@ export const nameOf = {
 /** The columns of `StoredAssertion` but `value`, from `assertions AS a`. */
 export const STORED_COLUMNS = `a.seq, a.id, ${nameOf.concept} AS concept,
   ${nameOf.predicate} AS predicate, ${nameOf.agent} AS agent, a.confidence, a.ts,
-  (SELECT id FROM assertions WHERE seq = a.retracts) AS retracts, a.status, a.reasons,
+  CASE WHEN a.retracts IS NULL THEN NULL ELSE coalesce(
+    (SELECT id FROM assertions WHERE seq = a.retracts),
+    (SELECT id FROM redacted WHERE seq = a.retracts)) END AS retracts, a.status, a.reasons,
   a.received_at, a.canonical, a.sig`;
 
 export type StoredRow = Omit<StoredAssertion, "value">;

@@ -42,7 +42,15 @@ interface Metadata {
   server_key?: unknown;
 }
 
-export async function verifyDataDir(dir: string): Promise<VerifyReport> {
+export interface VerifyOptions {
+  /** Operator keys (64 hex) trusted to redact (SPEC §12); none: redactions are reported, not judged. */
+  trustedOperators?: ReadonlySet<string>;
+}
+
+export async function verifyDataDir(
+  dir: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const checks = new CheckCollector();
   const counts = emptyCounts();
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -95,7 +103,12 @@ export async function verifyDataDir(dir: string): Promise<VerifyReport> {
       checks.finish("sqlite.integrity", "PRAGMA integrity_check: ok");
       if (problems.length === 0) {
         requireMigrated(db); // a state at another schema stops here, saying how to migrate it
-        state = verifyState(db, checks, metaSize === undefined ? [] : [metaSize]);
+        state = verifyState(
+          db,
+          checks,
+          metaSize === undefined ? [] : [metaSize],
+          options.trustedOperators,
+        );
         counts.assertions = state.rows;
         counts.tree_size = state.treeSize;
         counts.merkle_nodes = state.merkleNodes;

@@ -7,13 +7,15 @@
  * says it has applied (lsn ≤ last_lsn) — that SQLite holds the same id at the
  * same seq with the status the log's last word gives it. Segments removed by
  * retention are not an error; the report says how much of the state the log
- * still covers.
+ * still covers. Redaction stubs (SPEC §12) stand for their leaf and are valid
+ * only with a redaction of their id in the log or the state
+ * (src/redaction/log-redactions.ts).
  */
 import type { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { blake3 } from "@noble/hashes/blake3.js";
-import { decodeRecord, RecordType } from "../engine/log-records.ts";
+import { decodeRecord, isLeafRecord, RecordType } from "../engine/log-records.ts";
 import { fromHex, toHex } from "../hex.ts";
 import { FrameCursor } from "../log/record-frame.ts";
 import type { ScanReport } from "../log/scan-segments.ts";
@@ -21,6 +23,7 @@ import { SEGMENT_HEADER_BYTES } from "../log/segment-header.ts";
 import { hashEquals } from "../merkle/hash.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
+import { LogRedactions } from "../redaction/log-redactions.ts";
 import type { CheckCollector } from "./verify-report.ts";
 import type { StateFacts } from "./verify-state.ts";
 
@@ -50,6 +53,7 @@ export function verifyLogRecords(
     "SELECT seq, status FROM assertions WHERE substr(id, 1, 8) = substr(?1, 1, 8) AND id = ?1",
   );
   const lastApplied = state?.lastLsn ?? 0;
+  const redactions = new LogRedactions(db, checks);
   let records = 0;
   let assertions = 0;
   let appliedAssertions = 0;
@@ -86,18 +90,25 @@ export function verifyLogRecords(
         if (applied) lastStatus.set(record.body.id, { status: record.body.status, where });
         continue;
       }
-      if (record.type !== RecordType.assertion) continue;
-      const r = record.body;
+      if (!isLeafRecord(record)) continue;
+      const leafSeq = record.body.seq;
       assertions++;
-      firstSeq ??= r.seq;
-      if (prevSeq !== undefined && r.seq !== prevSeq + 1) {
+      firstSeq ??= leafSeq;
+      if (prevSeq !== undefined && leafSeq !== prevSeq + 1) {
         checks.fail(
           "log.assertions",
-          `lsn ${cursor.lsn}: seq ${r.seq} follows seq ${prevSeq}`,
+          `lsn ${cursor.lsn}: seq ${leafSeq} follows seq ${prevSeq}`,
           where,
         );
       }
-      prevSeq = r.seq;
+      prevSeq = leafSeq;
+      if (record.type === RecordType.stub) {
+        redactions.stub(record.body, where, applied);
+        if (applied) appliedAssertions++;
+        continue;
+      }
+      const r = record.body;
+      redactions.assertion(r);
       const idHex = toHex(r.id);
       const id = blake3(r.canonical);
       if (!hashEquals(id, r.id)) {
@@ -120,11 +131,13 @@ export function verifyLogRecords(
       if (!applied || db === undefined) continue;
       appliedAssertions++;
       if (row === null) {
-        checks.fail(
-          "log.state",
-          `seq ${r.seq} (lsn ${cursor.lsn}) is applied but missing from SQLite`,
-          where,
-        );
+        if (!redactions.isRedacted(r.seq, r.id)) {
+          checks.fail(
+            "log.state",
+            `seq ${r.seq} (lsn ${cursor.lsn}) is applied but missing from SQLite`,
+            where,
+          );
+        }
       } else if (!hashEquals(new Uint8Array(row.id), r.id)) {
         checks.fail(
           "log.state",
@@ -139,6 +152,7 @@ export function verifyLogRecords(
       }
     }
   }
+  redactions.finish();
   checks.finish("log.records", `${records} record(s) decoded`);
   checks.finish("log.assertions", `${assertions} assertion record(s): ids and signatures verify`);
 

@@ -9,7 +9,9 @@
  * one. Finally the root recomputed from the leaves is compared with the root
  * the state claims (its stored nodes at its `tree_size`). Schema v2 keys are
  * interned: a row's ids are joined back to their text (a dangling id reads as
- * a column mismatch), and every concept's reversed key is checked.
+ * a column mismatch), and every concept's reversed key is checked. Redacted
+ * assertions (SPEC §12) are leaves without a body, checked under the
+ * verifier rule (src/redaction/verify-redacted.ts).
  */
 
 import type { Database } from "bun:sqlite";
@@ -22,6 +24,7 @@ import { parseAssertion } from "../protocol/assertion-schema.ts";
 import { canonicalString } from "../protocol/canonical.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
+import { checkRedactedLeaves, redactedLeaves } from "../redaction/verify-redacted.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { reverseConcept } from "../store/concept-path.ts";
 import { LEVEL_SHIFT, SqliteNodeStore } from "../store/sqlite-node-store.ts";
@@ -91,6 +94,7 @@ export function verifyState(
   db: Database,
   checks: CheckCollector,
   rootSizes: readonly number[] = [],
+  trustedOperators?: ReadonlySet<string>,
 ): StateFacts {
   const meta = new Map(
     (db.query("SELECT key, value FROM meta").all() as { key: string; value: number }[]).map((r) => [
@@ -114,7 +118,8 @@ export function verifyState(
   let rows = 0;
   const select = db.query(
     `SELECT a.seq, a.id, c.path AS concept, p.name AS predicate, k.key AS agent, a.confidence,
-       a.ts, t.id AS retracts, a.canonical, a.sig
+       a.ts, coalesce(t.id, (SELECT id FROM redacted WHERE seq = a.retracts)) AS retracts,
+       a.canonical, a.sig
      FROM assertions AS a
      LEFT JOIN concepts AS c ON c.id = a.concept
      LEFT JOIN predicates AS p ON p.id = a.predicate
@@ -122,16 +127,32 @@ export function verifyState(
      LEFT JOIN assertions AS t ON t.seq = a.retracts
      ORDER BY a.seq`,
   );
-  for (const row of select.iterate() as IterableIterator<Row>) {
+  // Redacted assertions (SPEC §12) keep their leaf in `redacted`, merged in seq order.
+  const redacted = redactedLeaves(db);
+  let nextRedacted = 0;
+  const leaf = (seq: number, id: Uint8Array, row?: Row) => {
     rows++;
-    if (row.seq !== rows) {
-      bad("assertions.seq", row, `expected seq ${rows}: the seqs must run 1, 2, 3, … without gaps`);
-      rows = row.seq; // report each gap once
+    if (seq !== rows) {
+      const at = row ?? ({ seq, id } as Row);
+      bad("assertions.seq", at, `expected seq ${rows}: the seqs must run 1, 2, 3, … without gaps`);
+      rows = seq; // report each gap once
     }
-    checkRow(row, bad);
-    tree.append([leafHash(row.id)]);
+    tree.append([leafHash(id)]);
     if (wanted.has(tree.size)) rootAt.set(tree.size, tree.root());
+  };
+  const redactedUpTo = (seq: number) => {
+    for (let r = redacted[nextRedacted]; r !== undefined && r.seq < seq; ) {
+      leaf(r.seq, r.id);
+      r = redacted[++nextRedacted];
+    }
+  };
+  for (const row of select.iterate() as IterableIterator<Row>) {
+    redactedUpTo(row.seq);
+    checkRow(row, bad);
+    leaf(row.seq, row.id, row);
   }
+  redactedUpTo(Number.POSITIVE_INFINITY);
+  checkRedactedLeaves(db, redacted, checks, trustedOperators);
   checks.finish("assertions.seq", `${rows} assertion(s), seq 1..${rows}`);
   checks.finish("assertions.ids", "every id is BLAKE3-256 of its canonical bytes");
   checks.finish(

@@ -15,7 +15,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isStemeClientError, nobleVerifyAssertion, StemeClient } from "../../src/client/index.ts";
+import {
+  isStemeClientError,
+  nobleVerifyAssertion,
+  StemeClient,
+  type StoredAssertionView,
+} from "../../src/client/index.ts";
 import { parseConfig } from "../../src/config.ts";
 import { fromHex, toHex } from "../../src/hex.ts";
 import { type RunningServer, startServer } from "../../src/http/server.ts";
@@ -252,7 +257,7 @@ describe("forgeries are refused through HTTP and the SDK; nothing is stored", ()
 
     // What is stored reads back exactly as signed, and the SDK's verifier accepts it.
     for (const { id } of stored) {
-      const view = await client.get(id);
+      const view = (await client.get(id)) as StoredAssertionView;
       expect(nobleVerifyAssertion(view.assertion as unknown as Assertion)).toBe(true);
     }
   });

@@ -5,15 +5,24 @@
  * the agent's Ed25519 signature (@noble/ed25519), the current signed tree
  * head's signature, and the inclusion proof of the assertion in that tree
  * (RFC 9162 §2.1.3.2). The server key is pinned at its first sight in this
- * browser session: a tree head signed by another key fails.
+ * browser session: a tree head signed by another key fails. A redacted
+ * assertion (SPEC §12) has no body: it is checked under the verifier rule
+ * (its redaction, verified here, later in the tree, by an operator key this
+ * page names) and by its leaf's inclusion proof.
  */
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { computeAssertionId } from "../../client/assertion-id.ts";
 import type {
   InclusionProof,
+  RedactedAssertionView,
   SignedTreeHead,
   StoredAssertionView,
 } from "../../client/client-types.ts";
+import {
+  type AssertionVerdict,
+  isRedactedView,
+  verifyAssertionView,
+} from "../../client/verify-assertion.ts";
 import { inclusionProblem } from "../../client/verify-proof.ts";
 import { treeHeadProblem } from "../../client/verify-tree-head.ts";
 import { nobleVerifyAssertion } from "../../protocol/sign.ts";
@@ -22,6 +31,14 @@ import { fmtDecimal, fmtTime } from "./format.ts";
 import { Badge, ErrorNote, Figure, JsonValue, Panel } from "./ui.tsx";
 
 const PINNED_KEY = "stemedb.serverKey";
+
+interface Redacted {
+  view: RedactedAssertionView;
+  verdict: AssertionVerdict;
+  sth: SignedTreeHead;
+  proof: InclusionProof;
+  proofProblem: string | undefined;
+}
 
 interface Checks {
   view: StoredAssertionView;
@@ -34,12 +51,18 @@ interface Checks {
   proofProblem: string | undefined;
 }
 
-async function check(id: string): Promise<Checks> {
+async function check(id: string): Promise<Checks | Redacted> {
   const client = apiClient();
   const [view, sth] = await Promise.all([client.get(id), client.root()]);
   const pinned = sessionStorage.getItem(PINNED_KEY) ?? sth.server_key;
   sessionStorage.setItem(PINNED_KEY, pinned);
   const proof = await client.inclusionProof(id, sth.tree_size);
+  const proofProblem = treeHeadProblem(sth, pinned) ?? inclusionProblem(id, proof, sth);
+  if (isRedactedView(view)) {
+    const redaction = view.redaction === null ? undefined : await client.get(view.redaction.id);
+    const verdict = verifyAssertionView(id, view, redaction);
+    return { view, verdict, sth, proof, proofProblem };
+  }
   return {
     view,
     idOk: computeAssertionId(view.assertion) === id,
@@ -61,8 +84,52 @@ function Check(props: { ok: boolean; label: string; problem?: string | undefined
   );
 }
 
+function RedactedDetail(props: { r: Redacted }) {
+  const { view, verdict, proof, proofProblem } = props.r;
+  const by = verdict.ok ? verdict.redacted : undefined;
+  const ok = verdict.ok && proofProblem === undefined;
+  return (
+    <div class="detail">
+      <div class="verdict" role="status" data-testid="proof-verdict" data-ok={String(ok)}>
+        {ok ? (
+          <Badge tone="ok">redacted; proofs verified</Badge>
+        ) : (
+          <Badge tone="bad">verification failed</Badge>
+        )}
+        <ul class="checks">
+          <Check
+            ok={verdict.ok}
+            label={`a later redaction by operator key ${by?.operator ?? "?"} (not pinned: judge the key)`}
+            problem={verdict.ok ? undefined : verdict.problem}
+          />
+          <Check
+            ok={proofProblem === undefined}
+            label={`inclusion proof: leaf ${proof.leaf_index} of ${proof.tree_size}`}
+            problem={proofProblem}
+          />
+        </ul>
+      </div>
+      <dl>
+        <Figure label="Id" value={<code class="hex wrap">{view.id}</code>} />
+        <Figure
+          label="Status"
+          value="redacted"
+          note="its content was removed for good (SPEC §12)"
+        />
+        <Figure label="Seq" value={String(view.seq)} />
+        <Figure label="Reason" value={<code>{view.redaction?.reason ?? "-"}</code>} />
+        <Figure
+          label="Redaction"
+          value={<code class="hex wrap">{view.redaction?.id ?? "-"}</code>}
+          note={view.redaction ? `seq ${view.redaction.seq}` : undefined}
+        />
+      </dl>
+    </div>
+  );
+}
+
 export function AssertionDetail(props: { id: string; onClose: () => void }) {
-  const [checks, setChecks] = useState<Checks | undefined>(undefined);
+  const [checks, setChecks] = useState<Checks | Redacted | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const top = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -72,7 +139,8 @@ export function AssertionDetail(props: { id: string; onClose: () => void }) {
     setError(undefined);
     check(props.id).then(setChecks, (e) => setError(errorText(e)));
   }, [props.id]);
-  const c = checks;
+  const redacted = checks !== undefined && "verdict" in checks ? checks : undefined;
+  const c = checks !== undefined && "idOk" in checks ? checks : undefined;
   const a = c?.view.assertion;
   const verified = c?.idOk === true && c.sigOk && !c.sthProblem && !c.proofProblem;
   return (
@@ -82,7 +150,9 @@ export function AssertionDetail(props: { id: string; onClose: () => void }) {
         Close
       </button>
       <ErrorNote error={error} />
-      {c === undefined || a === undefined ? (
+      {redacted ? (
+        <RedactedDetail r={redacted} />
+      ) : c === undefined || a === undefined ? (
         error ? null : (
           <p class="muted">Verifying…</p>
         )

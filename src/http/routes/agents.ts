@@ -1,6 +1,6 @@
 /**
  * The agent registry (SPEC §3, §6), admin only: list, read one, and PUT, which
- * merges the given fields (`name`, `trust` 0–1, `allowed`) into the entry —
+ * merges the given fields (`name`, `trust` 0–1, `allowed`, `role`) into the entry —
  * creating it — through `engine.updateAgent`, so the change is a durable log
  * record like any write. `null` clears `name` or `trust` (trust then falls back
  * to the configured default).
@@ -23,6 +23,8 @@ export const agentUpdateSchema = z.strictObject({
   name: z.string().min(1).max(256).nullable().optional(),
   trust: z.number().min(0).max(1).nullable().optional(),
   allowed: z.boolean().optional(),
+  /** SPEC §12: `operator` keys may write `_stemedb/` concepts (redactions). */
+  role: z.enum(["agent", "operator"]).optional(),
 });
 
 function agentKey(value: string | undefined): string {

@@ -44,7 +44,8 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     if (withProof) {
       body.audit_path = engine.tree.inclusionProof(outcome.seq - 1, sth.tree_size).map(toHex);
     }
-    return Response.json(body, { status: outcome.status === "duplicate" ? 200 : 201 });
+    const recorded = outcome.status === "accepted" || outcome.status === "quarantined";
+    return Response.json(body, { status: recorded ? 201 : 200 });
   }
 
   async function batch(items: IngestInput[], ip: string): Promise<BatchResponse> {

@@ -1,12 +1,13 @@
 /**
- * Reading recorded assertions (SPEC §3): one by id, and the full history of one
+ * Reading recorded assertions (SPEC §3): one by id (a redacted one as
+ * `{id, seq, status: "redacted", redaction}`, SPEC §12), and the full history of one
  * key (concept, predicate) in seq order — every status, retractions included —
  * paged by an opaque cursor (the last seq returned).
  */
 import { Hono } from "hono";
 import { StemeError } from "../../errors.ts";
 import type { ReadRouteDeps } from "../app-deps.ts";
-import { assertionView } from "../assertion-view.ts";
+import { assertionView, redactedView } from "../assertion-view.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { hexParam, intParam, requiredParam, seqCursorParam } from "../params.ts";
 
@@ -18,8 +19,11 @@ export function assertionRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/v1/assertions/:id", (c) => {
-    const row = reads.getAssertion(hexParam(c.req.param("id"), "id"));
+    const id = hexParam(c.req.param("id"), "id");
+    const row = reads.getAssertion(id);
     if (row === undefined) {
+      const redacted = reads.getRedacted(id);
+      if (redacted !== undefined) return c.json(redactedView(redacted));
       throw new StemeError("not_found", "no assertion with this id is recorded", { field: "id" });
     }
     return c.json(assertionView(row));

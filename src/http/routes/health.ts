@@ -5,7 +5,8 @@
  * storage breaker open: then Retry-After is the time to its next probe);
  * `/v1/health` is the summary: tree, log and storage figures, the last
  * recovery report, breaker states, the rate limits in force, the quarantine
- * queue (pending review, per reason) and continuous archival (SPEC §7: backlog,
+ * queue (pending review, per reason), redactions (SPEC §12: count and scrub
+ * backlog) and continuous archival (SPEC §7: backlog,
  * lag, last success; `{configured: false}` without --archive-to).
  */
 import { statfsSync, statSync } from "node:fs";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import type { ClusterFigures } from "../../cluster/cluster-replication.ts";
 import { StemeError } from "../../errors.ts";
+import { redactionStatus } from "../../redaction/redaction-status.ts";
 import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
@@ -106,6 +108,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
       archive: deps.archive?.status() ?? { configured: false },
+      redactions: redactionStatus(engine.state),
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
         assert_per_agent: config.rateAssertPerAgent,

@@ -31,7 +31,8 @@ export function merkleRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
     const id = hexParam(c.req.param("id"), "id");
     const current = reads.tree.size;
     const treeSize = intParam(c.req.query("tree_size"), "tree_size", { min: 0 }) ?? current;
-    const row = reads.getAssertion(id);
+    // A redacted assertion keeps its leaf (SPEC §12): its proof still verifies.
+    const row = reads.getAssertion(id) ?? reads.getRedacted(id);
     if (row === undefined) {
       throw new StemeError("not_found", "no assertion with this id is recorded", { field: "id" });
     }

@@ -15,6 +15,7 @@ import {
   generateAgentKey,
   StemeClient,
   StemeClientError,
+  type StoredAssertionView,
   signAssertion,
   type UnsignedAssertion,
   verifyConsistencyProof,
@@ -128,7 +129,7 @@ describe("reads and proofs", () => {
   test("get returns the assertion exactly as signed", async () => {
     const signed = signAssertion(claim("acme/get", { n: 1, a: [true, null] }), agent.secretKey);
     const receipt = await client.assert(signed);
-    const view = await client.get(receipt.id);
+    const view = (await client.get(receipt.id)) as StoredAssertionView;
     expect(view.assertion).toEqual(signed);
     expect(view.seq).toBe(receipt.seq);
     expect(view.status).toBe("accepted");

@@ -18,6 +18,7 @@ const entry = (agent: string, allowed: boolean): AgentEntry => ({
   name: null,
   trust: null,
   allowed,
+  role: "agent",
   updated_at: 0,
 });
 const registry: AgentRegistry = {

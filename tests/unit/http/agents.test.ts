@@ -94,8 +94,12 @@ describe("agents", () => {
     expect(await problem(await put(key, { allowed: "yes" }))).toMatchObject({ field: "allowed" });
     expect(await problem(await put(key, { name: 7 }))).toMatchObject({ field: "name" });
     expect(await problem(await put(key, { role: "admin" }))).toMatchObject({
-      code: "unknown_field",
+      code: "invalid_field",
       field: "role",
+    });
+    expect(await problem(await put(key, { owner: "x" }))).toMatchObject({
+      code: "unknown_field",
+      field: "owner",
     });
     expect(await problem(await put(key, [1]))).toMatchObject({
       status: 422,

@@ -43,6 +43,12 @@ afterAll(async () => {
 
 /** Per-key lens results in key order (schema v2 may list keys in another order than v1). */
 function normalized(e: { path: string; json: unknown }): unknown {
+  // Registry entries gained `role` (migration 0004, SPEC §12): a v1 entry reads as role "agent".
+  if (e.path.startsWith("/v1/agents")) {
+    return JSON.parse(JSON.stringify(e.json), (k, v) =>
+      k === "role" && v === "agent" ? undefined : v,
+    );
+  }
   const json = e.json as { results?: { concept: string; predicate: string }[] };
   if (!e.path.startsWith("/v1/query") || e.path.includes("lens=all") || !json.results) return json;
   const key = (r: { concept: string; predicate: string }) => `${r.concept}\n${r.predicate}`;
@@ -94,7 +100,9 @@ test("verify on a v1 data dir that was never opened says how to migrate it", asy
     const report = await verifyDataDir(copy);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([
-      expect.stringContaining("lacks migration(s) 0003-interned-keys: open it read-write once"),
+      expect.stringContaining(
+        "lacks migration(s) 0003-interned-keys, 0004-redaction: open it read-write once",
+      ),
     ]);
   } finally {
     rmSync(copy, { recursive: true, force: true });
@@ -115,7 +123,7 @@ test("a large migration logs its progress between row ranges", () => {
         small,
         jsonLogger("info", (l) => lines.push(l)),
       ),
-    ).toBe(1);
+    ).toBe(2); // 0003 (the copy) and 0004
     const msgs = lines.map((l) => JSON.parse(l) as { msg: string; rows: number; of?: number });
     expect(msgs.map((m) => [m.msg, m.rows])).toEqual([
       ["migrating the state", 15],

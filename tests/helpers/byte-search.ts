@@ -1,0 +1,22 @@
+/**
+ * Redaction's byte search (SPEC §12): every file under a directory — db/, wal/,
+ * keys, temp files, everything — whose bytes contain a needle. The needle is
+ * searched as given (UTF-8 for a string), so a redacted value's marker or a
+ * signature's raw bytes are found wherever they are.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export function filesHolding(dir: string, needle: string | Uint8Array): string[] {
+  const bytes = typeof needle === "string" ? Buffer.from(needle, "utf8") : Buffer.from(needle);
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (readFileSync(path).includes(bytes)) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
