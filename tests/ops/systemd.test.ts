@@ -13,9 +13,10 @@ import { dirname, join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { buildBinary, REPO } from "../e2e/binary.ts";
 import { testAgent } from "../helpers/agents.ts";
+import { allInstalled, debianTool } from "../helpers/debian-tool.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
-import { allInstalled, opsTool, run } from "./lib/ops-tool.ts";
+import { run } from "./lib/ops-tool.ts";
 import { allowedSyscalls, syscallGroups } from "./lib/syscall-groups.ts";
 
 const UNITS_DIR = join(REPO, "ops/systemd");
@@ -30,9 +31,9 @@ const unitText = (name: string) => readFileSync(join(UNITS_DIR, name), "utf8");
 const directives = (text: string, key: string) =>
   [...text.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => m[1] ?? "");
 
-const analyze = opsTool("systemd-analyze", "systemd");
-const strace = opsTool("strace", "strace");
-const curl = opsTool("curl", "curl");
+const analyze = debianTool("systemd-analyze", "systemd");
+const strace = debianTool("strace", "strace");
+const curl = debianTool("curl", "curl");
 
 let dir: TempDir;
 let bin = "";
