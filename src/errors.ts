@@ -34,6 +34,7 @@ export type ErrorCode =
   | "not_quarantined"
   | "rate_limited"
   | "agent_breaker_open"
+  | "key_is_admin_token"
   // server side
   | "not_ready"
   | "storage_unavailable"

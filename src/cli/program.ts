@@ -5,6 +5,7 @@
  * bad or missing argument).
  */
 import { Command } from "commander";
+import { adminTokenCommand } from "./admin-token.ts";
 import { archiveWalCommand } from "./archive-wal.ts";
 import { assertCommand } from "./assert.ts";
 import { backupCommand } from "./backup.ts";
@@ -35,6 +36,7 @@ const COMMANDS = [
   archiveWalCommand,
   drDrillCommand,
   pruneCommand,
+  adminTokenCommand,
   mcpCommand,
   versionCommand,
 ];

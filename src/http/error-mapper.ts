@@ -44,6 +44,7 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   not_quarantined: { status: 409, title: "Assertion is not awaiting review" },
   rate_limited: { status: 429, title: "Too many requests" },
   agent_breaker_open: { status: 503, title: "Agent circuit breaker open" },
+  key_is_admin_token: { status: 422, title: "Agent key is the admin token" },
   not_ready: { status: 503, title: "Not ready" },
   storage_unavailable: { status: 503, title: "Storage unavailable" },
   corrupt_segment: { status: 500, title: "Internal error" },
