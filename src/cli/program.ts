@@ -12,6 +12,7 @@ import { backupCommand } from "./backup.ts";
 import type { CliIo } from "./cli-io.ts";
 import { drDrillCommand } from "./dr-drill.ts";
 import { importCommand } from "./import.ts";
+import { installUnitsCommand } from "./install-units.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mcpCommand } from "./mcp.ts";
 import { proofCommand } from "./proof.ts";
@@ -37,6 +38,7 @@ const COMMANDS = [
   drDrillCommand,
   pruneCommand,
   adminTokenCommand,
+  installUnitsCommand,
   mcpCommand,
   versionCommand,
 ];
