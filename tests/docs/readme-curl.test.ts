@@ -2,16 +2,30 @@
  * The README's curl examples must work verbatim (issue: HTTP API). Each `curl`
  * line of the README's sh blocks runs in bash against a real server; only the
  * address (127.0.0.1:18180 → the test server's port 0 address) and the data
- * dir of the admin token file are substituted.
+ * dir of the admin token file are substituted. The server already holds an
+ * assertion before the README's first write.
  */
 import { expect, test } from "bun:test";
+import { testAgent } from "../helpers/agents.ts";
 import { README, readmeServer } from "./readme-server.ts";
 
 const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
   .flatMap((m) => (m[1] as string).split("\n"))
   .filter((line) => line.startsWith("curl "));
 
-const server = readmeServer();
+// Not a fresh data dir: another agent's assertion comes first, so the README's own is not leaf 0
+// (issue 18: `?tree_size=1` in the inclusion example only worked on a fresh one).
+const server = readmeServer({
+  async seed(url) {
+    const earlier = testAgent(90).sign({ concept: "readme/earlier", predicate: "p", value: 1 });
+    const res = await fetch(`${url}/v1/assert`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(earlier),
+    });
+    if (res.status !== 201) throw new Error(`seed write: ${res.status} ${await res.text()}`);
+  },
+});
 
 test("the README has curl examples", () => {
   expect(commands.length).toBeGreaterThan(10);
