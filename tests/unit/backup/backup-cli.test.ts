@@ -68,6 +68,10 @@ describe("backup commands", () => {
     expect(r.stdout).toContain("PASS  backup.snapshots");
     expect(r.stdout).toContain("PASS  backup.restore");
     expect(r.stdout).toContain("PASS  merkle.root");
+    // The backed-up server's key (from the snapshot's tree head), not the scratch restore's.
+    const serverKey = server.engine.treeHead().server_key;
+    expect(r.stdout).toContain(`PASS  backup.server_key: server key ${serverKey}`);
+    expect(r.stdout).not.toContain("PASS  node_key");
     expect(r.code).toBe(0);
   }, 30_000);
 
