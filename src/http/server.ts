@@ -9,7 +9,8 @@
 
 import { join } from "node:path";
 import type { Archiver } from "../backup/archiver.ts";
-import type { TargetEnv } from "../backup/open-target.ts";
+import { BackupListing } from "../backup/backup-listing.ts";
+import { openTarget, type TargetEnv } from "../backup/open-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
@@ -96,6 +97,14 @@ export async function startServer(
   try {
     archiver = serverArchiver(config, engine, logger, deps.archiveEnv);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
+    const archiveTo = config.archiveTo;
+    const backupListing =
+      archiveTo === undefined
+        ? undefined
+        : new BackupListing({
+            url: archiveTo,
+            open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
+          });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
     const reusePort = config.readerThreads > 0;
@@ -111,6 +120,7 @@ export async function startServer(
       pool,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
+      ...(backupListing ? { backupListing } : {}),
     });
     // probePort took the port without SO_REUSEPORT above; one taken since still fails clearly.
     try {
