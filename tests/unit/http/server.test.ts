@@ -158,3 +158,36 @@ describe("startServer refuses before it writes anything (issue 18)", () => {
     }
   });
 });
+
+describe("health after a restart (issue 18)", () => {
+  test("log.held_records is what the segments hold; log.records only what was appended since start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stemedb-server-"));
+    dirs.push(dir);
+    const config = parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1" });
+    const first = await startServer(config, memoryLogger());
+    const agent = testAgent();
+    for (const value of [1, 2, 3]) {
+      const res = await fetch(`${first.url}/v1/assert`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(agent.sign({ value })),
+      });
+      expect(res.status).toBe(201);
+    }
+    await first.stop();
+    const second = await startServer(config, memoryLogger());
+    try {
+      const health = (await (await fetch(`${second.url}/v1/health`)).json()) as {
+        log: { records: number; held_records: number; first_lsn: number; last_lsn: number };
+      };
+      expect(health.log).toMatchObject({
+        records: 0,
+        held_records: 3,
+        first_lsn: 1,
+        last_lsn: 3,
+      });
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
+});
