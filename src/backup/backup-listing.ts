@@ -8,29 +8,12 @@
  */
 import { listSnapshots } from "./backup-catalog.ts";
 import { parseSnapshotPrefix, SNAPSHOT_METADATA } from "./backup-layout.ts";
+import type { BackupOverview } from "./backup-overview.ts";
 import type { BackupTarget } from "./backup-target.ts";
-import { type DrillSummary, latestDrill } from "./drill-record.ts";
+import { latestDrill } from "./drill-record.ts";
 
 /** Snapshots listed in full; the count covers all. */
 export const LISTED_SNAPSHOTS = 20;
-
-export interface SnapshotSummary {
-  prefix: string;
-  last_lsn: number;
-  created_at: string;
-  stored_bytes: number;
-}
-
-export interface BackupOverview {
-  url: string;
-  /** When the URL was last listed; null before the first listing succeeded. */
-  listed_at: string | null;
-  snapshot_count: number;
-  /** Newest first, at most LISTED_SNAPSHOTS. */
-  snapshots: SnapshotSummary[];
-  last_drill: DrillSummary | null;
-  error: string | null;
-}
 
 export interface BackupListingOptions {
   /** Opens the target (once, on first use). */

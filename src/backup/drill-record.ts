@@ -9,6 +9,7 @@
  * own prefixes and so never see these. A listing orders them by time.
  */
 import { compactTime } from "./backup-layout.ts";
+import type { DrillSummary } from "./backup-overview.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import type { DrillReport } from "./dr-drill.ts";
 
@@ -16,19 +17,6 @@ export const DRILLS_PREFIX = "drills/";
 
 export function drillKey(atMs: number): string {
   return `${DRILLS_PREFIX}${compactTime(atMs)}.json`;
-}
-
-/** What the dashboard shows of a drill. */
-export interface DrillSummary {
-  key: string;
-  at: string;
-  ok: boolean;
-  problems: string[];
-  restored_tree_size: number | null;
-  rto_ms: number | null;
-  rpo_records: number | null;
-  rpo_seconds: number | null;
-  consistency: string;
 }
 
 /** Writes the drill's report under a new `drills/` key; returns the key. */

@@ -9,6 +9,7 @@
  * newest first, and the last recorded dr-drill. Times (`*_at`: ISO strings or
  * ms) are shown with their age.
  */
+import type { BackupOverview } from "../../backup/backup-overview.ts";
 import type { Health } from "../../client/client-types.ts";
 import { fmtAge, fmtBytes, fmtCount, fmtDuration, fmtTime } from "./format.ts";
 import { docLink } from "./runbooks.tsx";
@@ -65,23 +66,7 @@ function Entries(props: { data: Obj; skip?: string[] }) {
 const NOT_CONFIGURED = <p class="muted">not configured</p>;
 
 /** `GET /v1/backup`, as the server answers it (src/http/routes/backup.ts). */
-export interface BackupListingView {
-  configured: boolean;
-  listed_at?: string | null;
-  snapshot_count?: number;
-  snapshots?: { prefix: string; last_lsn: number; created_at: string; stored_bytes: number }[];
-  last_drill?: {
-    at: string;
-    ok: boolean;
-    problems: string[];
-    restored_tree_size: number | null;
-    rto_ms: number | null;
-    rpo_records: number | null;
-    rpo_seconds: number | null;
-    consistency: string;
-  } | null;
-  error?: string | null;
-}
+export type BackupListingView = { configured: boolean } & Partial<BackupOverview>;
 
 function SnapshotList(props: { listing: BackupListingView }) {
   const l = props.listing;

@@ -7,7 +7,7 @@
  * the URL.
  */
 import { Hono } from "hono";
-import type { BackupOverview } from "../../backup/backup-listing.ts";
+import type { BackupOverview } from "../../backup/backup-overview.ts";
 import type { HttpEnv } from "../http-env.ts";
 
 export interface BackupOverviewSource {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { REPO } from "../../e2e/binary.ts";
+import { REPO, runBinary } from "../../e2e/binary.ts";
 import { debianTool } from "../../helpers/debian-tool.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
@@ -17,22 +17,15 @@ const SUITES = [
   "tests/unit/bench/bench-smoke.test.ts",
 ];
 
-/** `bun test SUITES` with PATH = an empty dir, CI as given (and nothing else of this process's CI). */
+/** `bun test SUITES` with PATH = an empty dir and CI as given (runBinary passes no other CI). */
 async function runHidden(ci: string | undefined) {
   using empty = tempDir("stemedb-no-tools-");
-  const { CI: _ci, ...env } = process.env;
-  const proc = Bun.spawn([process.execPath, "test", ...SUITES, "--timeout", "30000"], {
+  const env = { PATH: empty.path, ...(ci === undefined ? {} : { CI: ci }) };
+  const r = await runBinary(process.execPath, ["test", ...SUITES, "--timeout", "30000"], {
     cwd: REPO,
-    env: { ...env, PATH: empty.path, ...(ci === undefined ? {} : { CI: ci }) },
-    stdout: "pipe",
-    stderr: "pipe",
+    env,
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, output: stdout + stderr };
+  return { code: r.code, output: r.stdout + r.stderr };
 }
 
 describe("debianTool", () => {
