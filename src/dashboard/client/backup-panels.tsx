@@ -12,7 +12,7 @@
 import type { BackupOverview } from "../../backup/backup-overview.ts";
 import type { Health } from "../../client/client-types.ts";
 import { fmtAge, fmtBytes, fmtCount, fmtDuration, fmtTime } from "./format.ts";
-import { docLink } from "./runbooks.tsx";
+import { docLink } from "./runbook-links.ts";
 import { Badge, DataTable, Figure, Panel } from "./ui.tsx";
 
 type Obj = Record<string, unknown>;

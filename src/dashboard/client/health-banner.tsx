@@ -9,8 +9,7 @@
  */
 import type { Health } from "../../client/client-types.ts";
 import { fmtAge, fmtCount } from "./format.ts";
-import { docLink } from "./runbooks.tsx";
-import type { Tone } from "./ui.tsx";
+import { docLink } from "./runbook-links.ts";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj =>
@@ -25,7 +24,7 @@ function archiveError(h: Health): string | undefined {
 }
 
 /** The status to show: the server's, but never a green "ok" while archival fails. */
-export function shownStatus(h: Health): { label: string; tone: Tone } {
+export function shownStatus(h: Health): { label: string; tone: "ok" | "warn" | "bad" } {
   const status = String(h.status ?? "unknown");
   if (status === "ok") {
     return archiveError(h) === undefined
