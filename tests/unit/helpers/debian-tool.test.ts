@@ -1,7 +1,7 @@
 /**
  * The Debian-tool detection (tests/helpers/debian-tool.ts) with the tools
  * hidden: PATH pointing at an empty directory. Outside CI the suites that need
- * chromium, promtool, nats-server and wrk skip, printing why, and `bun test`
+ * chromium, promtool, nats-server, wrk and curl skip, printing why, and `bun test`
  * passes; with CI=true the same run fails, naming the missing tool.
  */
 import { describe, expect, test } from "bun:test";
@@ -15,6 +15,7 @@ const SUITES = [
   "tests/ops/prometheus.test.ts",
   "tests/cluster/jetstream-log.test.ts",
   "tests/unit/bench/bench-smoke.test.ts",
+  "tests/docs/readme-curl.test.ts",
 ];
 
 /** `bun test SUITES` with PATH = an empty dir and CI as given (runBinary passes no other CI). */
@@ -66,6 +67,7 @@ describe("the suites with every Debian tool hidden (PATH = an empty dir)", () =>
     expect(output).toContain("(skipped: promtool not installed; apt-get install prometheus)");
     expect(output).toContain("(skipped: nats-server not installed; apt-get install nats-server)");
     expect(output).toContain("(skipped: wrk not installed; apt-get install wrk)");
+    expect(output).toContain("(skipped: curl not installed; apt-get install curl)");
     expect(output).not.toContain("CI must run");
     expect(output).toMatch(/\b0 fail\b/);
     expect(code).toBe(0);
@@ -77,6 +79,7 @@ describe("the suites with every Debian tool hidden (PATH = an empty dir)", () =>
     expect(output).toContain("promtool is missing in CI (CI=true)");
     expect(output).toContain("nats-server is missing in CI (CI=true)");
     expect(output).toContain("wrk is missing in CI (CI=true)");
+    expect(output).toContain("curl is missing in CI (CI=true)");
     expect(code).not.toBe(0);
   }, 120_000);
 });
