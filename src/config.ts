@@ -13,11 +13,29 @@ const MiB = 1024 * 1024;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+/** The spellings a boolean setting accepts, any case (README "Configuration"). */
+export const BOOLEAN_SPELLINGS = {
+  true: ["true", "1", "yes", "on"],
+  false: ["false", "0", "no", "off"],
+} as const;
+const TRUE_WORDS: ReadonlySet<string> = new Set(BOOLEAN_SPELLINGS.true);
+const BOOLEAN_WORDS: ReadonlySet<string> = new Set([
+  ...BOOLEAN_SPELLINGS.true,
+  ...BOOLEAN_SPELLINGS.false,
+]);
+/** A boolean from its spelling; anything else stays as given, for z.boolean to refuse by name. */
+const booleanWord = (v: unknown): unknown => {
+  if (typeof v !== "string") return v;
+  const word = v.trim().toLowerCase();
+  return BOOLEAN_WORDS.has(word) ? TRUE_WORDS.has(word) : v;
+};
 const bool = () =>
-  z.union([
-    z.boolean(),
-    z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
-  ]);
+  z.preprocess(
+    booleanWord,
+    z.boolean({
+      error: "not a boolean: use true, 1, yes or on, or false, 0, no or off (any case)",
+    }),
+  );
 
 /** The settings table. Order here is the order of `.env.example`. */
 export const SETTINGS = {

@@ -40,6 +40,7 @@ export type ErrorCode =
   | "invalid_redaction"
   | "not_redactable"
   | "target_redacted"
+  | "key_is_admin_token"
   // server side
   | "not_ready"
   | "storage_unavailable"

@@ -2,12 +2,14 @@
  * `stemedb dr-drill --from URL [--source URL] [--json] [--keep]` (SPEC §7,
  * src/backup/dr-drill.ts): restore the latest backup + archive into a scratch
  * dir, serve it on a loopback port, compare with the live source by a
- * consistency proof, report RTO and RPO. The drill's server takes no settings
+ * consistency proof, report RTO and RPO, and record the report at the URL
+ * (`drills/<time>.json`, src/backup/drill-record.ts) for the dashboard. The drill's server takes no settings
  * from the environment (so it never archives into the live target). Exit 1
  * when any check failed: fit for a timer and an alert.
  */
 import { Command } from "commander";
 import { type DrillReport, drDrill } from "../backup/dr-drill.ts";
+import { recordDrill } from "../backup/drill-record.ts";
 import { parseConfig } from "../config.ts";
 import { startServer } from "../http/server.ts";
 import { jsonLogger } from "../logger.ts";
@@ -19,6 +21,7 @@ interface DrillOptions {
   source?: string;
   json?: boolean;
   keep?: boolean;
+  record: boolean;
 }
 
 export function drDrillCommand(io: CliIo): Command {
@@ -30,10 +33,12 @@ export function drDrillCommand(io: CliIo): Command {
     .option("--source <url>", "the live server, to prove consistency with and measure the RPO gap")
     .option("--json", "print the report as JSON (for monitoring)")
     .option("--keep", "keep the restored scratch data dir")
+    .option("--no-record", "do not write the result to the URL (drills/<time>.json)")
     .addHelpText("after", "\nExit codes: 0 the drill passed, 1 it failed, 2 usage error.\n")
     .action(async (options: DrillOptions) => {
       const target = await openBackupTarget(options.from, io, backupConfig(io));
       const logger = jsonLogger("warn", io.stderr);
+      const startedAt = io.now();
       const report = await drDrill({
         target,
         ...(options.source === undefined ? {} : { source: options.source.replace(/\/$/, "") }),
@@ -43,12 +48,26 @@ export function drDrillCommand(io: CliIo): Command {
         start: (dataDir) =>
           startServer(parseConfig({ dataDir, port: 0, host: "127.0.0.1" }, {}), logger),
       });
-      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderDrill(report));
+      // The dashboard's "last drill" (GET /v1/backup) reads the record; a URL this job may not
+      // write to (read-only credentials) costs the record, not the drill's verdict.
+      let recorded: string | null = null;
+      if (options.record) {
+        try {
+          recorded = `${target.url}/${await recordDrill(target, report, startedAt)}`;
+        } catch (e) {
+          io.stderr(`could not record the result at ${target.url}: ${(e as Error).message}\n`);
+        }
+      }
+      io.stdout(
+        options.json
+          ? `${JSON.stringify({ ...report, recorded }, null, 2)}\n`
+          : renderDrill(report, recorded),
+      );
       if (!report.ok) throw new CliExit(1);
     });
 }
 
-export function renderDrill(r: DrillReport): string {
+export function renderDrill(r: DrillReport, recorded: string | null = null): string {
   const lines = [
     `${r.ok ? "PASS" : "FAIL"}: dr-drill from ${r.url}`,
     `  restored: tree_size ${r.restored?.tree_size ?? "-"}, root ${r.restored?.root ?? "-"}`,
@@ -67,5 +86,6 @@ export function renderDrill(r: DrillReport): string {
   }
   for (const p of r.problems) lines.push(`  problem:  ${p}`);
   if (r.data_dir !== null) lines.push(`  kept:     ${r.data_dir}`);
+  if (recorded !== null) lines.push(`  recorded: ${recorded}`);
   return `${lines.join("\n")}\n`;
 }

@@ -5,12 +5,14 @@
  * bad or missing argument).
  */
 import { Command } from "commander";
+import { adminTokenCommand } from "./admin-token.ts";
 import { archiveWalCommand } from "./archive-wal.ts";
 import { assertCommand } from "./assert.ts";
 import { backupCommand } from "./backup.ts";
 import type { CliIo } from "./cli-io.ts";
 import { drDrillCommand } from "./dr-drill.ts";
 import { importCommand } from "./import.ts";
+import { installUnitsCommand } from "./install-units.ts";
 import { keygenCommand } from "./keygen.ts";
 import { mcpCommand } from "./mcp.ts";
 import { proofCommand } from "./proof.ts";
@@ -37,6 +39,8 @@ const COMMANDS = [
   drDrillCommand,
   pruneCommand,
   redactCommand,
+  adminTokenCommand,
+  installUnitsCommand,
   mcpCommand,
   versionCommand,
 ];

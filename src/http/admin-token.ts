@@ -1,30 +1,52 @@
 /**
  * Where the admin bearer token comes from (SPEC §6): `STEMEDB_ADMIN_TOKEN` when
- * set; otherwise `<data dir>/admin.token`, generated on first start (32 random
- * bytes, hex) with mode 0600. Its path — never the token — is logged once, when
- * it is created.
+ * set; otherwise `<data dir>/admin.token`, generated on first start with mode
+ * 0600. Its path — never the token — is logged once, when it is created.
+ *
+ * A generated token is `stmadm_` + 32 random bytes in base64url (50 chars), a
+ * shape no agent key (64 lowercase hex) can have, so it cannot be pasted into
+ * the registry by mistake (issue 18). Tokens generated before that are 64 hex:
+ * they keep working, a warning at start suggests `stemedb admin-token rotate`,
+ * and the registry refuses a key equal to the admin token whatever its shape.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
 import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
 export const ADMIN_TOKEN_FILE = "admin.token";
+export const ADMIN_TOKEN_PREFIX = "stmadm_";
 const MIN_TOKEN_CHARS = 16;
+const AGENT_KEY_SHAPE = /^[0-9a-f]{64}$/;
+
+/** A fresh admin token: `stmadm_` + 32 CSPRNG bytes, base64url. */
+export function newAdminToken(): string {
+  return `${ADMIN_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+}
 
 export function resolveAdminToken(
   config: Pick<Config, "adminToken">,
   dataDir: string,
   logger: Logger,
 ): string {
-  if (config.adminToken !== undefined) return config.adminToken;
+  const token = config.adminToken ?? readTokenFile(dataDir, logger);
+  if (AGENT_KEY_SHAPE.test(token)) {
+    logger.warn(
+      "the admin token is 64 hex chars, the shape of an agent key; `stemedb admin-token rotate` (or a new STEMEDB_ADMIN_TOKEN) gives one that cannot be mistaken for one",
+      { source: config.adminToken === undefined ? ADMIN_TOKEN_FILE : "STEMEDB_ADMIN_TOKEN" },
+    );
+  }
+  return token;
+}
+
+function readTokenFile(dataDir: string, logger: Logger): string {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
   mkdirSync(dataDir, { recursive: true });
   try {
     // `wx`: never overwrite a token another process just wrote.
-    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    writeFileSync(path, `${newAdminToken()}\n`, { mode: 0o600, flag: "wx" });
     logger.info("generated the admin token; pass it as Authorization: Bearer", { path });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -45,4 +67,18 @@ export function resolveAdminToken(
     );
   }
   return token;
+}
+
+/**
+ * Replaces `<data dir>/admin.token` with a fresh token (written beside it at
+ * mode 0600, then renamed over it, so a reader sees the old or the new token,
+ * never half of one). A running server keeps the token it read at start until
+ * it is restarted. Returns the file's path.
+ */
+export function rotateAdminToken(dataDir: string): string {
+  const path = join(dataDir, ADMIN_TOKEN_FILE);
+  const scratch = `${path}.new`;
+  writeFileSync(scratch, `${newAdminToken()}\n`, { mode: 0o600, flag: "w" });
+  renameSync(scratch, path);
+  return path;
 }

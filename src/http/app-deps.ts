@@ -12,6 +12,7 @@ import type { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
+import type { BackupOverviewSource } from "./routes/backup.ts";
 
 export interface AppDeps {
   engine: Engine;
@@ -33,6 +34,8 @@ export interface AppDeps {
   rateBuffers?: RateBuffers;
   /** Continuous archival (SPEC §7), when configured: shown by health and metrics. */
   archive?: ArchiveFigures;
+  /** What the backup URL holds (snapshots, last drill), when `archiveTo` is set: `GET /v1/backup`. */
+  backupListing?: BackupOverviewSource;
 }
 
 export interface ArchiveFigures {

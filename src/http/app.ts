@@ -19,6 +19,7 @@ import { Metrics } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { assertRoutes } from "./routes/assert.ts";
+import { backupRoutes } from "./routes/backup.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { quarantineRoutes } from "./routes/quarantine.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     assertRoutes(routeDeps),
     ...readRoutes(routeDeps),
     healthRoutes(routeDeps),
+    backupRoutes(deps.backupListing),
     metricsRoutes(routeDeps),
     agentRoutes(routeDeps, { adminToken: deps.adminToken }),
     quarantineRoutes(routeDeps, { adminToken: deps.adminToken }),

@@ -49,6 +49,7 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   invalid_redaction: { status: 422, title: "Invalid redaction" },
   not_redactable: { status: 422, title: "Assertion cannot be redacted" },
   target_redacted: { status: 422, title: "Target is redacted" },
+  key_is_admin_token: { status: 422, title: "Agent key is the admin token" },
   not_ready: { status: 503, title: "Not ready" },
   storage_unavailable: { status: 503, title: "Storage unavailable" },
   corrupt_segment: { status: 500, title: "Internal error" },

@@ -9,13 +9,15 @@
 
 import { join } from "node:path";
 import type { Archiver } from "../backup/archiver.ts";
-import type { TargetEnv } from "../backup/open-target.ts";
+import { BackupListing } from "../backup/backup-listing.ts";
+import { openTarget, type TargetEnv } from "../backup/open-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
+import { assertWritableDataDir, dataDirAccessError } from "../engine/data-dir-access.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
@@ -24,6 +26,7 @@ import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
 import { Metrics } from "./metrics.ts";
+import { portError, probePort } from "./port-probe.ts";
 import { allocateRateBuffers } from "./rate-limit.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import { ReaderThreads } from "./reader-threads.ts";
@@ -64,6 +67,9 @@ export async function startServer(
       { field: "archiveTo" },
     );
   }
+  // Nothing is written to the data dir before the port is known to be free and the dir writable.
+  probePort(config);
+  assertWritableDataDir(config.dataDir);
   const metrics = new Metrics(SERVER_VERSION);
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
@@ -81,7 +87,9 @@ export async function startServer(
     },
     ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
   };
-  const engine = await Engine.open(options);
+  const engine = await Engine.open(options).catch((e) => {
+    throw dataDirAccessError(e, config.dataDir) ?? e;
+  });
   const pool = new PreparePool({ workers: config.verifyWorkers });
   let server: ReturnType<typeof Bun.serve> | undefined;
   let readers: ReaderThreads;
@@ -89,6 +97,14 @@ export async function startServer(
   try {
     archiver = serverArchiver(config, engine, logger, deps.archiveEnv);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
+    const archiveTo = config.archiveTo;
+    const backupListing =
+      archiveTo === undefined
+        ? undefined
+        : new BackupListing({
+            url: archiveTo,
+            open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
+          });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
     const reusePort = config.readerThreads > 0;
@@ -104,10 +120,14 @@ export async function startServer(
       pool,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
+      ...(backupListing ? { backupListing } : {}),
     });
-    // The port is first taken without SO_REUSEPORT, so a port another server holds fails as usual.
-    if (reusePort && config.port !== 0) listen(config, app.fetch, false).stop(true);
-    server = listen(config, app.fetch, reusePort);
+    // probePort took the port without SO_REUSEPORT above; one taken since still fails clearly.
+    try {
+      server = listen(config, app.fetch, reusePort);
+    } catch (e) {
+      throw portError(e, config) ?? e;
+    }
     readers = ReaderThreads.launch({
       count: config.readerThreads,
       config,

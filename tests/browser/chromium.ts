@@ -6,17 +6,14 @@
  * Each page records console errors and uncaught exceptions, which the tests
  * require to stay empty.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { debianTool } from "../helpers/debian-tool.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
-
-/** Why the browser tests cannot run here, or undefined when they can. */
-export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not installed (apt-get install chromium)`;
-}
+/** Debian's Chromium by the shared detection: skipped with a reason outside CI, an error in CI. */
+export const CHROMIUM = debianTool("chromium", "chromium");
 
 export interface TestBrowser extends AsyncDisposable {
   context: BrowserContext;
@@ -33,7 +30,7 @@ export interface WatchedPage {
 export async function launchChromium(): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "stemedb-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.path,
     viewport: { width: 1280, height: 860 },
     args: [
       "--headless",

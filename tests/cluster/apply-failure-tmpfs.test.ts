@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { fillDisk } from "../helpers/fill-disk.ts";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
 import { canMount, fullDiskFixture, tmpfsTitle } from "../helpers/tmpfs.ts";
 import { head, headAt, health, postBatch, startClusterNode } from "./lib/cluster-node.ts";
@@ -26,9 +26,7 @@ const TITLE = tmpfsTitle(
   "a full disk under a follower's db/: it retries forever, not ready, health and metrics name the error; it catches up once space returns",
 );
 const run = NATS_SERVER !== undefined && canMount;
-const name = NATS_SERVER
-  ? "cluster mode: a follower whose apply fails"
-  : "cluster mode: apply failures (skipped: nats-server is not installed; apt-get install nats-server)";
+const name = `cluster mode: a follower whose apply fails${NATS.skipReason}`;
 const STREAM = "apply_failure";
 
 describe(name, () => {

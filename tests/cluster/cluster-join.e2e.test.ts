@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BackupSummary } from "../../src/backup/take-backup.ts";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
 import {
   assertionSource,
@@ -32,9 +32,7 @@ import {
 } from "./lib/cluster-node.ts";
 
 const suite = NATS_SERVER ? describe : describe.skip;
-const name = NATS_SERVER
-  ? "cluster mode: a node joins from a backup"
-  : "cluster mode: joining from a backup (skipped: nats-server is not installed; apt-get install nats-server)";
+const name = `cluster mode: a node joins from a backup${NATS.skipReason}`;
 
 const STREAM = "join_e2e";
 

@@ -16,13 +16,11 @@ import { fromHex } from "../../src/hex.ts";
 import { verifyConsistency } from "../../src/merkle/verify-proofs.ts";
 import { buildBinary } from "../e2e/binary.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
 
 const suite = NATS_SERVER ? describe : describe.skip;
-const name = NATS_SERVER
-  ? "cluster mode: 3 NATS servers, 3 StemeDB nodes"
-  : "cluster mode (skipped: nats-server is not installed; apt-get install nats-server)";
+const name = `cluster mode: 3 NATS servers, 3 StemeDB nodes${NATS.skipReason}`;
 
 const JSON_TYPE = { "content-type": "application/json" };
 

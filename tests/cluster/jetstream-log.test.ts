@@ -11,13 +11,11 @@ import { JetStreamLog } from "../../src/cluster/jetstream-log.ts";
 import { isStemeError } from "../../src/errors.ts";
 import type { LogRecord } from "../../src/log/record-frame.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 
 const logger = silentLogger;
 const suite = NATS_SERVER ? describe : describe.skip;
-const name = NATS_SERVER
-  ? "JetStreamLog on a 3-node cluster"
-  : "JetStreamLog (skipped: nats-server is not installed; apt-get install nats-server)";
+const name = `JetStreamLog on a 3-node cluster${NATS.skipReason}`;
 
 const payload = (i: number) => new TextEncoder().encode(`record ${i}`);
 const text = (r: LogRecord) => new TextDecoder().decode(r.payload);

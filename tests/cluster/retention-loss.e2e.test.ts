@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
 import {
   assertionSource,
@@ -29,9 +29,7 @@ import {
 } from "./lib/cluster-node.ts";
 
 const suite = NATS_SERVER ? describe : describe.skip;
-const name = NATS_SERVER
-  ? "cluster mode: retention drops records a running node has not read"
-  : "cluster mode: retention loss (skipped: nats-server is not installed; apt-get install nats-server)";
+const name = `cluster mode: retention drops records a running node has not read${NATS.skipReason}`;
 
 const KEEP = 200;
 /** More than a pull consumer buffers (4096 messages) plus what the stream keeps. */

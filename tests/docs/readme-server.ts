@@ -1,6 +1,7 @@
 /**
  * A real server on port 0 in a temp data dir for the README tests, plus the
  * README's text. `readmeServer()` registers its own beforeAll/afterAll.
+ * (An optional seed writes before the tests.)
  */
 import { afterAll, beforeAll } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -12,7 +13,11 @@ import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
 
 export const README = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
 
-export function readmeServer(): { url(): string; dir(): string } {
+/** `seed` runs against the server before any test: the README's examples must not need a fresh data dir. */
+export function readmeServer(options: { seed?: (url: string) => Promise<void> } = {}): {
+  url(): string;
+  dir(): string;
+} {
   let dir: TempDir;
   let server: RunningServer;
   beforeAll(async () => {
@@ -21,6 +26,7 @@ export function readmeServer(): { url(): string; dir(): string } {
       parseConfig({ dataDir: join(dir.path, "data"), port: 0 }),
       silentLogger,
     );
+    await options.seed?.(server.url);
   });
   afterAll(async () => {
     await server.stop();

@@ -7,11 +7,26 @@
  * Every run checks stdout, stderr and the exit code together.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { buildBinary, type Result, runBinary, type ServerProcess, startServe } from "./binary.ts";
+import {
+  buildBinary,
+  REPO,
+  type Result,
+  runBinary,
+  type ServerProcess,
+  startServe,
+} from "./binary.ts";
 
 let bin: string;
 let work: string;
@@ -79,6 +94,31 @@ describe("the binary on its own", () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toContain("unknown command 'frobnicate'");
+    },
+    STEP_TIMEOUT,
+  );
+
+  test(
+    "install-units writes the units of ops/systemd, byte for byte, from the binary alone",
+    async () => {
+      const units = join(work, "etc-systemd");
+      const envFile = join(work, "etc-stemedb", "stemedb.env");
+      const r = await run(["install-units", "--dir", units, "--env-file", envFile]);
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+      const shipped = readdirSync(join(REPO, "ops/systemd")).filter((f) =>
+        /\.(service|timer)$/.test(f),
+      );
+      expect(readdirSync(units).sort()).toEqual(shipped.sort());
+      for (const name of shipped) {
+        expect(readFileSync(join(units, name), "utf8")).toBe(
+          readFileSync(join(REPO, "ops/systemd", name), "utf8"),
+        );
+      }
+      expect(readFileSync(envFile, "utf8")).toBe(
+        readFileSync(join(REPO, "ops/systemd/stemedb.env"), "utf8"),
+      );
+      expect(statSync(envFile).mode & 0o777).toBe(0o640);
+      expect(r.stdout).toContain("systemctl daemon-reload");
     },
     STEP_TIMEOUT,
   );

@@ -10,10 +10,11 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { debianTool } from "./debian-tool.ts";
 
-/** Under CI=true the suites never skip: a missing nats-server fails them (.ci/run installs it). */
-export const NATS_SERVER =
-  Bun.which("nats-server") ?? (process.env.CI === "true" ? "nats-server" : undefined);
+/** nats-server by the shared detection: under CI=true a missing one fails the suites (.ci/run installs it). */
+export const NATS = debianTool("nats-server", "nats-server");
+export const NATS_SERVER = NATS.path;
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {

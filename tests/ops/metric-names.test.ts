@@ -15,7 +15,7 @@ import { parseConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/http/server.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { testAgent } from "../helpers/agents.ts";
-import { NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
 import {
   alertRules,
@@ -70,9 +70,7 @@ let nats: NatsCluster | undefined;
 let clusterServer: RunningServer | undefined;
 
 /** Cluster alerts read series only cluster nodes export: checked against one when nats-server runs here. */
-const clusterSkip = NATS_SERVER
-  ? ""
-  : " (skipped: nats-server is not installed; apt-get install nats-server)";
+const clusterSkip = NATS.skipReason;
 const isClusterAlert = (name: string) => name.startsWith("StemeDBCluster");
 
 beforeAll(async () => {

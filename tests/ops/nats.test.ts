@@ -11,15 +11,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { REPO } from "../e2e/binary.ts";
+import { allInstalled, debianTool } from "../helpers/debian-tool.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
-import { allInstalled, opsTool, run } from "./lib/ops-tool.ts";
+import { run } from "./lib/ops-tool.ts";
 
 const NATS_DIR = join(REPO, "ops/nats");
 const text = (path: string) => readFileSync(join(REPO, path), "utf8");
 const INSTALLED_NATS = "/usr/sbin/nats-server";
 
-const analyze = opsTool("systemd-analyze", "systemd");
-const nats = opsTool("nats-server", "nats-server");
+const analyze = debianTool("systemd-analyze", "systemd");
+const nats = debianTool("nats-server", "nats-server");
 
 let dir: TempDir;
 beforeAll(() => {

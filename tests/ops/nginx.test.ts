@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary } from "../e2e/binary.ts";
 import { testAgent } from "../helpers/agents.ts";
+import { allInstalled, debianTool } from "../helpers/debian-tool.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
 import {
@@ -20,11 +21,11 @@ import {
   startNginx,
   writeNginxConfig,
 } from "./lib/nginx-process.ts";
-import { allInstalled, opsTool, run } from "./lib/ops-tool.ts";
+import { run } from "./lib/ops-tool.ts";
 
-const nginx = opsTool("nginx", "nginx");
-const openssl = opsTool("openssl", "openssl");
-const curl = opsTool("curl", "curl");
+const nginx = debianTool("nginx", "nginx");
+const openssl = debianTool("openssl", "openssl");
+const curl = debianTool("curl", "curl");
 const tools = allInstalled(nginx, openssl, curl);
 const asRoot = process.getuid?.() === 0;
 const runnable = tools.ok && asRoot;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../e2e/binary.ts";
+import { debianTool } from "../helpers/debian-tool.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
 import {
   alertRules,
@@ -16,9 +17,9 @@ import {
   RULES_FILE,
   readRules,
 } from "./lib/alert-rules.ts";
-import { opsTool, run } from "./lib/ops-tool.ts";
+import { run } from "./lib/ops-tool.ts";
 
-const promtool = opsTool("promtool", "prometheus");
+const promtool = debianTool("promtool", "prometheus");
 const ALERTS_REQUIRED = [
   "StemeDBInstanceDown",
   "StemeDBNotReady",

@@ -13,9 +13,10 @@ import { dirname, join } from "node:path";
 import { parseConfig } from "../../src/config.ts";
 import { buildBinary, REPO } from "../e2e/binary.ts";
 import { testAgent } from "../helpers/agents.ts";
+import { allInstalled, debianTool } from "../helpers/debian-tool.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
 import { type TempDir, tempDir } from "../helpers/temp-dir.ts";
-import { allInstalled, opsTool, run } from "./lib/ops-tool.ts";
+import { run } from "./lib/ops-tool.ts";
 import { allowedSyscalls, syscallGroups } from "./lib/syscall-groups.ts";
 
 const UNITS_DIR = join(REPO, "ops/systemd");
@@ -30,9 +31,9 @@ const unitText = (name: string) => readFileSync(join(UNITS_DIR, name), "utf8");
 const directives = (text: string, key: string) =>
   [...text.matchAll(new RegExp(`^${key}=(.*)$`, "gm"))].map((m) => m[1] ?? "");
 
-const analyze = opsTool("systemd-analyze", "systemd");
-const strace = opsTool("strace", "strace");
-const curl = opsTool("curl", "curl");
+const analyze = debianTool("systemd-analyze", "systemd");
+const strace = debianTool("strace", "strace");
+const curl = debianTool("curl", "curl");
 
 let dir: TempDir;
 let bin = "";
@@ -90,19 +91,20 @@ test("the server unit: own user, restart on failure, open files, graceful SIGTER
   expect(directives(text, "ExecStartPost")[0]).toContain("/v1/health/ready");
 });
 
-test("every service has the same sandbox: the data dir is the one writable path", () => {
+test("every service has the same sandbox; the data dir is the one writable path, and only where the command writes it", () => {
   const sandbox = (text: string) =>
     text
       .split("\n")
       .filter((l) =>
-        /^(ReadWritePaths|Protect\w+|Private\w+|NoNewPrivileges|Restrict\w+|CapabilityBoundingSet|AmbientCapabilities|SystemCall\w+|LockPersonality|RemoveIPC|KeyringMode|DevicePolicy|UMask)=/.test(
+        /^(Protect\w+|Private\w+|NoNewPrivileges|Restrict\w+|CapabilityBoundingSet|AmbientCapabilities|SystemCall\w+|LockPersonality|RemoveIPC|KeyringMode|DevicePolicy|UMask)=/.test(
           l,
         ),
       );
+  const paths = (text: string) =>
+    text.split("\n").filter((l) => /^(ReadWritePaths|ReadOnlyPaths)=/.test(l));
   const server = sandbox(unitText("stemedb.service"));
   for (const required of [
     "ProtectSystem=strict",
-    "ReadWritePaths=/var/lib/stemedb",
     "NoNewPrivileges=true",
     "PrivateTmp=true",
     "CapabilityBoundingSet=",
@@ -110,10 +112,53 @@ test("every service has the same sandbox: the data dir is the one writable path"
   ]) {
     expect(server).toContain(required);
   }
-  expect(server.filter((l) => l.startsWith("ReadWritePaths="))).toEqual([
-    "ReadWritePaths=/var/lib/stemedb",
-  ]);
   for (const service of services) expect(sandbox(unitText(service)).sort()).toEqual(server.sort());
+  // The server, the backup (SQLite's read of a live WAL database writes its -shm) and
+  // archive-wal (the same read of the applied LSN) need the data dir writable; verify-backup
+  // and the drill work from BACKUP_URL and never open it.
+  const byUnit = Object.fromEntries(services.map((u) => [u, paths(unitText(u))]));
+  expect(byUnit).toEqual({
+    "stemedb.service": ["ReadWritePaths=/var/lib/stemedb"],
+    "stemedb-backup.service": ["ReadWritePaths=/var/lib/stemedb"],
+    "stemedb-archive-wal.service": ["ReadWritePaths=/var/lib/stemedb"],
+    "stemedb-verify-backup.service": ["ReadOnlyPaths=/var/lib/stemedb"],
+    "stemedb-dr-drill.service": ["ReadOnlyPaths=/var/lib/stemedb"],
+  });
+});
+
+test("the commands that write a scratch copy (backup, verify --backup, dr-drill) put it on disk: TMPDIR=/var/tmp", () => {
+  for (const service of [
+    "stemedb-backup.service",
+    "stemedb-verify-backup.service",
+    "stemedb-dr-drill.service",
+  ]) {
+    expect({ service, env: directives(unitText(service), "Environment") }).toMatchObject({
+      service,
+      env: expect.arrayContaining(["TMPDIR=/var/tmp"]),
+    });
+  }
+});
+
+test("every variable a unit's commands use is set by the unit itself, except BACKUP_URL: STEMEDB_PORT defaults to the server's port", () => {
+  const defaultPort = parseConfig({}, {}).port;
+  for (const service of services) {
+    const text = unitText(service);
+    const commands = [...directives(text, "ExecStart"), ...directives(text, "ExecStartPost")].join(
+      "\n",
+    );
+    const used = [...commands.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] ?? "");
+    const set = new Map(
+      directives(text, "Environment").map((e) => [e.split("=")[0], e.slice(e.indexOf("=") + 1)]),
+    );
+    for (const name of used.filter((n) => n !== "BACKUP_URL")) {
+      expect({ service, name, set: set.has(name) }).toEqual({ service, name, set: true });
+    }
+    if (used.includes("STEMEDB_PORT")) {
+      expect(set.get("STEMEDB_PORT")).toBe(String(defaultPort));
+      // A STEMEDB_PORT in the environment file still wins: EnvironmentFile= overrides Environment= (systemd.exec(5)).
+    }
+  }
+  expect(readFileSync(join(UNITS_DIR, "stemedb.env"), "utf8")).not.toMatch(/^STEMEDB_PORT=/m);
 });
 
 test("the timers run the SPEC §7 commands against BACKUP_URL", () => {

@@ -9,8 +9,9 @@
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import type { Health, SignedTreeHead } from "../../client/client-types.ts";
 import { apiClient, errorText, getText } from "./api.ts";
-import { BackupPanel } from "./backup-panels.tsx";
+import { type BackupListingView, BackupPanel } from "./backup-panels.tsx";
 import { fmtBytes, fmtCount, fmtDecimal, fmtDuration, fmtTime } from "./format.ts";
+import { HealthBanner, shownStatus } from "./health-banner.tsx";
 import {
   type IngestFigures,
   ingestFigures,
@@ -18,11 +19,14 @@ import {
   liveRates,
   parsePromText,
 } from "./prom-text.ts";
+import { RunbooksPanel } from "./runbooks.tsx";
 import { Sparkline } from "./sparkline.tsx";
 import { useTreeWatch } from "./tree-watch.ts";
 import { Badge, ErrorNote, Figure, Hex, markReady, Panel } from "./ui.tsx";
 
 const POLL_MS = 2000;
+/** `GET /v1/backup` is a cached bucket listing (a minute on the server): read it every 30 s. */
+const BACKUP_POLL_MS = 30_000;
 /** Rate samples kept for the chart: 2 minutes. */
 const HISTORY = 60;
 
@@ -36,6 +40,8 @@ interface Snapshot {
   rates?: LiveRates | undefined;
   /** Why /metrics gave no figures (a proxy may hide it: ops/nginx answers 404). */
   metricsProblem?: string | undefined;
+  /** `GET /v1/backup`: the URL's snapshots and the last drill (undefined until answered). */
+  listing?: BackupListingView | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -52,6 +58,15 @@ export function Overview() {
   useEffect(() => {
     const client = apiClient();
     let stopped = false;
+    let listedAt = Number.NEGATIVE_INFINITY;
+    const pollListing = async () => {
+      if (performance.now() - listedAt < BACKUP_POLL_MS) return;
+      listedAt = performance.now();
+      const r = await getText("/v1/backup");
+      if (r.status !== 200 || stopped) return;
+      const listing = JSON.parse(r.text) as BackupListingView;
+      setSnap((s) => s && { ...s, listing });
+    };
     const poll = async () => {
       try {
         // The summary first (the page is usable with it), then readiness and the rates.
@@ -63,6 +78,7 @@ export function Overview() {
         setSnap((s) => ({ ...s, health }));
         setError(undefined);
         markReady("overview");
+        void pollListing().catch(() => {}); // the panel says "listing…" until it answers
         const [ready, metrics] = await Promise.all([readyP, metricsP]);
         const metricsProblem =
           metrics.status === 200 ? undefined : `/metrics answered HTTP ${metrics.status}`;
@@ -106,14 +122,22 @@ export function Overview() {
   const pending = snap.metricsProblem ? `not available: ${snap.metricsProblem}` : "measuring…";
   const diskTotal = num(storage.disk_total_bytes);
   const diskFree = num(storage.disk_free_bytes);
+  const status = shownStatus(h);
+  const firstLsn = num(log.first_lsn);
+  const lastLsn = num(log.last_lsn);
   return (
     <div class="grid">
       <ErrorNote error={error} />
+      <HealthBanner health={h} />
       <Panel title="Health">
         <dl>
           <Figure
             label="Status"
-            value={<Badge tone={h.status === "ok" ? "ok" : "bad"}>{h.status}</Badge>}
+            value={
+              <Badge tone={status.tone}>
+                <span data-testid="health-status">{status.label}</span>
+              </Badge>
+            }
           />
           <Figure
             label="Readiness"
@@ -216,7 +240,19 @@ export function Overview() {
             label="Log"
             value={`${fmtBytes(num(log.bytes))} in ${plural(num(log.segments), "segment")}`}
           />
-          <Figure label="Log records" value={fmtCount(num(log.records))} />
+          <Figure
+            label="Log records"
+            value={
+              <span data-testid="log-records">
+                {fmtCount(num(log.held_records) ?? num(log.records))}
+              </span>
+            }
+            note={
+              num(log.held_records) === undefined
+                ? "since start"
+                : `${firstLsn !== undefined && lastLsn !== undefined && lastLsn >= firstLsn ? `LSN ${fmtCount(firstLsn)}–${fmtCount(lastLsn)}; ` : ""}${fmtCount(num(log.records))} since start`
+            }
+          />
           <Figure
             label="SQLite"
             value={`${fmtBytes(num(storage.db_bytes))} + WAL ${fmtBytes(num(storage.db_wal_bytes))}`}
@@ -258,7 +294,8 @@ export function Overview() {
           />
         </dl>
       </Panel>
-      <BackupPanel health={h} />
+      <BackupPanel health={h} listing={snap.listing} />
+      <RunbooksPanel />
     </div>
   );
 }

@@ -3,7 +3,8 @@
  * merges the given fields (`name`, `trust` 0–1, `allowed`, `role`) into the entry —
  * creating it — through `engine.updateAgent`, so the change is a durable log
  * record like any write. `null` clears `name` or `trust` (trust then falls back
- * to the configured default).
+ * to the configured default). A key equal to the admin token is refused (422
+ * `key_is_admin_token`, field `key`).
  */
 import { Hono } from "hono";
 import * as z from "zod";
@@ -83,6 +84,15 @@ export function agentRoutes(deps: RouteDeps, options: AgentRoutesOptions): Hono<
 
   app.put("/v1/agents/:key", async (c) => {
     const agent = agentKey(c.req.param("key"));
+    // A 64-hex admin token (generated before issue 18, or set so) pasted as an agent key
+    // would land in the append-only log and the archive: refuse it before anything is written.
+    if (agent === options.adminToken) {
+      throw new StemeError(
+        "key_is_admin_token",
+        "this key is the server's admin token, not an agent's public key; nothing was registered — rotate the admin token (`stemedb admin-token rotate`) if it was shared",
+        { field: "key" },
+      );
+    }
     const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
     const parsed = agentUpdateSchema.safeParse(body);
     if (!parsed.success) throw zodError(parsed.error, body);

@@ -39,6 +39,11 @@ function diskFigures(
   }
 }
 
+/** Records the log's segments hold: firstLsn is lastLsn + 1 while they hold none. */
+function heldRecords(log: { firstLsn: number; lastLsn: number } | undefined): number {
+  return log === undefined ? 0 : Math.max(0, log.lastLsn - log.firstLsn + 1);
+}
+
 /** Pending review, in all and per reason (SPEC §6); reads only the pending index. */
 function quarantineFigures(q: QuarantineTable): {
   pending: number;
@@ -87,6 +92,11 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       log: log && {
         segments: log.segments,
         bytes: log.bytes,
+        // What the segments hold now (retention removes old ones): LSNs first..last.
+        held_records: heldRecords(engine.segmentLog),
+        first_lsn: engine.segmentLog?.firstLsn,
+        last_lsn: engine.segmentLog?.lastLsn,
+        /** Records appended since this process started. */
         records: log.records,
         batches: log.batches,
         fsyncs: log.fsyncs,

@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BackupListing } from "../../../src/backup/backup-listing.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { latestDrill } from "../../../src/backup/drill-record.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { type RunningServer, startServer } from "../../../src/http/server.ts";
 import { silentLogger } from "../../../src/logger.ts";
@@ -68,6 +70,10 @@ describe("backup commands", () => {
     expect(r.stdout).toContain("PASS  backup.snapshots");
     expect(r.stdout).toContain("PASS  backup.restore");
     expect(r.stdout).toContain("PASS  merkle.root");
+    // The backed-up server's key (from the snapshot's tree head), not the scratch restore's.
+    const serverKey = server.engine.treeHead().server_key;
+    expect(r.stdout).toContain(`PASS  backup.server_key: server key ${serverKey}`);
+    expect(r.stdout).not.toContain("PASS  node_key");
     expect(r.code).toBe(0);
   }, 30_000);
 
@@ -162,6 +168,11 @@ describe("backup commands", () => {
     expect(report.source.tree_size).toBe(server.engine.tree.size);
     expect(report.rpo.records).toBe(5);
     expect(report.rto_ms.total).toBeGreaterThan(0);
+    // Recorded at the URL for the dashboard (GET /v1/backup's last_drill).
+    expect(report.recorded).toMatch(new RegExp(`^${targetDir}/drills/\\d{8}T\\d{9}Z\\.json$`));
+    const drill = await latestDrill(new DirTarget(targetDir));
+    expect(drill).toMatchObject({ ok: true, restored_tree_size: shippedSize, rpo_records: 5 });
+    expect(drill?.consistency).toBe("verified");
   }, 30_000);
 
   test("dr-drill fails against a source with another history", async () => {
@@ -175,8 +186,66 @@ describe("backup commands", () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toContain("FAIL: dr-drill");
       expect(r.stdout).toContain("consistency proof: failed");
+      expect(r.stdout).toContain(`recorded: ${targetDir}/drills/`);
     } finally {
       await other.stop();
     }
+  }, 30_000);
+});
+
+describe("what the URL holds, for the dashboard (issue 18)", () => {
+  test("BackupListing: snapshots newest first and the last drill, cached for its ttl", async () => {
+    let now = Date.parse("2026-12-01T00:00:00Z");
+    const listing = new BackupListing({
+      url: targetDir,
+      open: async () => new DirTarget(targetDir),
+      ttlMs: 60_000,
+      now: () => now,
+    });
+    const first = await listing.overview();
+    expect(first.error).toBeNull();
+    expect(first.snapshot_count).toBe(1);
+    expect(first.snapshots[0]).toMatchObject({
+      prefix: backup.prefix,
+      last_lsn: backup.last_lsn,
+    });
+    expect(first.snapshots[0]?.stored_bytes).toBeGreaterThan(0);
+    // The drill above that failed ran last.
+    expect(first.last_drill?.ok).toBe(false);
+    expect(first.last_drill?.problems.length).toBeGreaterThan(0);
+
+    const drill = await run(["dr-drill", "--from", targetDir, "--json"]);
+    expect(drill.code).toBe(0);
+    now += 30_000;
+    expect((await listing.overview()).last_drill?.ok).toBe(false); // cached
+    now += 31_000;
+    expect((await listing.overview()).last_drill?.ok).toBe(true);
+  }, 30_000);
+
+  test("GET /v1/backup on a server watching the URL; {configured: false} without one", async () => {
+    const watcher = await startServer(
+      parseConfig(
+        {
+          dataDir: join(tmp.path, "watcher"),
+          port: 0,
+          archiveTo: targetDir,
+          archiveShip: "false",
+        },
+        {},
+      ),
+      silentLogger,
+    );
+    try {
+      const body = (await (await fetch(`${watcher.url}/v1/backup`)).json()) as {
+        configured: boolean;
+        snapshot_count: number;
+        last_drill: { ok: boolean } | null;
+      };
+      expect(body).toMatchObject({ configured: true, snapshot_count: 1 });
+      expect(body.last_drill?.ok).toBe(true);
+    } finally {
+      await watcher.stop();
+    }
+    expect(await (await fetch(`${server.url}/v1/backup`)).json()).toEqual({ configured: false });
   }, 30_000);
 });

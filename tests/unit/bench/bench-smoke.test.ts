@@ -5,48 +5,39 @@
  * verdict for every target, to its JSON file. No thresholds: figures belong
  * to the benchmark, not to tests.
  *
- * The run needs wrk and PostgreSQL; the harness installs them with apt-get when
- * root. Where they are missing and cannot be installed, the test is skipped
- * (saying why) — except in CI (CI=true), where that is a failure.
+ * The run needs wrk and PostgreSQL, found by the shared detection
+ * (tests/helpers/debian-tool.ts): where they are missing the test is skipped,
+ * saying why, except in CI (CI=true), where that is a failure.
  */
 import { expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIGURE_KEYS } from "../../bench/collect-figures.ts";
 import type { ReportedFigure } from "../../bench/report.ts";
+import { allInstalled, debianTool } from "../../helpers/debian-tool.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 const RUN = join(import.meta.dir, "..", "..", "bench", "run.ts");
 
-function pgInstalled(): boolean {
+/** PostgreSQL keeps initdb and pgbench off PATH, in /usr/lib/postgresql/<major>/bin. */
+function pgBench(): string | undefined {
   const root = "/usr/lib/postgresql";
-  return (
-    (existsSync(root) &&
-      readdirSync(root).some((v) => existsSync(join(root, v, "bin", "pgbench")))) ||
-    Bun.which("initdb") !== null
-  );
+  if (!existsSync(root)) return undefined;
+  const bin = readdirSync(root)
+    .map((v) => join(root, v, "bin", "pgbench"))
+    .find((p) => existsSync(p));
+  return bin;
 }
 
-/** Why the quick run cannot work here, or undefined when it can. */
-function unavailable(): string | undefined {
-  const missing = [
-    ...(Bun.which("wrk") === null ? ["wrk"] : []),
-    ...(pgInstalled() ? [] : ["postgresql"]),
-  ];
-  if (missing.length === 0) return undefined;
-  const canInstall = process.getuid?.() === 0 && Bun.which("apt-get") !== null;
-  return canInstall ? undefined : `${missing.join(" and ")} missing, and not root with apt-get`;
-}
+const tools = allInstalled(
+  debianTool("wrk", "wrk"),
+  debianTool("pgbench", "postgresql", { find: pgBench }),
+);
 
-const reason = unavailable();
-const inCi = process.env.CI === "true";
-
-if (reason !== undefined && !inCi) {
-  test.skip(`bench --quick (skipped: ${reason})`, () => {});
-  console.warn(`bench smoke test skipped: ${reason}`);
+if (!tools.ok) {
+  test.skip(`bench --quick${tools.skipReason}`, () => {});
 } else {
   test("bench --quick completes and reports every figure with its floor and CPU per operation", async () => {
-    if (reason !== undefined) throw new Error(`cannot run the benchmark in CI: ${reason}`);
     using out = tempDir("stemedb-bench-smoke-");
     const proc = Bun.spawn([process.execPath, RUN, "--quick", "--out", out.path], {
       stdout: "pipe",

@@ -5,13 +5,14 @@
  * server's answers are tampered with on the way (a scripted fetch in between).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FetchLike } from "../../../src/client/steme-client.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { type RunningServer, startServer } from "../../../src/http/server.ts";
 import { silentLogger } from "../../../src/logger.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
 import { run } from "./cli-test-io.ts";
 
 let dir: string;
@@ -286,5 +287,26 @@ describe("proof", () => {
     const r = await run(["proof", id, "--url", url, "--old-sth", sthFile], { fetch });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL consistency: the tree of size \d+ is not a prefix/);
+  });
+});
+
+describe("admin-token rotate", () => {
+  test("writes a new stmadm_ token into the data dir and says to restart; refused when the token comes from the environment", async () => {
+    using dir = tempDir("stemedb-rotate-");
+    const rotated = await run(["admin-token", "rotate", "--data-dir", dir.path]);
+    expect(rotated.stderr).toBe("");
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain(`wrote a new admin token to ${join(dir.path, "admin.token")}`);
+    expect(rotated.stdout).toContain("restart the server");
+    const token = readFileSync(join(dir.path, "admin.token"), "utf8").trim();
+    expect(token).toMatch(/^stmadm_[A-Za-z0-9_-]{43}$/);
+    expect(rotated.stdout).not.toContain(token);
+
+    const fromEnv = await run(["admin-token", "rotate", "--data-dir", dir.path], {
+      env: { STEMEDB_ADMIN_TOKEN: "stmadm_from-the-environment-0123" },
+    });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain("STEMEDB_ADMIN_TOKEN");
+    expect(readFileSync(join(dir.path, "admin.token"), "utf8").trim()).toBe(token);
   });
 });

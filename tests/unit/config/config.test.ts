@@ -46,6 +46,30 @@ describe("config", () => {
     expect(() => parseConfig({ defaultTrust: "1.5" })).toThrow(/--default-trust/);
   });
 
+  test("booleans take the usual spellings in any case, and a bad one says what is accepted", () => {
+    for (const [raw, value] of [
+      ["TRUE", true],
+      ["True", true],
+      ["yes", true],
+      ["On", true],
+      ["1", true],
+      [" true ", true],
+      ["FALSE", false],
+      ["no", false],
+      ["off", false],
+      ["0", false],
+    ] as const) {
+      expect({ raw, value: parseConfig({}, { STEMEDB_ARCHIVE_SYNC: raw }).archiveSync }).toEqual({
+        raw,
+        value,
+      });
+    }
+    expect(parseConfig({ archiveSync: true }).archiveSync).toBe(true);
+    expect(() => parseConfig({}, { STEMEDB_QUARANTINE_SUSPICIOUS: "maybe" })).toThrow(
+      "invalid STEMEDB_QUARANTINE_SUSPICIOUS=maybe: not a boolean: use true, 1, yes or on, or false, 0, no or off (any case)",
+    );
+  });
+
   test("names are derived from keys", () => {
     expect(envName("dataDir")).toBe("STEMEDB_DATA_DIR");
     expect(flagName("maxBodyBytes")).toBe("max-body-bytes");

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveAdminToken } from "../../../src/http/admin-token.ts";
+import { resolveAdminToken, rotateAdminToken } from "../../../src/http/admin-token.ts";
 import { memoryLogger } from "../../../src/logger.ts";
 import {
   ADMIN_TOKEN,
@@ -160,7 +160,8 @@ describe("resolveAdminToken", () => {
       );
       const dataDir = join(dir, "data");
       const token = resolveAdminToken({ adminToken: undefined }, dataDir, log);
-      expect(token).toMatch(/^[0-9a-f]{64}$/);
+      // Not the shape of an agent key (64 hex): `stmadm_` + 32 random bytes in base64url.
+      expect(token).toMatch(/^stmadm_[A-Za-z0-9_-]{43}$/);
       const path = join(dataDir, "admin.token");
       expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(readFileSync(path, "utf8").trim()).toBe(token);
@@ -177,6 +178,56 @@ describe("resolveAdminToken", () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an admin token that cannot be taken for an agent key (issue 18)", () => {
+  test("a 64-hex token from before keeps working, with a warning that says how to rotate it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "stemedb-token-"));
+    try {
+      const old = "ab".repeat(32);
+      writeFileSync(join(dir, "admin.token"), `${old}\n`, { mode: 0o600 });
+      const log = memoryLogger();
+      expect(resolveAdminToken({ adminToken: undefined }, dir, log)).toBe(old);
+      expect(JSON.stringify(log.lines)).toContain("stemedb admin-token rotate");
+      expect(JSON.stringify(log.lines)).not.toContain(old);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("rotate replaces the file with a new stmadm_ token, mode 0600", () => {
+    const dir = mkdtempSync(join(tmpdir(), "stemedb-token-"));
+    try {
+      const first = resolveAdminToken({ adminToken: undefined }, dir, memoryLogger());
+      const path = rotateAdminToken(dir);
+      expect(path).toBe(join(dir, "admin.token"));
+      const second = readFileSync(path, "utf8").trim();
+      expect(second).toMatch(/^stmadm_[A-Za-z0-9_-]{43}$/);
+      expect(second).not.toBe(first);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(resolveAdminToken({ adminToken: undefined }, dir, memoryLogger())).toBe(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("PUT /v1/agents/<the admin token> is 422 key_is_admin_token on field key; nothing is registered", async () => {
+    const hexToken = "cd".repeat(32);
+    const hex = await openTestApp({ adminToken: hexToken });
+    try {
+      const res = await hex.app.request(`/v1/agents/${hexToken}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json", authorization: `Bearer ${hexToken}` },
+        body: JSON.stringify({ name: "oops", trust: 1 }),
+      });
+      expect(res.status).toBe(422);
+      expect(await problem(res)).toMatchObject({ code: "key_is_admin_token", field: "key" });
+      expect(hex.engine.agent(hexToken)).toBeUndefined();
+      expect(hex.engine.agents("", 10)).toEqual([]);
+    } finally {
+      await hex.close();
     }
   });
 });

@@ -44,7 +44,8 @@ export async function openTestApp(overrides: Record<string, unknown> = {}): Prom
     logger: silentLogger,
     log: { onFsync: metrics.onFsync },
   });
-  const app = createApp({ engine, config, logger: silentLogger, adminToken: ADMIN_TOKEN, metrics });
+  const adminToken = config.adminToken ?? ADMIN_TOKEN;
+  const app = createApp({ engine, config, logger: silentLogger, adminToken, metrics });
   return {
     app,
     engine,
