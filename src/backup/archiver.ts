@@ -61,6 +61,13 @@ export interface ArchiveStatus {
   shipped: { objects: number; records: number; bytes: number };
   /** created_at of the newest complete snapshot (its metadata.json is listed); null if none. */
   backup_last_success_at: string | null;
+  /**
+   * SPEC §7: the URL can be restored from (a snapshot of this server's history,
+   * or an archive from lsn 1, and no gap): false until the backup check said so.
+   */
+  restorable: boolean;
+  /** The last LSN a restore from the URL reaches (null when not restorable or not yet checked). */
+  restorable_lsn: number | null;
   /** Times the archive worker thread died and was started again. */
   worker_restarts: number;
 }
@@ -81,6 +88,7 @@ export class Archiver {
   #failures = 0;
   #backupCheckedMs = 0;
   #backupLastMs: number | undefined;
+  #restorableLsn: number | null = null;
   readonly #shipped = { objects: 0, records: 0, bytes: 0 };
   /** Writes waiting for the archive to reach their LSN (archiveSync). */
   readonly #waiters = new Set<{ lsn: number; resolve(): void; reject(e: Error): void }>();
@@ -156,6 +164,12 @@ export class Archiver {
     this.#shipped.records += r.shipped.records;
     this.#shipped.bytes += r.shipped.bytes;
     if (r.backupLastMs !== undefined) this.#backupLastMs = r.backupLastMs ?? undefined;
+    if (r.restorableLsn !== undefined) this.#restorableLsn = r.restorableLsn;
+    if (r.snapshotTaken !== undefined) {
+      logger.info("took a first snapshot: the archive URL held none of this history", {
+        snapshot: r.snapshotTaken,
+      });
+    }
     if (r.ok) {
       this.#lastSuccessMs = clock.now();
       if (this.#failures > 0) {
@@ -239,6 +253,8 @@ export class Archiver {
       consecutive_failures: this.#failures,
       shipped: { ...this.#shipped },
       backup_last_success_at: iso(this.#backupLastMs),
+      restorable: this.#restorableLsn !== null,
+      restorable_lsn: this.#restorableLsn,
       worker_restarts: rounds.restarts,
     };
   }

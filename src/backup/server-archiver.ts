@@ -10,9 +10,11 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
 import { StemeError } from "../errors.ts";
+import { SERVER_VERSION } from "../http/server-version.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
+import { readDataDirHistory } from "./data-dir-history.ts";
 import { checkTargetUrl, type TargetEnv } from "./open-target.ts";
 
 export function serverArchiver(
@@ -24,6 +26,7 @@ export function serverArchiver(
     | "archiveSync"
     | "archiveSyncTimeoutMs"
     | "s3ForcePathStyle"
+    | "dataDir"
   >,
   engine: Pick<Engine, "log">,
   logger: Logger,
@@ -43,6 +46,12 @@ export function serverArchiver(
     config: { s3ForcePathStyle: config.s3ForcePathStyle },
     env,
     logger,
+    // SPEC §7: it ships under the data dir's own history, and a URL without a
+    // snapshot of that history gets one first (only when this server ships).
+    history: readDataDirHistory(config.dataDir),
+    ...(config.archiveShip
+      ? { firstSnapshot: { dataDir: config.dataDir, version: SERVER_VERSION } }
+      : {}),
   });
   return new Archiver({
     rounds,

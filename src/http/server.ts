@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import type { Archiver } from "../backup/archiver.ts";
 import type { TargetEnv } from "../backup/open-target.ts";
+import { probeTarget } from "../backup/probe-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
@@ -63,6 +64,10 @@ export async function startServer(
       "--archive-to does not apply in cluster mode (--nats-url): take snapshots with `stemedb backup`; the stream holds the log",
       { field: "archiveTo" },
     );
+  }
+  if (config.archiveTo !== undefined) {
+    // SPEC §7: a target that refuses the credentials is a configuration error at start.
+    await probeTarget(config.archiveTo, config, deps.archiveEnv ?? {}, logger);
   }
   const metrics = new Metrics(SERVER_VERSION);
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { archiveKey, snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import type { BackupTarget, ObjectInfo } from "../../../src/backup/backup-target.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { isoWeek, planPrune } from "../../../src/backup/prune-plan.ts";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { cutProxy } from "../../helpers/cut-proxy.ts";
@@ -27,14 +28,14 @@ function history(days: number, lsnPerDay = 100): ObjectInfo[] {
   const out: ObjectInfo[] = [];
   for (let d = 0; d < days; d++) {
     const lsn = (days - d) * lsnPerDay;
-    const prefix = snapshotPrefix(lsn, T0 - d * DAY);
+    const prefix = snapshotPrefix(ROOT_HISTORY, lsn, T0 - d * DAY);
     out.push({ key: `${prefix}state.sqlite.zst`, size: 1000 });
     out.push({ key: `${prefix}log.zst`, size: 10 });
     out.push({ key: `${prefix}metadata.json`, size: 1 });
   }
   // Archive objects of 50 records each, from lsn 1.
   for (let first = 1; first <= days * lsnPerDay; first += 50) {
-    out.push({ key: archiveKey(first, first + 49, hash(first)), size: 7 });
+    out.push({ key: archiveKey(ROOT_HISTORY, first, first + 49, hash(first)), size: 7 });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
@@ -81,30 +82,32 @@ describe("planPrune", () => {
 
   test("a range that straddles the oldest kept snapshot stays", () => {
     const listing = [
-      { key: `${snapshotPrefix(75, T0)}metadata.json`, size: 1 },
-      { key: archiveKey(1, 50, hash(1)), size: 1 },
-      { key: archiveKey(51, 100, hash(2)), size: 1 },
-      { key: archiveKey(101, 150, hash(3)), size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 75, T0)}metadata.json`, size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 1, 50, hash(1)), size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 51, 100, hash(2)), size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 101, 150, hash(3)), size: 1 },
     ];
     const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 });
-    expect(plan.delete).toEqual([archiveKey(1, 50, hash(1))]);
+    expect(plan.delete).toEqual([archiveKey(ROOT_HISTORY, 1, 50, hash(1))]);
   });
 
   test("incomplete snapshots: older than the oldest kept go, newer (maybe running) stay", () => {
     const listing = [
-      { key: `${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 }, // died long ago
-      { key: `${snapshotPrefix(50, T0 - DAY)}metadata.json`, size: 1 },
-      { key: `${snapshotPrefix(90, T0)}state.sqlite.zst`, size: 1 }, // running now
+      { key: `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 }, // died long ago
+      { key: `${snapshotPrefix(ROOT_HISTORY, 50, T0 - DAY)}metadata.json`, size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 90, T0)}state.sqlite.zst`, size: 1 }, // running now
     ];
     const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 });
-    expect(plan.delete).toEqual([`${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`]);
+    expect(plan.delete).toEqual([
+      `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`,
+    ]);
     expect(plan.kept.map((s) => s.lastLsn)).toEqual([90, 50]);
   });
 
   test("with no complete snapshot nothing is deleted: the archive is the only way back", () => {
     const listing = [
-      { key: `${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 },
-      { key: archiveKey(1, 50, hash(1)), size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 1, 50, hash(1)), size: 1 },
     ];
     expect(planPrune(listing, { keepDaily: 1, keepWeekly: 1 }).delete).toEqual([]);
   });
@@ -152,7 +155,9 @@ describe("stemedb prune", () => {
     );
     await pruneCli(s3.url("p"), s3.env, target);
 
-    await seed(target, [{ key: `${snapshotPrefix(1, T0 - 40 * DAY)}metadata.json`, size: 1 }]);
+    await seed(target, [
+      { key: `${snapshotPrefix(ROOT_HISTORY, 1, T0 - 40 * DAY)}metadata.json`, size: 1 },
+    ]);
     const usage = await run(
       ["prune", "--at", s3.url("p"), "--keep-daily", "0", "--keep-weekly", "0"],
       {
