@@ -85,6 +85,8 @@ export class ShipperRounds implements ArchiveRounds {
   readonly #first: ShipperRoundsOptions["firstSnapshot"];
   /** A snapshot of the lineage is known to be in the URL. */
   #based = false;
+  /** The last restorable check said yes. */
+  #restorable = false;
   #segments: LogSegment[] = [];
 
   constructor(options: ShipperRoundsOptions) {
@@ -123,11 +125,14 @@ export class ShipperRounds implements ArchiveRounds {
       result.error = errorText(e);
     }
     result.archivedLsn = this.#shipper.archivedLsn;
-    if (request.checkBackup || result.snapshotTaken !== undefined) {
+    // Until the URL is restorable, every round that shipped asks again (not only every backupCheckMs).
+    const shipped = result.shipped.objects > 0 || result.snapshotTaken !== undefined;
+    if (request.checkBackup || (shipped && !this.#restorable)) {
       try {
         result.backupLastMs =
           newestSnapshot(await completeSnapshots(this.#target))?.createdAtMs ?? null;
         result.restorableLsn = await restorableThrough(this.#target, this.#shipper.history);
+        this.#restorable = result.restorableLsn !== null;
       } catch {
         // The next check tries again; the figures keep their last values.
       }

@@ -104,6 +104,40 @@ describe("planPrune", () => {
     expect(plan.kept.map((s) => s.lastLsn)).toEqual([90, 50]);
   });
 
+  test("histories: a branch keeps its base in the parent and the parent's archive up to its branch point", () => {
+    // Old history H1: snapshots at 1000 (two days ago) and 3000 (now), archive 1..3000.
+    // Branch H2 (from H1 at lsn 2500, yesterday): its own archive 2501..2600, no snapshot.
+    const h1 = "20261127T030000000Z-0000aaaa";
+    const h2 = "20261129T030000000Z-0000bbbb";
+    const records = new Map([
+      [h1, { id: h1, parent: null, branch_lsn: null, created_at: T0 - 3 * DAY }],
+      [h2, { id: h2, parent: h1, branch_lsn: 2500, created_at: T0 - DAY }],
+    ]);
+    const listing: ObjectInfo[] = [
+      { key: `${snapshotPrefix(h1, 1000, T0 - 2 * DAY)}metadata.json`, size: 1 },
+      { key: `${snapshotPrefix(h1, 3000, T0)}metadata.json`, size: 1 },
+    ];
+    for (let first = 1; first <= 3000; first += 500) {
+      listing.push({ key: archiveKey(h1, first, first + 499, hash(first)), size: 1 });
+    }
+    listing.push({ key: archiveKey(h2, 2501, 2600, hash(9)), size: 1 });
+    const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 }, records);
+    // Without histories only the newest (H1 at 3000) would stay and H1's archive up to 3000 would go:
+    // H2 could no longer be restored. Its base (H1 at 1000) and H1's archive 1001..2500 stay.
+    expect(plan.kept.map((s) => [s.history, s.lastLsn])).toEqual([
+      [h1, 3000],
+      [h1, 1000],
+    ]);
+    expect(plan.delete).toEqual([
+      archiveKey(h1, 1, 500, hash(1)),
+      archiveKey(h1, 501, 1000, hash(501)),
+    ]);
+    // The same listing without the records still keeps every history's objects it cannot place.
+    expect(planPrune(listing, { keepDaily: 1, keepWeekly: 0 }).delete).not.toContain(
+      archiveKey(h2, 2501, 2600, hash(9)),
+    );
+  });
+
   test("with no complete snapshot nothing is deleted: the archive is the only way back", () => {
     const listing = [
       { key: `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 },
