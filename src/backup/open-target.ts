@@ -58,7 +58,7 @@ function locate(url: string): TargetLocation {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     throw new StemeError(
       "config_invalid",
-      `unsupported backup target ${JSON.stringify(url)}: use s3://bucket[/prefix] (lowercase, two slashes) or a directory path (./${url} for a directory of that name)`,
+      `unsupported backup target ${JSON.stringify(url)}: use s3://bucket[/prefix] (lowercase, two slashes) or a directory path (./name for a directory whose name has a colon)`,
       { field: "url" },
     );
   }

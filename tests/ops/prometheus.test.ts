@@ -28,6 +28,7 @@ const ALERTS_REQUIRED = [
   "StemeDBDiskFullIn4h",
   "StemeDBBackupTooOld",
   "StemeDBArchiveLagging",
+  "StemeDBArchiveNotRestorable",
   "StemeDBJobFailed",
   "StemeDBQuarantineGrowing",
   "StemeDBAgentBreakersOpen",
