@@ -233,7 +233,7 @@ async function checkArchive(
     const ranges = archive.ranges.filter((r) => r.history === id);
     if (ranges.length === 0) continue;
     let reach: { lsn: number; key: string } | undefined;
-    for (const r of ranges) {
+    for (const [i, r] of ranges.entries()) {
       try {
         const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
         if (plain !== undefined) {
@@ -249,11 +249,13 @@ async function checkArchive(
         );
       }
       if (reach !== undefined && r.firstLsn <= reach.lsn) {
-        const earlier = ranges.filter(
-          (o) => o !== r && o.firstLsn <= r.lastLsn && o.lastLsn >= r.firstLsn,
-        );
+        // Each overlapping pair once (with the objects listed before it). The same range
+        // twice is a redaction's scrubbed replacement (SPEC §12), not a mix.
+        const earlier = ranges
+          .slice(0, i)
+          .filter((o) => o.firstLsn <= r.lastLsn && o.lastLsn >= r.firstLsn)
+          .filter((o) => o.firstLsn !== r.firstLsn || o.lastLsn !== r.lastLsn);
         for (const o of earlier) {
-          if (o.key > r.key && o.firstLsn === r.firstLsn && o.lastLsn === r.lastLsn) continue;
           const differs = await overlapDiffers(target, o, r).catch((e: unknown) => errorText(e));
           if (differs !== undefined) {
             fail(

@@ -11,8 +11,11 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
+import { archiveKey } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
-import { ROOT_RECORD } from "../../../src/backup/history.ts";
+import { ROOT_HISTORY, ROOT_RECORD } from "../../../src/backup/history.ts";
+import { readLogFrames } from "../../../src/backup/log-range.ts";
+import { encodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { verifyBackup } from "../../../src/backup/verify-backup.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
@@ -44,4 +47,28 @@ test("two histories shipped into one (the old code's PITR on the same URL) fail 
   const mixed = report.checks.filter((c) => !c.ok && c.detail.includes("mixes records"));
   expect(mixed.length).toBeGreaterThan(0);
   expect(mixed[0]?.detail).toContain("hold different records at lsn 21");
+});
+
+test("two objects of the same range in one history (a redaction's replacement, SPEC §12) are not a mix", async () => {
+  using tmp = tempDir();
+  const target = new DirTarget(join(tmp.path, "target"));
+  const dirs = [join(tmp.path, "a"), join(tmp.path, "b")];
+  const a = await openLive(dirs[0] as string);
+  const b = await openLive(dirs[1] as string);
+  await writeAssertions(a, 10);
+  await writeAssertions(b, 10);
+  const last = a.log.lastLsn;
+  expect(b.log.lastLsn).toBe(last);
+  // The same LSN range twice under the root history, with other frames in the second.
+  for (const dir of dirs) {
+    const encoded = encodeObject(readLogFrames(dir, 1, last));
+    await target.put(archiveKey(ROOT_HISTORY, 1, last, encoded.blake3), encoded.body);
+  }
+  await a.close();
+  await b.close();
+  const report = await verifyBackup(target);
+  expect(report.checks.filter((c) => c.detail.includes("mixes records"))).toEqual([]);
+  expect(report.checks.find((c) => c.name === "backup.archive" && c.ok)?.detail).toContain(
+    "2 archive object(s) verify",
+  );
 });
