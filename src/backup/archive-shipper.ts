@@ -24,9 +24,9 @@
  *   with `config_invalid` instead of mixing records.
  * - Only durable records are shipped (wal-source.ts).
  * - `archivedLsn` (what retention may drop up to) counts LSNs held by the
- *   archive or by the newest complete snapshot of its lineage: after `prune`
- *   removed the archive before the oldest kept snapshot, a restarted server
- *   does not ship those LSNs again.
+ *   archive or, before the archive's first object, by the newest complete
+ *   snapshot of its lineage: after `prune` removed the archive before the
+ *   oldest kept snapshot, a restarted server does not ship those LSNs again.
  */
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
@@ -114,11 +114,18 @@ export class ArchiveShipper {
     const own = this.history.id;
     const listed = await this.target.list(archivePrefix(own), this.#last?.key);
     const ranges = archiveRanges(listed).filter((r) => r.history === own);
-    // Its own objects start after its branch; a complete snapshot of its lineage holds
-    // everything up to its LSN (prune drops the archive before it).
+    // Its own objects start after its branch. Where its archive starts after the local log
+    // (prune dropped the objects before the oldest kept snapshot), a complete snapshot of its
+    // lineage holds those LSNs: they are not shipped again. Never past the archive's start, so
+    // a snapshot taken while a backlog waited (the server's first one) skips nothing.
+    const start = ranges.reduce((m, r) => Math.min(m, r.firstLsn), Number.POSITIVE_INFINITY);
+    const pruned =
+      !this.#known && start !== Number.POSITIVE_INFINITY && start > localFirst
+        ? Math.min(start - 1, await this.#snapshotLsn(bound))
+        : 0;
     const floor = this.#known
       ? this.#through
-      : Math.max(localFirst - 1, this.history.branch_lsn ?? 0, await this.#snapshotLsn(bound));
+      : Math.max(localFirst - 1, this.history.branch_lsn ?? 0, pruned);
     const from = floor + 1;
     // Tentatively follow the chain through ranges the local log can vouch for.
     const within = ranges.filter((r) => r.lastLsn <= bound);
