@@ -10,7 +10,6 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
 import { StemeError } from "../errors.ts";
-import { SERVER_VERSION } from "../http/server-version.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
@@ -32,6 +31,8 @@ export function serverArchiver(
   logger: Logger,
   env: TargetEnv = {},
   clock: Clock = systemClock,
+  /** The server's version, recorded in the first snapshot's metadata.json. */
+  version = "unknown",
 ): Archiver | undefined {
   if (config.archiveSync && (config.archiveTo === undefined || !config.archiveShip)) {
     throw new StemeError(
@@ -49,9 +50,7 @@ export function serverArchiver(
     // SPEC §7: it ships under the data dir's own history, and a URL without a
     // snapshot of that history gets one first (only when this server ships).
     history: readDataDirHistory(config.dataDir),
-    ...(config.archiveShip
-      ? { firstSnapshot: { dataDir: config.dataDir, version: SERVER_VERSION } }
-      : {}),
+    ...(config.archiveShip ? { firstSnapshot: { dataDir: config.dataDir, version } } : {}),
   });
   return new Archiver({
     rounds,

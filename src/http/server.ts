@@ -92,7 +92,7 @@ export async function startServer(
   let readers: ReaderThreads;
   let archiver: Archiver | undefined;
   try {
-    archiver = serverArchiver(config, engine, logger, deps.archiveEnv);
+    archiver = serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
