@@ -43,11 +43,15 @@ export interface ArchiverOptions {
   backupCheckMs?: number;
   /** How long `waitArchived` waits (default 10 s). */
   syncTimeoutMs?: number;
+  /** The history this server archives under (SPEC §7), for reports. */
+  history?: string;
 }
 
 export interface ArchiveStatus {
   configured: true;
   target: string;
+  /** The history it ships under (SPEC §7: its data dir's; null when not given). */
+  history: string | null;
   mode: "ship" | "watch";
   /** Every local LSN up to this is archived; null until the target was listed once. */
   archived_lsn: number | null;
@@ -239,6 +243,7 @@ export class Archiver {
     return {
       configured: true,
       target: rounds.url,
+      history: this.#o.history ?? null,
       mode: this.#o.ship ? "ship" : "watch",
       archived_lsn: archived ?? null,
       log_last_lsn: logLast,

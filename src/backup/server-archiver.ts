@@ -42,6 +42,7 @@ export function serverArchiver(
     );
   }
   if (config.archiveTo === undefined) return undefined;
+  const history = readDataDirHistory(config.dataDir);
   const rounds = new ArchiveThread({
     url: checkTargetUrl(config.archiveTo),
     config: { s3ForcePathStyle: config.s3ForcePathStyle },
@@ -49,7 +50,7 @@ export function serverArchiver(
     logger,
     // SPEC §7: it ships under the data dir's own history, and a URL without a
     // snapshot of that history gets one first (only when this server ships).
-    history: readDataDirHistory(config.dataDir),
+    history,
     ...(config.archiveShip ? { firstSnapshot: { dataDir: config.dataDir, version } } : {}),
   });
   return new Archiver({
@@ -60,5 +61,6 @@ export function serverArchiver(
     log: engine.log,
     logger,
     clock,
+    history: history.id,
   });
 }

@@ -120,6 +120,7 @@ test("a PITR branch never mixes into the history it left; both restore whole", a
   await write(b.url, 4);
   const figures = await archived(b.url);
   expect(figures.archived_lsn).toBe(figures.log_last_lsn);
+  expect(figures.history).toBe(branch); // health names the history it ships under
   expect((await b.stop()).code).toBe(0);
   const keys = (await s3rverKeys("prod/archive/")).map((k) => k.slice("prod/".length));
   expect(keys.some((k) => k.startsWith(`archive/${branch}/`))).toBe(true);
