@@ -34,6 +34,7 @@ import { toHex } from "../hex.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
+import { mixedError, overlapDiffers } from "./archive-overlap.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { writeDataDirHistory } from "./data-dir-history.ts";
 import { branchHistory, type HistoryRecord } from "./history.ts";
@@ -148,6 +149,13 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
           `the backup holds seq up to ${staged.tree_size}, not ${o.point.seq}`,
           { field: "until_seq" },
         );
+      }
+    }
+    // SPEC §7: never a mixed history. Objects of one history that overlap what was taken must agree.
+    for (const { source, other, take_to } of plan.overlaps) {
+      const lsn = await overlapDiffers(o.target, source, other);
+      if (lsn !== undefined && lsn <= Math.min(staged.last_lsn, take_to)) {
+        throw mixedError(plan.history, source.key, other.key, lsn);
       }
     }
     const verified = performance.now();

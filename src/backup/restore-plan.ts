@@ -16,7 +16,7 @@
 import { StemeError } from "../errors.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import { listArchive, listSnapshots, readMetadata } from "./backup-catalog.ts";
-import { SNAPSHOT_LOG, SNAPSHOT_STATE } from "./backup-layout.ts";
+import { type ArchiveRange, SNAPSHOT_LOG, SNAPSHOT_STATE } from "./backup-layout.ts";
 import type { BackupMetadata } from "./backup-metadata.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { historyName } from "./history.ts";
@@ -87,6 +87,12 @@ export interface RestorePlan {
   skipped: { prefix: string; reason: string }[];
   /** Every tree head the lineage's snapshots carry, for the root check after replay. */
   tree_heads: { key: string; sth: SignedTreeHead }[];
+  /**
+   * Archive objects of one history that overlap a source of the chain with
+   * another range: the restore checks they hold the same records where it
+   * takes them (archive-overlap.ts).
+   */
+  overlaps: { source: ArchiveRange; other: ArchiveRange; take_to: number }[];
 }
 
 export async function planRestore(
@@ -208,6 +214,7 @@ export async function planRestore(
   const { snapshot, candidates } = base(chosen);
   const from_lsn = snapshot === null ? 1 : snapshot.metadata.snapshot_lsn + 1;
   const { sources, next, gap } = chainFrom(candidates, from_lsn, snapshot?.state.key ?? null);
+  const overlaps = overlapping(sources, ranges);
 
   // What the URL can restore at all: from its oldest base (a snapshot, or lsn 1) on.
   const oldest = usable.reduce<(typeof usable)[number] | undefined>(
@@ -250,7 +257,28 @@ export async function planRestore(
     reach,
     skipped,
     tree_heads,
+    overlaps,
   };
+}
+
+/** Pairs of a chain's archive source and another object of its history overlapping it with another range. */
+function overlapping(
+  sources: readonly PlanSource[],
+  ranges: readonly ArchiveRange[],
+): RestorePlan["overlaps"] {
+  const out: RestorePlan["overlaps"] = [];
+  for (const s of sources) {
+    if (s.kind !== "archive") continue;
+    const source = ranges.find((r) => r.key === s.key) as ArchiveRange;
+    for (const other of ranges) {
+      if (other.history !== source.history || other.key === source.key) continue;
+      if (other.firstLsn === source.firstLsn && other.lastLsn === source.lastLsn) continue; // a replacement (SPEC §12)
+      if (other.firstLsn <= s.take_to && other.lastLsn >= s.take_from) {
+        out.push({ source, other, take_to: s.take_to });
+      }
+    }
+  }
+  return out;
 }
 
 /** The chain of sources from `from` (each next LSN: the source reaching furthest), and its gap. */

@@ -30,6 +30,7 @@ import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
+import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
 import {
   fetchObject,
   fetchObjectChunks,
@@ -37,13 +38,7 @@ import {
   listSnapshots,
   readMetadata,
 } from "./backup-catalog.ts";
-import {
-  type ArchiveRange,
-  HISTORIES_PREFIX,
-  historyKey,
-  SNAPSHOT_LOG,
-  SNAPSHOT_METADATA,
-} from "./backup-layout.ts";
+import { HISTORIES_PREFIX, historyKey, SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { historyName, ROOT_HISTORY } from "./history.ts";
 import { walkLogObject } from "./log-object.ts";
@@ -256,13 +251,11 @@ async function checkArchive(
           .filter((o) => o.firstLsn <= r.lastLsn && o.lastLsn >= r.firstLsn)
           .filter((o) => o.firstLsn !== r.firstLsn || o.lastLsn !== r.lastLsn);
         for (const o of earlier) {
-          const differs = await overlapDiffers(target, o, r).catch((e: unknown) => errorText(e));
-          if (differs !== undefined) {
-            fail(
-              `history ${historyName(id)} mixes records: ${o.key} and ${r.key} hold different records at ${differs} ` +
-                "(two histories shipped into one: restore each with --history, or from before the first difference)",
-              r.key,
-            );
+          try {
+            const differs = await overlapDiffers(target, o, r);
+            if (differs !== undefined) fail(mixedMessage(id, o.key, r.key, differs), r.key);
+          } catch (e) {
+            fail(errorText(e), r.key);
           }
         }
       }
@@ -276,32 +269,6 @@ async function checkArchive(
     "backup.archive",
     `${archive.ranges.length} archive object(s) verify, no gap, no mixed records (${spans.join("; ") || "empty"})`,
   );
-}
-
-/** Where two archive objects' frames differ in the LSNs both hold ("lsn N"), or undefined. */
-async function overlapDiffers(
-  target: BackupTarget,
-  a: ArchiveRange,
-  b: ArchiveRange,
-): Promise<string | undefined> {
-  const from = Math.max(a.firstLsn, b.firstLsn);
-  const to = Math.min(a.lastLsn, b.lastLsn);
-  const framesOf = async (r: ArchiveRange) => {
-    const out = new Map<number, Uint8Array>();
-    const plain = await fetchObject(target, r.key, { blake3: r.blake3 });
-    walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn }, (f) => {
-      if (f.lsn >= from && f.lsn <= to) out.set(f.lsn, f.frame);
-      return f.lsn < to;
-    });
-    return out;
-  };
-  const [x, y] = [await framesOf(a), await framesOf(b)];
-  for (let lsn = from; lsn <= to; lsn++) {
-    if (Buffer.compare(x.get(lsn) ?? new Uint8Array(0), y.get(lsn) ?? new Uint8Array(0)) !== 0) {
-      return `lsn ${lsn}`;
-    }
-  }
-  return undefined;
 }
 
 function objectOf(e: unknown): string | undefined {

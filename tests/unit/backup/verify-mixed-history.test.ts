@@ -5,7 +5,7 @@
  * to an earlier point shipped there under the same history — objects whose
  * records differ from the first ones at the same LSNs. Such a URL exists in
  * deployments that ran the old code; verify names the mixed objects and
- * fails. The shipper of today would ship that restored server under its own
+ * fails, and restore refuses to take them (a point before them restores). The shipper of today would ship that restored server under its own
  * history instead (tests/e2e/histories.e2e.test.ts).
  */
 import { expect, test } from "bun:test";
@@ -47,6 +47,18 @@ test("two histories shipped into one (the old code's PITR on the same URL) fail 
   const mixed = report.checks.filter((c) => !c.ok && c.detail.includes("mixes records"));
   expect(mixed.length).toBeGreaterThan(0);
   expect(mixed[0]?.detail).toContain("hold different records at lsn 21");
+  // restore refuses to take the mixed records, and restores a point before them.
+  const latest = restoreDataDir({
+    target,
+    dataDir: join(tmp.path, "r1"),
+    point: { kind: "latest" },
+  });
+  await expect(latest).rejects.toMatchObject({
+    code: "corrupt_backup",
+    message: expect.stringContaining("mixes records"),
+  });
+  const before = await restoreDataDir({ target, dataDir: join(tmp.path, "r2"), point });
+  expect(before.staged.tree_size).toBe(20);
 });
 
 test("two objects of the same range in one history (a redaction's replacement, SPEC §12) are not a mix", async () => {
