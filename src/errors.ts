@@ -51,6 +51,7 @@ export type ErrorCode =
   | "already_exists"
   | "corrupt_backup"
   | "backup_gap"
+  | "restore_point_unreachable"
   | "backup_unavailable"
   | "data_dir_not_empty"
   | "archive_unavailable"

@@ -12,11 +12,20 @@
  *
  * A round never throws: a failure comes back as `ok: false` with its message,
  * and the archived LSN stays what the last successful listing showed.
+ *
+ * SPEC §7 ("a new URL reports itself restorable only once a snapshot is in
+ * it"): with `firstSnapshot`, a ship round on a URL that holds no snapshot of
+ * the server's history (or its parents' before the branch) first takes one
+ * (take-backup.ts, beside the live server as `stemedb backup` does); and the
+ * backup check also asks whether the URL can be restored from (restorable.ts).
  */
 import type { LogSegment } from "../log/segment-log-config.ts";
 import { ArchiveShipper } from "./archive-shipper.ts";
-import { newestCompleteSnapshot } from "./backup-catalog.ts";
+import { completeSnapshots, newestSnapshot } from "./backup-catalog.ts";
 import type { BackupTarget } from "./backup-target.ts";
+import { ensureFirstSnapshot } from "./first-snapshot.ts";
+import type { HistoryRecord } from "./history.ts";
+import { restorableThrough } from "./restorable.ts";
 
 export interface RoundRequest {
   /** ship: ship every durable record not yet archived; refresh: only follow the listing. */
@@ -37,6 +46,19 @@ export interface RoundResult {
   shipped: { objects: number; records: number; bytes: number };
   /** created_at (ms) of the newest complete snapshot, null for none; absent when not looked up or the look-up failed. */
   backupLastMs?: number | null;
+  /** The last LSN a restore from the URL reaches, null when it cannot be restored; absent when not looked up. */
+  restorableLsn?: number | null;
+  /** A first snapshot was taken this round (its prefix). */
+  snapshotTaken?: string;
+}
+
+export interface ShipperRoundsOptions {
+  target: BackupTarget;
+  maxObjectBytes?: number;
+  /** The data dir's history (the root when not given). */
+  history?: HistoryRecord;
+  /** Take a first snapshot of this data dir when the URL has none of its history. */
+  firstSnapshot?: { dataDir: string; version: string };
 }
 
 export interface ArchiveRounds {
@@ -60,16 +82,31 @@ export class ShipperRounds implements ArchiveRounds {
   readonly restarts = 0;
   readonly #shipper: ArchiveShipper;
   readonly #target: BackupTarget;
+  readonly #first: ShipperRoundsOptions["firstSnapshot"];
+  /** A snapshot of the lineage is known to be in the URL. */
+  #based = false;
+  /** The last restorable check said yes. */
+  #restorable = false;
   #segments: LogSegment[] = [];
 
-  constructor(options: { target: BackupTarget; maxObjectBytes?: number }) {
+  constructor(options: ShipperRoundsOptions) {
     this.#target = options.target;
     this.url = options.target.url;
+    this.#first = options.firstSnapshot;
     this.#shipper = new ArchiveShipper({
       target: options.target,
       source: { segments: () => this.#segments },
       ...(options.maxObjectBytes === undefined ? {} : { maxObjectBytes: options.maxObjectBytes }),
+      ...(options.history === undefined ? {} : { history: options.history }),
     });
+  }
+
+  /** SPEC §7: a URL with no snapshot of this history gets one before anything else is shipped. */
+  async #ensureSnapshot(result: RoundResult): Promise<void> {
+    if (this.#first === undefined || this.#based) return;
+    const taken = await ensureFirstSnapshot(this.#target, this.#shipper.history, this.#first);
+    if (taken !== undefined) result.snapshotTaken = taken;
+    this.#based = true;
   }
 
   async run(request: RoundRequest): Promise<RoundResult> {
@@ -77,6 +114,7 @@ export class ShipperRounds implements ArchiveRounds {
     const result: RoundResult = { ok: true, archivedLsn: undefined, shipped: noShipment() };
     try {
       if (request.kind === "ship") {
+        await this.#ensureSnapshot(result);
         const r = await this.#shipper.ship();
         result.shipped = { objects: r.objects, records: r.records, bytes: r.storedBytes };
       } else {
@@ -87,11 +125,16 @@ export class ShipperRounds implements ArchiveRounds {
       result.error = errorText(e);
     }
     result.archivedLsn = this.#shipper.archivedLsn;
-    if (request.checkBackup) {
+    // Until the URL is restorable, every round that shipped asks again (not only every backupCheckMs).
+    const shipped = result.shipped.objects > 0 || result.snapshotTaken !== undefined;
+    if (request.checkBackup || (shipped && !this.#restorable)) {
       try {
-        result.backupLastMs = (await newestCompleteSnapshot(this.#target))?.createdAtMs ?? null;
+        result.backupLastMs =
+          newestSnapshot(await completeSnapshots(this.#target))?.createdAtMs ?? null;
+        result.restorableLsn = await restorableThrough(this.#target, this.#shipper.history);
+        this.#restorable = result.restorableLsn !== null;
       } catch {
-        // The next check tries again; the figure keeps its last value.
+        // The next check tries again; the figures keep their last values.
       }
     }
     return result;

@@ -12,25 +12,33 @@
  *   (archive-chain.ts) and is named by its range and BLAKE3; re-shipping after
  *   a crash of either side finds the key (`already_exists`: identical bytes,
  *   since the key carries their hash) or ships the same range again.
- * - One history: before trusting a listed range it did not ship itself, the
+ * - Its own history only (SPEC §7 histories): it ships under the data dir's
+ *   history (`archive/<id>/…`, the root's under `archive/`), after writing
+ *   `histories/<id>.json`, and follows only that history's objects. A data dir
+ *   restored to an earlier point is on a new history, so what it writes can
+ *   never extend or mix into the one it left. Its own objects start after its
+ *   branch LSN (the parent's objects hold the records before).
+ * - Before trusting a listed range of its history it did not ship itself, the
  *   shipper hashes the same LSNs of the local log and compares with the key's
- *   BLAKE3. A mismatch (an archive written by another deployment, or before a
- *   restore) stops shipping with `config_invalid` instead of mixing histories.
+ *   BLAKE3. A mismatch (a copy of this data dir shipping too) stops shipping
+ *   with `config_invalid` instead of mixing records.
  * - Only durable records are shipped (wal-source.ts).
  * - `archivedLsn` (what retention may drop up to) counts LSNs held by the
- *   archive or by the newest complete snapshot: after `prune` removed the
- *   archive before the oldest kept snapshot, a restarted server does not ship
- *   those LSNs again.
+ *   archive or, before the archive's first object, by the newest complete
+ *   snapshot of its lineage: after `prune` removed the archive before the
+ *   oldest kept snapshot, a restarted server does not ship those LSNs again.
  */
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 import { blake3 } from "../protocol/blake3.ts";
 import { archiveRanges, coveredThrough } from "./archive-chain.ts";
-import { completeSnapshots } from "./backup-catalog.ts";
-import { ARCHIVE_PREFIX, type ArchiveRange, archiveKey } from "./backup-layout.ts";
+import { type ArchiveRange, archiveKey, archivePrefix } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
+import { type HistoryRecord, ROOT_RECORD } from "./history.ts";
 import { encodeObject } from "./object-codec.ts";
+import { lineageSnapshots } from "./restorable.ts";
+import { recordHistory } from "./url-histories.ts";
 import { WalReader } from "./wal-reader.ts";
 import type { WalSource } from "./wal-source.ts";
 
@@ -41,6 +49,8 @@ export interface ShipperOptions {
   source: WalSource;
   /** Plain bytes per archive object at most (default 8 MiB; a single larger record still goes whole). */
   maxObjectBytes?: number;
+  /** The data dir's history (data-dir-history.ts); the root history when not given. */
+  history?: HistoryRecord;
 }
 
 export interface ShipReport {
@@ -59,6 +69,8 @@ export class ArchiveShipper {
   readonly #source: WalSource;
   readonly #maxObjectBytes: number;
   readonly #reader = new WalReader();
+  readonly history: HistoryRecord;
+  #recorded = false;
   #known = false;
   #through = 0;
   #last: ArchiveRange | undefined;
@@ -70,6 +82,7 @@ export class ArchiveShipper {
     this.target = options.target;
     this.#source = options.source;
     this.#maxObjectBytes = options.maxObjectBytes ?? 8 * MiB;
+    this.history = options.history ?? ROOT_RECORD;
   }
 
   /** Every local LSN up to this is archived; undefined until a listing succeeded. */
@@ -98,12 +111,21 @@ export class ArchiveShipper {
     this.#segments = segments;
     const localFirst = segments[0]?.firstLsn ?? 1;
     const bound = segments.at(-1)?.lastLsn ?? 0;
-    const listed = await this.target.list(ARCHIVE_PREFIX, this.#last?.key);
-    const ranges = archiveRanges(listed);
-    // A complete snapshot holds everything up to its LSN (prune drops the archive before it).
+    const own = this.history.id;
+    const listed = await this.target.list(archivePrefix(own), this.#last?.key);
+    const ranges = archiveRanges(listed).filter((r) => r.history === own);
+    // Its own objects start after its branch. Where its archive starts after the local log
+    // (prune dropped the objects before the oldest kept snapshot), a complete snapshot of its
+    // lineage holds those LSNs: they are not shipped again. Never past the archive's start, so
+    // a snapshot taken while a backlog waited (the server's first one) skips nothing.
+    const start = ranges.reduce((m, r) => Math.min(m, r.firstLsn), Number.POSITIVE_INFINITY);
+    const pruned =
+      !this.#known && start !== Number.POSITIVE_INFINITY && start > localFirst
+        ? Math.min(start - 1, await this.#snapshotLsn(bound))
+        : 0;
     const floor = this.#known
       ? this.#through
-      : Math.max(localFirst - 1, await this.#snapshotLsn(bound));
+      : Math.max(localFirst - 1, this.history.branch_lsn ?? 0, pruned);
     const from = floor + 1;
     // Tentatively follow the chain through ranges the local log can vouch for.
     const within = ranges.filter((r) => r.lastLsn <= bound);
@@ -115,8 +137,8 @@ export class ArchiveShipper {
         throw new StemeError(
           "config_invalid",
           `the archive at ${this.target.url} holds other records at lsn ${link.firstLsn}..${link.lastLsn} ` +
-            `(${link.key}) than this data dir: it belongs to another deployment or history ` +
-            "(after a restore, archive to a new URL)",
+            `(${link.key}) than this data dir, in its own history ${own}: a copy of this data dir ` +
+            "ships there too (give each copy its own data dir by restoring it, which starts a new history)",
           { field: "archive_to", object: link.key },
         );
       }
@@ -145,12 +167,16 @@ export class ArchiveShipper {
       logLastLsn: bound,
     };
     let from = Math.max(this.#through + 1, localFirst);
+    if (from <= bound && !this.#recorded) {
+      await recordHistory(this.target, this.history); // SPEC §7: before any object of the history
+      this.#recorded = true;
+    }
     while (from <= bound) {
       const run = this.#reader.read(segments, from, bound, this.#maxObjectBytes);
       if (run === undefined) break;
       // zstd level 1: on log frames 3× faster than level 3 at the same ratio (2.70 vs 2.66, measured).
       const object = encodeObject(run.bytes, 1);
-      const key = archiveKey(run.firstLsn, run.lastLsn, object.blake3);
+      const key = archiveKey(this.history.id, run.firstLsn, run.lastLsn, object.blake3);
       try {
         await this.target.put(key, object.body);
       } catch (e) {
@@ -158,7 +184,13 @@ export class ArchiveShipper {
         if (!(e instanceof StemeError && e.code === "already_exists")) throw e;
       }
       this.#through = run.lastLsn;
-      this.#last = { key, firstLsn: run.firstLsn, lastLsn: run.lastLsn, blake3: object.blake3 };
+      this.#last = {
+        history: this.history.id,
+        key,
+        firstLsn: run.firstLsn,
+        lastLsn: run.lastLsn,
+        blake3: object.blake3,
+      };
       report.objects++;
       report.records += run.lastLsn - run.firstLsn + 1;
       report.plainBytes += run.bytes.length;
@@ -169,10 +201,10 @@ export class ArchiveShipper {
     return report;
   }
 
-  /** The newest complete snapshot's LSN within the local log; 0 for none. */
+  /** The newest complete snapshot's LSN of its lineage within the local log; 0 for none. */
   async #snapshotLsn(bound: number): Promise<number> {
     let best = 0;
-    for (const s of await completeSnapshots(this.target)) {
+    for (const s of await lineageSnapshots(this.target, this.history)) {
       if (s.lastLsn <= bound && s.lastLsn > best) best = s.lastLsn;
     }
     return best;

@@ -20,18 +20,18 @@ import {
   noShipment,
   type RoundRequest,
   type RoundResult,
+  type ShipperRoundsOptions,
 } from "./archive-rounds.ts";
 import type { TargetConfig, TargetEnv } from "./open-target.ts";
 
 const ENTRY = workerEntry("backup/archive-worker.ts", "archive-worker.ts", import.meta.url);
 
-export interface ArchiveThreadOptions {
+export interface ArchiveThreadOptions extends Omit<ShipperRoundsOptions, "target"> {
   url: string;
   config: TargetConfig;
   /** The environment the target is opened with (AWS_* for S3): the CLI's. */
   env: TargetEnv;
   logger: Logger;
-  maxObjectBytes?: number;
   /** The worker's entry file (default archive-worker.ts); tests pass one that fails. */
   entry?: string;
 }
@@ -80,7 +80,7 @@ export class ArchiveThread implements ArchiveRounds {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(this.#o.entry ?? ENTRY);
     this.#worker = worker;
-    const { url, config, env, maxObjectBytes } = this.#o;
+    const { url, config, env, maxObjectBytes, history, firstSnapshot } = this.#o;
     this.#queue = [
       {
         kind: "start",
@@ -88,6 +88,8 @@ export class ArchiveThread implements ArchiveRounds {
         config,
         env,
         ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
+        ...(history === undefined ? {} : { history }),
+        ...(firstSnapshot === undefined ? {} : { firstSnapshot }),
       },
     ];
     worker.onmessage = (event: MessageEvent<ArchiveReply>) => {

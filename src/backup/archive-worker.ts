@@ -20,14 +20,9 @@ let turn: Promise<unknown> = Promise.resolve();
 self.onmessage = (event: MessageEvent<ArchiveCommand>) => {
   const command = event.data;
   if (command.kind === "start") {
-    rounds = openTarget(command.url, command.config, command.env).then(
-      (target) =>
-        new ShipperRounds({
-          target,
-          ...(command.maxObjectBytes === undefined
-            ? {}
-            : { maxObjectBytes: command.maxObjectBytes }),
-        }),
+    const { kind: _kind, url, config, env, ...options } = command;
+    rounds = openTarget(url, config, env).then(
+      (target) => new ShipperRounds({ ...options, target }),
     );
     return;
   }

@@ -43,11 +43,15 @@ export interface ArchiverOptions {
   backupCheckMs?: number;
   /** How long `waitArchived` waits (default 10 s). */
   syncTimeoutMs?: number;
+  /** The history this server archives under (SPEC §7), for reports. */
+  history?: string;
 }
 
 export interface ArchiveStatus {
   configured: true;
   target: string;
+  /** The history it ships under (SPEC §7: its data dir's; null when not given). */
+  history: string | null;
   mode: "ship" | "watch";
   /** Every local LSN up to this is archived; null until the target was listed once. */
   archived_lsn: number | null;
@@ -61,6 +65,13 @@ export interface ArchiveStatus {
   shipped: { objects: number; records: number; bytes: number };
   /** created_at of the newest complete snapshot (its metadata.json is listed); null if none. */
   backup_last_success_at: string | null;
+  /**
+   * SPEC §7: the URL can be restored from (a snapshot of this server's history,
+   * or an archive from lsn 1, and no gap): false until the backup check said so.
+   */
+  restorable: boolean;
+  /** The last LSN a restore from the URL reaches (null when not restorable or not yet checked). */
+  restorable_lsn: number | null;
   /** Times the archive worker thread died and was started again. */
   worker_restarts: number;
 }
@@ -81,6 +92,7 @@ export class Archiver {
   #failures = 0;
   #backupCheckedMs = 0;
   #backupLastMs: number | undefined;
+  #restorableLsn: number | null = null;
   readonly #shipped = { objects: 0, records: 0, bytes: 0 };
   /** Writes waiting for the archive to reach their LSN (archiveSync). */
   readonly #waiters = new Set<{ lsn: number; resolve(): void; reject(e: Error): void }>();
@@ -156,6 +168,12 @@ export class Archiver {
     this.#shipped.records += r.shipped.records;
     this.#shipped.bytes += r.shipped.bytes;
     if (r.backupLastMs !== undefined) this.#backupLastMs = r.backupLastMs ?? undefined;
+    if (r.restorableLsn !== undefined) this.#restorableLsn = r.restorableLsn;
+    if (r.snapshotTaken !== undefined) {
+      logger.info("took a first snapshot: the archive URL held none of this history", {
+        snapshot: r.snapshotTaken,
+      });
+    }
     if (r.ok) {
       this.#lastSuccessMs = clock.now();
       if (this.#failures > 0) {
@@ -225,6 +243,7 @@ export class Archiver {
     return {
       configured: true,
       target: rounds.url,
+      history: this.#o.history ?? null,
       mode: this.#o.ship ? "ship" : "watch",
       archived_lsn: archived ?? null,
       log_last_lsn: logLast,
@@ -239,6 +258,8 @@ export class Archiver {
       consecutive_failures: this.#failures,
       shipped: { ...this.#shipped },
       backup_last_success_at: iso(this.#backupLastMs),
+      restorable: this.#restorableLsn !== null,
+      restorable_lsn: this.#restorableLsn,
       worker_restarts: rounds.restarts,
     };
   }

@@ -19,7 +19,9 @@ import { decodeObject } from "./object-codec.ts";
 import { decodeObjectChunks } from "./object-stream.ts";
 
 export interface SnapshotListing {
-  /** `snapshots/<lsn>-<time>/` */
+  /** The history it was taken in (SPEC §7). */
+  history: string;
+  /** `snapshots/[<history>/]<lsn>-<time>/` */
   prefix: string;
   snapshotLsn: number;
   /** The objects under the prefix, ascending. */
@@ -42,7 +44,13 @@ export async function listSnapshots(
     }
     let s = byPrefix.get(parsed.prefix);
     if (s === undefined) {
-      s = { prefix: parsed.prefix, snapshotLsn: parsed.lastLsn, objects: [], complete: false };
+      s = {
+        history: parsed.history,
+        prefix: parsed.prefix,
+        snapshotLsn: parsed.lastLsn,
+        objects: [],
+        complete: false,
+      };
       byPrefix.set(parsed.prefix, s);
     }
     s.objects.push(info);
@@ -51,25 +59,31 @@ export async function listSnapshots(
   return { snapshots: [...byPrefix.values()], stray };
 }
 
-/** The complete snapshots (their metadata.json is listed): LSN and created_at of each, listing order. */
-export async function completeSnapshots(
-  target: BackupTarget,
-): Promise<{ lastLsn: number; createdAtMs: number }[]> {
-  const out: { lastLsn: number; createdAtMs: number }[] = [];
+export interface CompleteSnapshot {
+  history: string;
+  lastLsn: number;
+  createdAtMs: number;
+}
+
+/** The complete snapshots (their metadata.json is listed) of every history, listing order. */
+export async function completeSnapshots(target: BackupTarget): Promise<CompleteSnapshot[]> {
+  const out: CompleteSnapshot[] = [];
   for (const o of await target.list(SNAPSHOTS_PREFIX)) {
     if (!o.key.endsWith(`/${SNAPSHOT_METADATA}`)) continue;
     const p = parseSnapshotPrefix(o.key);
-    if (p !== undefined) out.push({ lastLsn: p.lastLsn, createdAtMs: p.createdAtMs });
+    if (p !== undefined) {
+      out.push({ history: p.history, lastLsn: p.lastLsn, createdAtMs: p.createdAtMs });
+    }
   }
   return out;
 }
 
-/** The complete snapshot created last, if any. */
-export async function newestCompleteSnapshot(
-  target: BackupTarget,
-): Promise<{ lastLsn: number; createdAtMs: number } | undefined> {
-  let newest: { lastLsn: number; createdAtMs: number } | undefined;
-  for (const s of await completeSnapshots(target)) {
+/** Of `snapshots`, the one created last, if any. */
+export function newestSnapshot(
+  snapshots: readonly CompleteSnapshot[],
+): CompleteSnapshot | undefined {
+  let newest: CompleteSnapshot | undefined;
+  for (const s of snapshots) {
     if (newest === undefined || s.createdAtMs > newest.createdAtMs) newest = s;
   }
   return newest;

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FetchLike, StemeClient } from "../client/steme-client.ts";
 import { consistencyProblem } from "../client/verify-proof.ts";
+import { StemeError } from "../errors.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
@@ -95,6 +96,8 @@ export async function drDrill(o: DrillOptions): Promise<DrillReport> {
     report.data_age_seconds = lastAt === null ? null : (now() - lastAt) / 1000;
     if (o.source !== undefined) await compare(o, head, lastAt, report);
   } catch (e) {
+    // A target that refuses the credentials is a configuration error, not a failed drill (SPEC §7).
+    if (e instanceof StemeError && e.code === "config_invalid") throw e;
     report.problems.push(e instanceof Error ? e.message : String(e));
   } finally {
     await server?.stop();

@@ -10,7 +10,9 @@
  *   AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) from `env` — the CLI passes its
  *   environment — and `config.s3ForcePathStyle` (STEMEDB_S3_FORCE_PATH_STYLE).
  * - `file:///abs/path` or a plain path → a local directory (dir-target.ts).
- * - any other scheme → `config_invalid` naming the URL.
+ * - anything else that looks like a URL (`s3:/x`, `S3://x`, `gs://x`, `http:…`)
+ *   → `config_invalid` naming it (SPEC §7): never silently a directory
+ *   `./s3:/x`. A directory whose name has a colon is written `./name:…`.
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,10 +55,10 @@ function locate(url: string): TargetLocation {
   const s3 = parseS3Url(url);
   if (s3 !== undefined) return { kind: "s3", s3 };
   if (url.startsWith("file://")) return { kind: "dir", path: fileURLToPath(url) };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     throw new StemeError(
       "config_invalid",
-      `unsupported backup target ${url}: use s3://bucket/prefix or a directory path`,
+      `unsupported backup target ${JSON.stringify(url)}: use s3://bucket[/prefix] (lowercase, two slashes) or a directory path (./name for a directory whose name has a colon)`,
       { field: "url" },
     );
   }

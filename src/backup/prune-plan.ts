@@ -15,6 +15,14 @@
  * - With no complete snapshot at all nothing is deleted: the archive alone is
  *   then the only way back.
  *
+ * Histories (SPEC §7: "prune keeps what any kept history needs"): every
+ * history keeps the newest complete snapshot of its lineage (its own, or a
+ * parent's before its branch point), and each history needs the archived
+ * records after its oldest kept base along its lineage — a parent's objects
+ * up to the branch point, its own after. An archive object goes only when no
+ * history needs any LSN it holds. `histories/` and `redactions/` are never
+ * listed here, so never deleted.
+ *
  * Deletion order (prune.ts): each dropped snapshot's metadata.json first (so
  * a crash halfway leaves an incomplete snapshot no restore would pick, which
  * the next prune removes), then its other objects, then the archive ranges.
@@ -22,6 +30,8 @@
 import { archiveRanges } from "./archive-chain.ts";
 import { parseSnapshotPrefix, SNAPSHOT_METADATA, SNAPSHOTS_PREFIX } from "./backup-layout.ts";
 import type { ObjectInfo } from "./backup-target.ts";
+import type { HistoryRecord } from "./history.ts";
+import { clipToLineage, lineageOf, snapshotInLineage } from "./history-lineage.ts";
 
 export interface PruneOptions {
   keepDaily: number;
@@ -29,6 +39,7 @@ export interface PruneOptions {
 }
 
 export interface SnapshotInfo {
+  history: string;
   prefix: string;
   lastLsn: number;
   createdAt: string;
@@ -66,6 +77,7 @@ function snapshots(objects: readonly ObjectInfo[]): SnapshotInfo[] {
     let s = byPrefix.get(p.prefix);
     if (s === undefined) {
       s = {
+        history: p.history,
         prefix: p.prefix,
         lastLsn: p.lastLsn,
         createdAt: new Date(p.createdAtMs).toISOString(),
@@ -90,7 +102,12 @@ function snapshots(objects: readonly ObjectInfo[]): SnapshotInfo[] {
   return all.map(({ ms: _ms, ...s }) => s);
 }
 
-export function planPrune(objects: readonly ObjectInfo[], o: PruneOptions): PrunePlan {
+export function planPrune(
+  objects: readonly ObjectInfo[],
+  o: PruneOptions,
+  /** The URL's history records (histories/<id>.json); ids only in object keys have no known parent. */
+  records: ReadonlyMap<string, HistoryRecord> = new Map(),
+): PrunePlan {
   const all = snapshots(objects);
   const complete = all.filter((s) => s.complete);
   const plan: PrunePlan = { kept: [], dropped: [], archive: [], delete: [], bytes: 0 };
@@ -111,17 +128,36 @@ export function planPrune(objects: readonly ObjectInfo[], o: PruneOptions): Prun
   };
   bucket(o.keepDaily, (ms) => new Date(ms).toISOString().slice(0, 10));
   bucket(o.keepWeekly, isoWeek);
+  const ranges = archiveRanges(objects);
+  const ids = new Set<string>([
+    ...records.keys(),
+    ...all.map((s) => s.history),
+    ...ranges.map((r) => r.history),
+  ]);
+  const lineages = [...ids].map((id) => lineageOf(records, id));
+  // Every history keeps a base: the newest complete snapshot of its lineage (complete is newest first).
+  for (const lineage of lineages) {
+    const base = complete.find((s) => snapshotInLineage(lineage, s.history, s.lastLsn));
+    if (base !== undefined) keep.add(base.prefix);
+  }
   const kept = complete.filter((s) => keep.has(s.prefix));
-  const oldest = kept.at(-1) as SnapshotInfo;
-  const oldestMs = Date.parse(oldest.createdAt);
-  const oldestLsn = Math.min(...kept.map((s) => s.lastLsn));
+  const oldestMs = Math.min(...kept.map((s) => Date.parse(s.createdAt)));
   for (const s of all) {
     const drop = s.complete ? !keep.has(s.prefix) : Date.parse(s.createdAt) < oldestMs;
     (drop ? plan.dropped : plan.kept).push(s);
   }
+  // What each history needs: its lineage's records after its oldest kept base (0: all of them).
+  const needs = lineages.map((lineage) => {
+    const bases = kept.filter((s) => snapshotInLineage(lineage, s.history, s.lastLsn));
+    return { lineage, after: bases.length === 0 ? 0 : Math.min(...bases.map((s) => s.lastLsn)) };
+  });
   const sizes = new Map(objects.map((x) => [x.key, x.size]));
-  for (const r of archiveRanges(objects)) {
-    if (r.lastLsn <= oldestLsn) plan.archive.push(r.key);
+  for (const r of ranges) {
+    const needed = needs.some(({ lineage, after }) => {
+      const clip = clipToLineage(lineage, r.history, r.firstLsn, r.lastLsn);
+      return clip !== undefined && clip.to > after;
+    });
+    if (!needed) plan.archive.push(r.key);
   }
   for (const s of plan.dropped) {
     plan.delete.push(...s.keys);

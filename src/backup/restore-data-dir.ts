@@ -7,6 +7,15 @@
  * (src/engine/apply.ts) — exactly as after a crash. It ends by checking the
  * restored tree against every signed tree head the backup holds up to its size
  * (the snapshot's own at least): each signature, and the root at that size.
+ *
+ * Histories (SPEC §7): it restores the newest history of the URL, or
+ * `history`, and the restored data dir starts a NEW history whose parent is
+ * the one restored and whose branch LSN is the last record restored
+ * (history.json, written before the engine opens it) — as PostgreSQL ends
+ * every archive recovery on a new timeline — so a server started on it can
+ * never ship into the history it came from. A point the URL cannot reach
+ * (before its oldest snapshot, before anything, beyond a gap) is an error that
+ * names what it can restore, never an empty data dir.
  */
 import {
   copyFileSync,
@@ -25,8 +34,11 @@ import { toHex } from "../hex.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
+import { mixedError, overlapDiffers } from "./archive-overlap.ts";
 import type { BackupTarget } from "./backup-target.ts";
-import { gapError, planRestore, type RestorePlan } from "./restore-plan.ts";
+import { writeDataDirHistory } from "./data-dir-history.ts";
+import { branchHistory, type HistoryRecord } from "./history.ts";
+import { gapError, planRestore, type RestorePlan, unreachableError } from "./restore-plan.ts";
 import { describePoint, type RestorePoint } from "./restore-point.ts";
 import { type StageResult, stageRestore, type VerifiedObject } from "./stage-restore.ts";
 
@@ -38,6 +50,9 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Snapshot prefixes to pass over. */
   excludeSnapshots?: readonly string[];
+  /** The history to restore (default: the newest). */
+  history?: string;
+  now?: () => number;
   /**
    * Tree heads the operator holds (write receipts, `stemedb proof --save-sth`),
    * checked like the backup's own; signatures are the caller's to check first.
@@ -62,7 +77,12 @@ export interface RestoreReport {
   data_dir: string;
   dry_run: boolean;
   point: string;
-  plan: Pick<RestorePlan, "from_lsn" | "to_lsn" | "gap" | "skipped"> & {
+  /** The history restored; every history the URL holds. */
+  history: string;
+  histories: RestorePlan["histories"];
+  /** The restored data dir's own new history (null for a dry run). */
+  new_history: HistoryRecord | null;
+  plan: Pick<RestorePlan, "from_lsn" | "to_lsn" | "gap" | "skipped" | "reach"> & {
     snapshot: string | null;
     sources: { key: string; first_lsn: number; last_lsn: number }[];
   };
@@ -81,7 +101,16 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
   const started = performance.now();
   const step = o.onStep ?? (() => {});
   step(`planning a restore of ${describePoint(o.point)} from ${o.target.url}`);
-  const plan = await planRestore(o.target, o.point, o.excludeSnapshots);
+  const plan = await planRestore(o.target, o.point, o.excludeSnapshots, o.history);
+  if (plan.snapshot === null && plan.sources.length === 0) {
+    // Nothing to start from: no snapshot holds nothing past the point, and the archive does not start at lsn 1.
+    throw unreachableError(
+      plan,
+      o.point.kind === "latest"
+        ? "there is no snapshot to start from and the archive does not start at lsn 1"
+        : `${describePoint(o.point)} is before the oldest point this URL can restore`,
+    );
+  }
   if (plan.gap !== null && o.point.kind === "latest") {
     throw gapError(
       plan,
@@ -105,6 +134,12 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
       (key) => step(`verifying ${key}`),
       o.onVerified,
     );
+    if (plan.snapshot === null && staged.records === 0) {
+      throw unreachableError(
+        plan,
+        `${describePoint(o.point)} is before the first record: the restore would be an empty database`,
+      );
+    }
     if (o.point.kind !== "latest" && !staged.point_reached) {
       if (plan.gap !== null)
         throw gapError(plan, plan.gap, `${describePoint(o.point)} may lie beyond it`);
@@ -116,12 +151,22 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
         );
       }
     }
+    // SPEC §7: never a mixed history. Objects of one history that overlap what was taken must agree.
+    for (const { source, other, take_to } of plan.overlaps) {
+      const lsn = await overlapDiffers(o.target, source, other);
+      if (lsn !== undefined && lsn <= Math.min(staged.last_lsn, take_to)) {
+        throw mixedError(plan.history, source.key, other.key, lsn);
+      }
+    }
     const verified = performance.now();
     const report: RestoreReport = {
       url: o.target.url,
       data_dir: o.dataDir,
       dry_run: o.dryRun === true,
       point: describePoint(o.point),
+      history: plan.history,
+      histories: plan.histories,
+      new_history: null,
       plan: {
         snapshot: plan.snapshot?.prefix ?? null,
         sources: plan.sources.map((s) => ({
@@ -132,6 +177,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
         from_lsn: plan.from_lsn,
         to_lsn: plan.to_lsn,
         gap: plan.gap,
+        reach: plan.reach,
         skipped: plan.skipped,
       },
       staged,
@@ -143,7 +189,8 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     };
     if (staging !== undefined) {
       step(`placing into ${o.dataDir} and replaying ${staged.records} record(s)`);
-      place(staging, o.dataDir, o.nodeKeyFile);
+      report.new_history = branchHistory(plan.history, staged.last_lsn, (o.now ?? Date.now)());
+      place(staging, o.dataDir, o.nodeKeyFile, report.new_history);
       const engine = await Engine.open({ dataDir: o.dataDir, logger: o.logger ?? silentLogger });
       try {
         report.root = toHex(engine.tree.root());
@@ -182,13 +229,19 @@ function assertReplaceable(dataDir: string, force: boolean): void {
 }
 
 /** Replaces DIR's contents with the staged db/ and wal/, holding DIR's LOCK (so never under a server). */
-function place(staging: string, dataDir: string, nodeKeyFile: string | undefined): void {
+function place(
+  staging: string,
+  dataDir: string,
+  nodeKeyFile: string | undefined,
+  history: HistoryRecord,
+): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(dataDir);
   try {
     for (const name of readdirSync(dataDir)) {
       if (name !== "LOCK") rmSync(join(dataDir, name), { recursive: true, force: true });
     }
+    writeDataDirHistory(dataDir, history); // before anything can open the data dir
     renameSync(join(staging, "db"), join(dataDir, "db"));
     renameSync(join(staging, "wal"), join(dataDir, "wal"));
     if (nodeKeyFile !== undefined) copyFileSync(nodeKeyFile, join(dataDir, NODE_KEY_FILE));

@@ -92,7 +92,36 @@ function httpStatus(e: unknown): number | undefined {
 
 function isNotFound(e: unknown): boolean {
   const name = (e as { name?: string }).name;
+  if (name === "NoSuchBucket") return false; // the target itself is missing, not the object
   return name === "NotFound" || name === "NoSuchKey" || httpStatus(e) === 404;
+}
+
+/** S3 answers that no retry will change: the credentials, the access or the bucket are wrong. */
+const REFUSALS = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "AccessDenied",
+  "AllAccessDisabled",
+  "AccountProblem",
+  "InvalidToken",
+  "ExpiredToken",
+  "TokenRefreshRequired",
+  "AuthorizationHeaderMalformed",
+  "InvalidBucketName",
+  "NoSuchBucket",
+  "PermanentRedirect",
+  "CredentialsProviderError",
+]);
+
+/**
+ * SPEC §7 "bad targets fail early and say why": an authentication or
+ * authorization error, or a missing bucket, is a configuration error
+ * (`config_invalid`: exit 2), not an outage to retry.
+ */
+export function isRefusal(e: unknown): boolean {
+  const name = (e as { name?: string }).name ?? "";
+  const status = httpStatus(e);
+  return REFUSALS.has(name) || status === 401 || status === 403;
 }
 
 export class S3Target implements BackupTarget {
@@ -113,6 +142,17 @@ export class S3Target implements BackupTarget {
 
   #unavailable(what: string, key: string, e: unknown): StemeError {
     const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (isRefusal(e)) {
+      const status = httpStatus(e);
+      return new StemeError(
+        "config_invalid",
+        `the backup target ${this.url} refused to ${what} ${key} (${why}${status === undefined ? "" : `, HTTP ${status}`}): ` +
+          "check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), " +
+          `the access they are granted on the bucket, and that bucket ${this.#bucket} exists`,
+        { field: "target", object: key },
+        e,
+      );
+    }
     return new StemeError(
       "backup_unavailable",
       `cannot ${what} ${this.url}/${key}: ${why}`,

@@ -13,6 +13,7 @@ import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
+import { readDataDirHistory } from "./data-dir-history.ts";
 import { checkTargetUrl, type TargetEnv } from "./open-target.ts";
 
 export function serverArchiver(
@@ -24,11 +25,14 @@ export function serverArchiver(
     | "archiveSync"
     | "archiveSyncTimeoutMs"
     | "s3ForcePathStyle"
+    | "dataDir"
   >,
   engine: Pick<Engine, "log">,
   logger: Logger,
   env: TargetEnv = {},
   clock: Clock = systemClock,
+  /** The server's version, recorded in the first snapshot's metadata.json. */
+  version = "unknown",
 ): Archiver | undefined {
   if (config.archiveSync && (config.archiveTo === undefined || !config.archiveShip)) {
     throw new StemeError(
@@ -38,11 +42,16 @@ export function serverArchiver(
     );
   }
   if (config.archiveTo === undefined) return undefined;
+  const history = readDataDirHistory(config.dataDir);
   const rounds = new ArchiveThread({
     url: checkTargetUrl(config.archiveTo),
     config: { s3ForcePathStyle: config.s3ForcePathStyle },
     env,
     logger,
+    // SPEC §7: it ships under the data dir's own history, and a URL without a
+    // snapshot of that history gets one first (only when this server ships).
+    history,
+    ...(config.archiveShip ? { firstSnapshot: { dataDir: config.dataDir, version } } : {}),
   });
   return new Archiver({
     rounds,
@@ -52,5 +61,6 @@ export function serverArchiver(
     log: engine.log,
     logger,
     clock,
+    history: history.id,
   });
 }

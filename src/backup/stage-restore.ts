@@ -71,6 +71,7 @@ export async function stageRestore(
     objects.push(verified);
     walkLogObject(source.key, plain, source, (f) => {
       if (f.lsn <= lastLsn) return true; // an earlier source covered it
+      if (f.lsn > source.take_to) return false; // another history's records after its branch
       const record = decodeRecord(f.type, f.payload);
       if (!cutter.take(record)) return false;
       if (isLeafRecord(record) && record.body.seq > treeSize) {

@@ -14,7 +14,8 @@
  *    server's user beside it, and an STH is exactly the server's word that its
  *    tree of that size had that root (SPEC §2.3); the key itself is never
  *    copied into the backup.
- * 5. Objects go to `snapshots/<L>-<time>/`: state.sqlite.zst (streamed from
+ * 5. Objects go to `snapshots/[<history>/]<L>-<time>/` of the data dir's history
+ *    (SPEC §7; its `histories/<id>.json` first): state.sqlite.zst (streamed from
  *    the scratch file in chunks, object-stream.ts), log.zst (when the tail is
  *    not empty), and metadata.json last, which marks it complete.
  *
@@ -47,11 +48,13 @@ import {
 } from "./backup-layout.ts";
 import { type BackupObjectEntry, encodeMetadata } from "./backup-metadata.ts";
 import type { BackupTarget } from "./backup-target.ts";
+import { readDataDirHistory } from "./data-dir-history.ts";
 import { walkLogObject } from "./log-object.ts";
 import { readLogFrames } from "./log-range.ts";
 import { encodeObject } from "./object-codec.ts";
 import { encodeFileObject } from "./object-stream.ts";
 import { domainRecordTime } from "./record-time.ts";
+import { recordHistory } from "./url-histories.ts";
 
 export interface BackupStep {
   phase: "snapshot" | "log" | "compress" | "upload" | "done";
@@ -70,6 +73,7 @@ export interface BackupOptions {
 
 export interface BackupSummary {
   url: string;
+  history: string;
   prefix: string;
   created_at: number;
   /** A cluster node's data dir (no wal/): the snapshot alone; its LSN is the stream sequence applied. */
@@ -137,7 +141,9 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       points.lastRecordAt ?? (clustered ? null : lastTime(o.dataDir, points.lastLsn));
     const createdAt = now();
 
-    const prefix = snapshotPrefix(points.snapshotLsn, createdAt);
+    const history = readDataDirHistory(o.dataDir);
+    await recordHistory(o.target, history);
+    const prefix = snapshotPrefix(history.id, points.snapshotLsn, createdAt);
     const objects: BackupSummary["objects"] = [];
     const put = async (name: string, plain: Uint8Array) => {
       step({ phase: "compress", detail: `${name} (${plain.length} bytes)` });
@@ -187,6 +193,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
     step({ phase: "done", detail: prefix });
     return {
       url: o.target.url,
+      history: history.id,
       prefix,
       created_at: createdAt,
       cluster: clustered,

@@ -2,14 +2,17 @@
  * `stemedb verify --backup URL` (SPEC §7): everything `stemedb verify` checks,
  * on a backup, with no live data dir. Two passes:
  *
+ *   backup.histories  every history the URL holds (SPEC §7), each non-root one
+ *                     with its histories/<id>.json
  *   backup.snapshots  every complete snapshot: metadata.json parses and its
  *                     checksum holds, both tree heads verify, every object it
  *                     lists is present with that size and BLAKE3 (codec frame
  *                     and manifest), its log tail holds exactly its LSN range
  *   backup.archive    every archive object: present, its BLAKE3 matches its
  *                     key, its frames hold exactly the range its key names;
- *                     and the ranges leave no gap
- *   backup.restore    the latest point restored into a scratch dir (the
+ *                     per history, the ranges leave no gap and overlapping
+ *                     objects hold the same records (never a mixed history)
+ *   backup.restore    the latest point of EACH history restored into a scratch dir (the
  *                     restore's own checks: plan, objects, replay through the
  *                     apply path, root against the tree heads) …
  *   …                 … and then `verifyDataDir` on it — the same verifier as
@@ -27,6 +30,7 @@ import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
+import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
 import {
   fetchObject,
   fetchObjectChunks,
@@ -34,10 +38,12 @@ import {
   listSnapshots,
   readMetadata,
 } from "./backup-catalog.ts";
-import { SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
+import { HISTORIES_PREFIX, historyKey, SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
+import { historyName, ROOT_HISTORY } from "./history.ts";
 import { walkLogObject } from "./log-object.ts";
 import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
+import { readHistories, type UrlHistory } from "./url-histories.ts";
 
 export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
   const target = metadataOnce(given);
@@ -47,28 +53,39 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
 
   const scratch = mkdtempSync(join(tmpdir(), "stemedb-verify-backup-"));
   try {
-    const dir = join(scratch, "data");
-    // The latest point first: every object it fetched and verified is not fetched again below.
+    const archive = await listArchive(target);
+    const { snapshots } = await listSnapshots(target);
+    const histories = await readHistories(target, [
+      ...snapshots.map((x) => x.history),
+      ...archive.ranges.map((r) => r.history),
+    ]);
+    // The latest point of each history first: every object a restore fetched and verified is not fetched again below.
     const verified = new Set<string>();
     const failed = new Map<string, unknown>();
-    let restore: { ok: true; report: RestoreReport } | { ok: false; error: unknown };
-    try {
-      const report = await restoreDataDir({
-        target,
-        dataDir: dir,
-        point: { kind: "latest" },
-        onVerified: (o) => verified.add(o.key),
-      });
-      restore = { ok: true, report };
-    } catch (e) {
-      restore = { ok: false, error: e };
-      const object = objectOf(e);
-      if (object !== undefined && !verified.has(object)) failed.set(object, e);
+    const restores: { history: string; dir: string; result: RestoreOutcome }[] = [];
+    for (const [i, id] of [...histories.keys()].entries()) {
+      const dir = join(scratch, `data-${i}`);
+      let result: RestoreOutcome;
+      try {
+        const report = await restoreDataDir({
+          target,
+          dataDir: dir,
+          point: { kind: "latest" },
+          history: id,
+          onVerified: (o) => verified.add(o.key),
+        });
+        result = { ok: true, report };
+      } catch (e) {
+        result = { ok: false, error: e };
+        const object = objectOf(e);
+        if (object !== undefined && !verified.has(object)) failed.set(object, e);
+      }
+      restores.push({ history: id, dir, result });
     }
     /**
-     * Verifies an object the restore did not: a log object whole (its frames
+     * Verifies an object the restores did not: a log object whole (its frames
      * are walked next), any other in chunks, never whole in memory. Returns
-     * the plain bytes of a log object the restore did not verify.
+     * the plain bytes of a log object the restores did not verify.
      */
     const fetchOnce: FetchOnce = async (key, expected, log) => {
       if (verified.has(key)) return undefined;
@@ -80,27 +97,60 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
       return undefined;
     };
 
+    checkHistories(histories, checks);
     const serverKeys = await checkSnapshots(target, checks, fetchOnce);
-    await checkArchive(target, checks, fetchOnce);
+    await checkArchive(target, archive, histories, checks, fetchOnce);
 
-    if (!restore.ok) {
-      fail("backup.restore", restore.error, objectOf(restore.error) ?? target.url);
-      return { dir: target.url, ok: false, checks: checks.checks, counts: emptyCounts() };
+    let counts = emptyCounts();
+    for (const { history, dir, result } of restores) {
+      if (!result.ok) {
+        fail(
+          "backup.restore",
+          `history ${historyName(history)}: ${errorText(result.error)}`,
+          objectOf(result.error) ?? target.url,
+        );
+        continue;
+      }
+      const r = result.report;
+      checks.note(
+        "backup.restore",
+        `history ${historyName(history)}: latest point restored: lsn ${r.staged.last_lsn}, tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
+      );
+      const inner = await verifyDataDir(dir);
+      // The scratch restore's own node key says nothing about the backup: its failures stay, its pass goes.
+      for (const c of inner.checks.filter((c) => !(c.name === "node_key" && c.ok))) {
+        checks.checks.push({ ...c, detail: `history ${history}: ${c.detail}` });
+      }
+      counts = inner.counts; // the newest history's, last
     }
-    const r = restore.report;
-    checks.finish(
-      "backup.restore",
-      `latest point restored: tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
-    );
-    const inner = await verifyDataDir(dir);
-    // The scratch restore's own node key says nothing about the backup: its failures stay, its pass goes.
-    checks.checks.push(...inner.checks.filter((c) => !(c.name === "node_key" && c.ok)));
+    checks.finish("backup.restore", `${restores.length} histor(ies) restored and verified`);
     const keyDetail = serverKeyDetail(serverKeys);
     if (keyDetail !== undefined) checks.finish("backup.server_key", keyDetail);
-    return { dir: target.url, ok: checks.ok, checks: checks.checks, counts: inner.counts };
+    return { dir: target.url, ok: checks.ok, checks: checks.checks, counts };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+type RestoreOutcome = { ok: true; report: RestoreReport } | { ok: false; error: unknown };
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Every history the URL holds, with its parent and branch point; a non-root one needs its record. */
+function checkHistories(histories: ReadonlyMap<string, UrlHistory>, checks: CheckCollector): void {
+  for (const h of histories.values()) {
+    if (!h.recorded && h.id !== ROOT_HISTORY) {
+      checks.fail("backup.histories", `objects of history ${h.id} but no ${historyKey(h.id)}`, {
+        object: historyKey(h.id),
+      });
+    }
+  }
+  const list = [...histories.values()].map((h) =>
+    h.parent === null
+      ? historyName(h.id)
+      : `${h.id} (from ${historyName(h.parent)} at lsn ${h.branch_lsn})`,
+  );
+  checks.finish("backup.histories", `${histories.size} histor(ies): ${list.join("; ")}`);
 }
 
 type FetchOnce = (
@@ -177,40 +227,69 @@ function serverKeyDetail(keys: readonly string[]): string | undefined {
   );
 }
 
+/**
+ * Every archive object, per history: present, its BLAKE3 and frames as its key
+ * says, no gap between the objects of one history, and objects of one history
+ * that overlap hold the same records where they overlap (two objects of the
+ * same range are a redaction's replacement, SPEC §12; anything else that
+ * differs is two histories mixed in one, never a pass).
+ */
 async function checkArchive(
   target: BackupTarget,
+  archive: Awaited<ReturnType<typeof listArchive>>,
+  histories: ReadonlyMap<string, UrlHistory>,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
 ): Promise<void> {
-  const archive = await listArchive(target);
+  const fail = (detail: string, object: string) =>
+    checks.fail("backup.archive", detail, { object });
   for (const key of archive.stray)
     checks.note("backup.archive", "not an archive object: ignored", { object: key });
-  let reach: { lsn: number; key: string } | undefined;
-  for (const r of archive.ranges) {
-    try {
-      const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
-      if (plain !== undefined) {
-        walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+  const spans: string[] = [];
+  for (const id of histories.keys()) {
+    const ranges = archive.ranges.filter((r) => r.history === id);
+    if (ranges.length === 0) continue;
+    let reach: { lsn: number; key: string } | undefined;
+    for (const [i, r] of ranges.entries()) {
+      try {
+        const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
+        if (plain !== undefined) {
+          walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+        }
+      } catch (e) {
+        fail(errorText(e), r.key);
       }
-    } catch (e) {
-      checks.fail("backup.archive", e instanceof Error ? e.message : String(e), {
-        object: r.key,
-      });
+      if (reach !== undefined && r.firstLsn > reach.lsn + 1) {
+        fail(
+          `history ${historyName(id)}: gap: lsn ${reach.lsn + 1}..${r.firstLsn - 1} are in no archive object (after ${reach.key})`,
+          r.key,
+        );
+      }
+      if (reach !== undefined && r.firstLsn <= reach.lsn) {
+        // Each overlapping pair once (with the objects listed before it). The same range
+        // twice is a redaction's scrubbed replacement (SPEC §12), not a mix.
+        const earlier = ranges
+          .slice(0, i)
+          .filter((o) => o.firstLsn <= r.lastLsn && o.lastLsn >= r.firstLsn)
+          .filter((o) => o.firstLsn !== r.firstLsn || o.lastLsn !== r.lastLsn);
+        for (const o of earlier) {
+          try {
+            const differs = await overlapDiffers(target, o, r);
+            if (differs !== undefined) fail(mixedMessage(id, o.key, r.key, differs), r.key);
+          } catch (e) {
+            fail(errorText(e), r.key);
+          }
+        }
+      }
+      if (reach === undefined || r.lastLsn > reach.lsn) reach = { lsn: r.lastLsn, key: r.key };
     }
-    if (reach !== undefined && r.firstLsn > reach.lsn + 1) {
-      checks.fail(
-        "backup.archive",
-        `gap: lsn ${reach.lsn + 1}..${r.firstLsn - 1} are in no archive object (after ${reach.key})`,
-        { object: r.key },
-      );
-    }
-    if (reach === undefined || r.lastLsn > reach.lsn) reach = { lsn: r.lastLsn, key: r.key };
+    spans.push(
+      `${historyName(id)}: ${ranges.length} object(s), lsn ${ranges[0]?.firstLsn}..${reach?.lsn}`,
+    );
   }
-  const span =
-    archive.ranges.length === 0 ? "empty" : `lsn ${archive.ranges[0]?.firstLsn}..${reach?.lsn}`;
   checks.finish(
     "backup.archive",
-    `${archive.ranges.length} archive object(s) verify, ${span}, no gap`,
+    `${archive.ranges.length} archive object(s) verify, no gap, no mixed records (${spans.join("; ") || "empty"})`,
   );
 }
 
@@ -220,7 +299,7 @@ function objectOf(e: unknown): string | undefined {
     : undefined;
 }
 
-/** The target, with each metadata.json fetched once (the passes and the restore's plan both read them). */
+/** The target, with each metadata.json and history record fetched once (the passes and the restores read them). */
 function metadataOnce(target: BackupTarget): BackupTarget {
   const read = new Map<string, Promise<Uint8Array | undefined>>();
   return {
@@ -231,7 +310,9 @@ function metadataOnce(target: BackupTarget): BackupTarget {
     list: (prefix, startAfter) => target.list(prefix, startAfter),
     delete: (key) => target.delete(key),
     get(key) {
-      if (!key.endsWith(`/${SNAPSHOT_METADATA}`)) return target.get(key);
+      if (!key.endsWith(`/${SNAPSHOT_METADATA}`) && !key.startsWith(HISTORIES_PREFIX)) {
+        return target.get(key);
+      }
       let body = read.get(key);
       if (body === undefined) {
         body = target.get(key);

@@ -6,10 +6,13 @@
  * writes there. What is archived comes from the target's listing, so it is
  * idempotent and resumes where any earlier run (or the server) stopped.
  * Pair it with `serve --archive-to URL --archive-ship false` so the server's
- * retention keeps every segment the archive does not hold yet.
+ * retention keeps every segment the archive does not hold yet. It ships under
+ * the data dir's history (SPEC §7); a URL it ships to can be restored from
+ * once `stemedb backup` put a snapshot there (or the log starts at lsn 1).
  */
 import { Command } from "commander";
 import { ArchiveShipper } from "../backup/archive-shipper.ts";
+import { readDataDirHistory } from "../backup/data-dir-history.ts";
 import { openTarget } from "../backup/open-target.ts";
 import { dataDirWalSource } from "../backup/wal-source.ts";
 import { parseConfig } from "../config.ts";
@@ -41,11 +44,13 @@ export function archiveWalCommand(io: CliIo): Command {
       const url = options.to ?? config.archiveTo;
       if (url === undefined) throw usageError("--to URL is required (or STEMEDB_ARCHIVE_TO)");
       const started = io.now();
-      const shipper = new ArchiveShipper({
-        target: await openTarget(url, config, io.env),
-        source: dataDirWalSource(config.dataDir),
-      });
-      const r = await shipper.ship();
+      const target = await openTarget(url, config, io.env);
+      const source = dataDirWalSource(config.dataDir);
+      source.segments(); // a data dir, before anything goes to the URL
+      // SPEC §7: it ships under the data dir's own history.
+      const history = readDataDirHistory(config.dataDir);
+      const shipper = new ArchiveShipper({ target, source, history });
+      const r = { ...(await shipper.ship()), history: history.id };
       const seconds = (io.now() - started) / 1000;
       if (options.json) {
         io.stdout(`${JSON.stringify({ target: url, ...r, seconds }, null, 2)}\n`);

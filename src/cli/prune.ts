@@ -1,7 +1,8 @@
 /**
  * `stemedb prune --at URL --keep-daily N --keep-weekly M [--dry-run] [--json]`
  * (SPEC §7): removes the snapshots outside the keep rules and the archive
- * ranges no kept snapshot needs (prune-plan.ts has the rules).
+ * ranges no kept snapshot needs (prune-plan.ts has the rules), per history
+ * (SPEC §7: what any kept history needs stays).
  *
  * For credentials that may not delete (a write-only archiving principal),
  * `--dry-run` changes nothing and prints the plan: with `--json` the keys in
@@ -12,9 +13,10 @@
  * removed before stays removed, and a re-run continues.
  */
 import { Command, Option } from "commander";
-import { SNAPSHOTS_PREFIX } from "../backup/backup-layout.ts";
+import { ARCHIVE_PREFIX, SNAPSHOTS_PREFIX } from "../backup/backup-layout.ts";
 import { openTarget } from "../backup/open-target.ts";
 import { type PrunePlan, planPrune } from "../backup/prune-plan.ts";
+import { readHistories } from "../backup/url-histories.ts";
 import { parseConfig } from "../config.ts";
 import { StemeError } from "../errors.ts";
 import type { CliIo } from "./cli-io.ts";
@@ -59,9 +61,9 @@ export function pruneCommand(io: CliIo): Command {
       const target = await openTarget(options.at, config, io.env);
       const listing = [
         ...(await target.list(SNAPSHOTS_PREFIX)),
-        ...(await target.list("archive/")),
+        ...(await target.list(ARCHIVE_PREFIX)),
       ];
-      const plan = planPrune(listing, options);
+      const plan = planPrune(listing, options, await readHistories(target));
       let deleted = 0;
       if (!options.dryRun) {
         for (const key of plan.delete) {

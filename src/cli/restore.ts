@@ -25,6 +25,7 @@ interface RestoreOptions {
   nodeKey?: string;
   excludeSnapshot?: string[];
   sth?: string[];
+  history?: string;
 }
 
 /** A tree head from a file: an STH, or anything holding one as `sth` (a write receipt). */
@@ -71,6 +72,10 @@ export function restoreCommand(io: CliIo): Command {
         "stop at the last record written at or before this time",
       ).argParser(parseTime),
     )
+    .option(
+      "--history <id>",
+      "restore this history (restore --dry-run --json lists them; default: the newest)",
+    )
     .option("--dry-run", "plan and verify every object, place nothing")
     .option("--json", "print the report as JSON")
     .option("--force", "replace what a non-empty data dir holds")
@@ -90,8 +95,12 @@ export function restoreCommand(io: CliIo): Command {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 restored (or the dry run passed), 1 failed (backup_gap, corrupt_backup,\n" +
-        "data_dir_not_empty, …), 2 usage error. Nothing is placed unless every object verified.\n",
+      "\nHistories (SPEC §7): a restore follows the URL's newest history unless --history\n" +
+        "names another, and the restored data dir starts a new history of its own, so a\n" +
+        "server started on it never ships into the history it came from.\n" +
+        "Exit codes: 0 restored (or the dry run passed), 1 failed (backup_gap,\n" +
+        "restore_point_unreachable, corrupt_backup, data_dir_not_empty, …), 2 usage error\n" +
+        "(or a target that refuses the credentials). Nothing is placed unless every object verified.\n",
     )
     .action(async (options: RestoreOptions) => {
       const point: RestorePoint =
@@ -110,6 +119,7 @@ export function restoreCommand(io: CliIo): Command {
           dataDir: options.dataDir,
           point,
           force: options.force === true,
+          ...(options.history === undefined ? {} : { history: options.history }),
           dryRun: options.dryRun === true,
           ...(options.nodeKey === undefined ? {} : { nodeKeyFile: options.nodeKey }),
           treeHeads: (options.sth ?? []).map(readTreeHead),
@@ -128,6 +138,7 @@ export function restoreCommand(io: CliIo): Command {
 export function renderRestore(r: RestoreReport): string {
   const lines = [
     `${r.dry_run ? "would restore" : "restored"} ${r.point} from ${r.url} into ${r.data_dir}`,
+    `  history:  ${r.history}${r.histories.length > 1 ? ` (of ${r.histories.length}: ${r.histories.map((h) => h.id).join(", ")})` : ""}`,
     `  snapshot: ${r.plan.snapshot ?? "none (from lsn 1)"}`,
     ...r.plan.sources.map((s) => `  replay:   ${s.key} (lsn ${s.first_lsn}..${s.last_lsn})`),
     ...r.plan.skipped.map((s) => `  skipped:  ${s.prefix}: ${s.reason}`),
@@ -147,6 +158,7 @@ export function renderRestore(r: RestoreReport): string {
     lines.push(
       `  root:     ${r.root} (${r.tree_heads_checked.length} signed tree head(s) match${r.exact_tree_head ? ", one for exactly this size" : ""})`,
       `  took:     ${r.millis.total} ms (verify ${r.millis.verify}, replay ${r.millis.replay})`,
+      `  new history: ${r.new_history?.id} (branched from ${r.history} at lsn ${r.new_history?.branch_lsn}): what a server on it archives goes there`,
       `next: stemedb serve --data-dir ${r.data_dir}`,
     );
   }

@@ -17,8 +17,10 @@
  * unapplied tail through the apply function (`applyLogTail`, as recovery
  * does); only when both succeed does it close.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { HISTORY_FILE, writeDataDirHistory } from "../backup/data-dir-history.ts";
+import { firstHistory } from "../backup/history.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
 import { prepareClusterDataDir } from "../cluster/cluster-data-dir.ts";
@@ -162,9 +164,12 @@ export class Engine {
   /** Opens (or creates) a data dir: node key, log scan, state, replay of the unapplied tail. */
   static async open(options: EngineOptions): Promise<Engine> {
     const started = performance.now();
+    const fresh = isNewDataDir(options.dataDir);
     mkdirSync(join(options.dataDir, "db"), { recursive: true });
     const lock = lockDataDir(options.dataDir);
     try {
+      // SPEC §7: a data dir's history is made when it is created, before anything else.
+      if (fresh) writeDataDirHistory(options.dataDir, firstHistory(Date.now()));
       return await Engine.#open(options, lock, started);
     } catch (e) {
       lock.release();
@@ -524,4 +529,9 @@ export class Engine {
     this.state.close();
     this.#lock.release();
   }
+}
+
+/** Nothing of a data dir is there yet (no state, no log, no history): Engine.open creates one. */
+function isNewDataDir(dataDir: string): boolean {
+  return ["db/state.sqlite", "wal", HISTORY_FILE].every((p) => !existsSync(join(dataDir, p)));
 }

@@ -26,6 +26,10 @@ function makeGauges(registry: Registry) {
       "stemedb_archive_last_success_timestamp_seconds",
       "Last successful archive round (ship or listing), Unix seconds; 0 = never",
     ),
+    restorable: g(
+      "stemedb_archive_restorable",
+      "1 when the archive URL can be restored from (a snapshot of this server's history, no gap), else 0 (SPEC §7)",
+    ),
     backupLastSuccess: g(
       "stemedb_backup_last_success_timestamp_seconds",
       "created_at of the newest complete backup snapshot in the target, Unix seconds; 0 = none",
@@ -49,5 +53,6 @@ export class ArchiveMetrics {
     g.failures.set(s.consecutive_failures);
     g.lastSuccess.set(seconds(s.last_success_at));
     g.backupLastSuccess.set(seconds(s.backup_last_success_at));
+    g.restorable.set(s.restorable ? 1 : 0);
   }
 }

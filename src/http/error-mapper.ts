@@ -58,6 +58,7 @@ export const PROBLEM_TABLE: Readonly<Record<ErrorCode, CodeSpec>> = Object.freez
   already_exists: { status: 500, title: "Internal error" },
   corrupt_backup: { status: 500, title: "Internal error" },
   backup_gap: { status: 500, title: "Internal error" },
+  restore_point_unreachable: { status: 500, title: "Internal error" },
   backup_unavailable: { status: 500, title: "Internal error" },
   data_dir_not_empty: { status: 500, title: "Internal error" },
   archive_unavailable: { status: 503, title: "Archive unavailable" },

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Archiver } from "../backup/archiver.ts";
 import { BackupListing } from "../backup/backup-listing.ts";
 import { openTarget, type TargetEnv } from "../backup/open-target.ts";
+import { probeTarget } from "../backup/probe-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
 import type { ClusterOptions } from "../cluster/cluster-replication.ts";
@@ -70,6 +71,10 @@ export async function startServer(
   // Nothing is written to the data dir before the port is known to be free and the dir writable.
   probePort(config);
   assertWritableDataDir(config.dataDir);
+  if (config.archiveTo !== undefined) {
+    // SPEC §7: a target that refuses the credentials is a configuration error at start.
+    await probeTarget(config.archiveTo, config, deps.archiveEnv ?? {}, logger);
+  }
   const metrics = new Metrics(SERVER_VERSION);
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
@@ -95,7 +100,7 @@ export async function startServer(
   let readers: ReaderThreads;
   let archiver: Archiver | undefined;
   try {
-    archiver = serverArchiver(config, engine, logger, deps.archiveEnv);
+    archiver = serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     const archiveTo = config.archiveTo;
     const backupListing =

@@ -29,6 +29,7 @@ const ALERTS_REQUIRED = [
   "StemeDBDiskFullIn4h",
   "StemeDBBackupTooOld",
   "StemeDBArchiveLagging",
+  "StemeDBArchiveNotRestorable",
   "StemeDBJobFailed",
   "StemeDBQuarantineGrowing",
   "StemeDBAgentBreakersOpen",

@@ -6,8 +6,10 @@
  * `/v1/health` is the summary: tree, log and storage figures, the last
  * recovery report, breaker states, the rate limits in force, the quarantine
  * queue (pending review, per reason), redactions (SPEC §12: count and scrub
- * backlog) and continuous archival (SPEC §7: backlog,
- * lag, last success; `{configured: false}` without --archive-to).
+ * backlog) and continuous archival (SPEC §7: backlog, lag, last success,
+ * restorable; `{configured: false}` without --archive-to).
+ * Its `status` is "ok", "degraded" while archive rounds fail (the server still
+ * takes writes and stays ready), or "not_ready".
  */
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -82,8 +84,14 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
     const sth = engine.treeHead();
     const log = engine.segmentLog?.stats();
     const db = join(config.dataDir, "db", "state.sqlite");
+    const archive = deps.archive?.status();
     return c.json({
-      status: engine.ready ? "ok" : "not_ready",
+      // SPEC §7: "degraded" while archival fails (writes go on; readiness stays true).
+      status: !engine.ready
+        ? "not_ready"
+        : archive !== undefined && archive.consecutive_failures > 0
+          ? "degraded"
+          : "ok",
       version: SERVER_VERSION,
       uptime_s: uptime(),
       tree_size: sth.tree_size,
@@ -117,7 +125,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
       ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
-      archive: deps.archive?.status() ?? { configured: false },
+      archive: archive ?? { configured: false },
       redactions: redactionStatus(engine.state),
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,

@@ -12,6 +12,7 @@ import { ShipperRounds } from "../../../src/backup/archive-rounds.ts";
 import { Archiver, type ArchiveStatus } from "../../../src/backup/archiver.ts";
 import { snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { switchableTarget } from "../../helpers/archive-dir.ts";
@@ -89,8 +90,11 @@ test("with archival: LSN, backlog, lag and the newest complete backup", async ()
     await target.put("archive/not-a-range", new Uint8Array(0)); // not an archive key: ignored
     expect(archiver.status().backlog_records).toBe(1);
     const snapshotMs = now - 3_600_000;
-    await target.put(`${snapshotPrefix(1, snapshotMs)}metadata.json`, new Uint8Array([123, 125]));
-    await target.put(`${snapshotPrefix(3, now)}state.sqlite.zst`, new Uint8Array(1)); // incomplete
+    await target.put(
+      `${snapshotPrefix(ROOT_HISTORY, 1, snapshotMs)}metadata.json`,
+      new Uint8Array([123, 125]),
+    );
+    await target.put(`${snapshotPrefix(ROOT_HISTORY, 3, now)}state.sqlite.zst`, new Uint8Array(1)); // incomplete
     await archiver.tick();
     now += 250;
     a = await health();

@@ -15,7 +15,9 @@ import {
   snapshotPrefix,
 } from "../../../src/backup/backup-layout.ts";
 import type { BackupTarget } from "../../../src/backup/backup-target.ts";
+import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { isStemeError } from "../../../src/errors.ts";
@@ -123,7 +125,7 @@ describe("ArchiveShipper", () => {
     }
   });
 
-  test("an archive written by another history is refused, not extended", async () => {
+  test("a copy of a data dir shipping into the same history is refused, not mixed in", async () => {
     using one = tempDir();
     using two = tempDir();
     using out = tempDir();
@@ -139,9 +141,43 @@ describe("ArchiveShipper", () => {
         .ship()
         .catch((x: unknown) => x);
       expect(isStemeError(err, "config_invalid")).toBe(true);
-      expect(String(err)).toContain("another deployment");
+      expect(String(err)).toContain("a copy of this data dir ships there too");
       expect((await readArchive(target)).frames.length).toBe(20); // untouched
     } finally {
+      await b.close();
+    }
+  });
+
+  test("two data dirs ship into their own histories (SPEC §7), never into each other's", async () => {
+    using one = tempDir();
+    using two = tempDir();
+    using out = tempDir();
+    const target = new DirTarget(out.path);
+    const ship = (e: Engine, dir: string) =>
+      new ArchiveShipper({
+        target,
+        source: { segments: () => e.log.segmentList() },
+        history: readDataDirHistory(dir),
+      }).ship();
+    const a = await open(one.path);
+    const b = await open(two.path);
+    try {
+      await write(a, 0, 20, "a");
+      await write(b, 0, 40, "b");
+      expect((await ship(a, one.path)).archivedLsn).toBe(a.log.lastLsn);
+      expect((await ship(b, two.path)).archivedLsn).toBe(b.log.lastLsn);
+      const ids = [readDataDirHistory(one.path).id, readDataDirHistory(two.path).id];
+      expect(ids[0]).not.toBe(ids[1]);
+      const ranges = (await target.list(ARCHIVE_PREFIX)).map((o) => parseArchiveKey(o.key));
+      for (const [i, e] of [a, b].entries()) {
+        const own = ranges.filter((r) => r?.history === ids[i]);
+        expect(Math.max(...own.map((r) => r?.lastLsn ?? 0))).toBe(e.log.lastLsn);
+      }
+      expect((await target.list("histories/")).map((o) => o.key).sort()).toEqual(
+        ids.map((id) => `histories/${id}.json`).sort(),
+      );
+    } finally {
+      await a.close();
       await b.close();
     }
   });
@@ -203,7 +239,10 @@ describe("ArchiveShipper", () => {
       await liveShipper(e, target, 2048).ship();
       const objects = await target.list(ARCHIVE_PREFIX);
       const cut = parseArchiveKey(objects[2]?.key as string)?.lastLsn as number;
-      await target.put(`${snapshotPrefix(cut, now)}metadata.json`, new TextEncoder().encode("{}"));
+      await target.put(
+        `${snapshotPrefix(ROOT_HISTORY, cut, now)}metadata.json`,
+        new TextEncoder().encode("{}"),
+      );
       for (const o of objects.slice(0, 3)) await target.delete(o.key);
       const shippedThrough = e.log.lastLsn;
       await write(e, 40, 10);

@@ -98,7 +98,7 @@ describe("stemedb archive-wal", () => {
     expect(bad.stderr).toContain("is not a StemeDB data dir");
     const scheme = await run(["archive-wal", "--data-dir", dir.path, "--to", "ftp://host/x"]);
     expect(scheme.code).toBe(2);
-    expect(scheme.stderr).toContain("unsupported backup target ftp://host/x");
+    expect(scheme.stderr).toContain(`unsupported backup target "ftp://host/x"`);
   });
 
   test("a server in --archive-ship false mode follows what archive-wal ships", async () => {

@@ -61,7 +61,8 @@ afterAll(async () => {
 describe("backup commands", () => {
   test("backup --json summarises the snapshot", () => {
     expect(backup.tree_size).toBe(40);
-    expect(backup.prefix).toMatch(/^snapshots\/\d{16}-\d{8}T\d{9}Z\/$/);
+    // Under the data dir's own history (SPEC §7): snapshots/<history>/<lsn>-<time>/
+    expect(backup.prefix).toMatch(/^snapshots\/\d{8}T\d{9}Z-[0-9a-f]{8}\/\d{16}-\d{8}T\d{9}Z\/$/);
   });
 
   test("verify --backup passes on a sound backup", async () => {

@@ -142,8 +142,9 @@ describe("restoreDataDir", () => {
       point: { kind: "latest" },
       excludeSnapshots: [backup.prefix],
     });
+    // Nothing to start from (SPEC §7): an error naming what the URL can restore, not a gap from lsn 1.
     await expect(p).rejects.toMatchObject({
-      code: "backup_gap",
+      code: "restore_point_unreachable",
       message: expect.stringContaining(`${backup.prefix}: excluded`),
     });
   });

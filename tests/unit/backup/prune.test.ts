@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { archiveKey, snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import type { BackupTarget, ObjectInfo } from "../../../src/backup/backup-target.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { isoWeek, planPrune } from "../../../src/backup/prune-plan.ts";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { cutProxy } from "../../helpers/cut-proxy.ts";
@@ -27,14 +28,14 @@ function history(days: number, lsnPerDay = 100): ObjectInfo[] {
   const out: ObjectInfo[] = [];
   for (let d = 0; d < days; d++) {
     const lsn = (days - d) * lsnPerDay;
-    const prefix = snapshotPrefix(lsn, T0 - d * DAY);
+    const prefix = snapshotPrefix(ROOT_HISTORY, lsn, T0 - d * DAY);
     out.push({ key: `${prefix}state.sqlite.zst`, size: 1000 });
     out.push({ key: `${prefix}log.zst`, size: 10 });
     out.push({ key: `${prefix}metadata.json`, size: 1 });
   }
   // Archive objects of 50 records each, from lsn 1.
   for (let first = 1; first <= days * lsnPerDay; first += 50) {
-    out.push({ key: archiveKey(first, first + 49, hash(first)), size: 7 });
+    out.push({ key: archiveKey(ROOT_HISTORY, first, first + 49, hash(first)), size: 7 });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
@@ -81,30 +82,66 @@ describe("planPrune", () => {
 
   test("a range that straddles the oldest kept snapshot stays", () => {
     const listing = [
-      { key: `${snapshotPrefix(75, T0)}metadata.json`, size: 1 },
-      { key: archiveKey(1, 50, hash(1)), size: 1 },
-      { key: archiveKey(51, 100, hash(2)), size: 1 },
-      { key: archiveKey(101, 150, hash(3)), size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 75, T0)}metadata.json`, size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 1, 50, hash(1)), size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 51, 100, hash(2)), size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 101, 150, hash(3)), size: 1 },
     ];
     const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 });
-    expect(plan.delete).toEqual([archiveKey(1, 50, hash(1))]);
+    expect(plan.delete).toEqual([archiveKey(ROOT_HISTORY, 1, 50, hash(1))]);
   });
 
   test("incomplete snapshots: older than the oldest kept go, newer (maybe running) stay", () => {
     const listing = [
-      { key: `${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 }, // died long ago
-      { key: `${snapshotPrefix(50, T0 - DAY)}metadata.json`, size: 1 },
-      { key: `${snapshotPrefix(90, T0)}state.sqlite.zst`, size: 1 }, // running now
+      { key: `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 }, // died long ago
+      { key: `${snapshotPrefix(ROOT_HISTORY, 50, T0 - DAY)}metadata.json`, size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 90, T0)}state.sqlite.zst`, size: 1 }, // running now
     ];
     const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 });
-    expect(plan.delete).toEqual([`${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`]);
+    expect(plan.delete).toEqual([
+      `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`,
+    ]);
     expect(plan.kept.map((s) => s.lastLsn)).toEqual([90, 50]);
+  });
+
+  test("histories: a branch keeps its base in the parent and the parent's archive up to its branch point", () => {
+    // Old history H1: snapshots at 1000 (two days ago) and 3000 (now), archive 1..3000.
+    // Branch H2 (from H1 at lsn 2500, yesterday): its own archive 2501..2600, no snapshot.
+    const h1 = "20261127T030000000Z-0000aaaa";
+    const h2 = "20261129T030000000Z-0000bbbb";
+    const records = new Map([
+      [h1, { id: h1, parent: null, branch_lsn: null, created_at: T0 - 3 * DAY }],
+      [h2, { id: h2, parent: h1, branch_lsn: 2500, created_at: T0 - DAY }],
+    ]);
+    const listing: ObjectInfo[] = [
+      { key: `${snapshotPrefix(h1, 1000, T0 - 2 * DAY)}metadata.json`, size: 1 },
+      { key: `${snapshotPrefix(h1, 3000, T0)}metadata.json`, size: 1 },
+    ];
+    for (let first = 1; first <= 3000; first += 500) {
+      listing.push({ key: archiveKey(h1, first, first + 499, hash(first)), size: 1 });
+    }
+    listing.push({ key: archiveKey(h2, 2501, 2600, hash(9)), size: 1 });
+    const plan = planPrune(listing, { keepDaily: 1, keepWeekly: 0 }, records);
+    // Without histories only the newest (H1 at 3000) would stay and H1's archive up to 3000 would go:
+    // H2 could no longer be restored. Its base (H1 at 1000) and H1's archive 1001..2500 stay.
+    expect(plan.kept.map((s) => [s.history, s.lastLsn])).toEqual([
+      [h1, 3000],
+      [h1, 1000],
+    ]);
+    expect(plan.delete).toEqual([
+      archiveKey(h1, 1, 500, hash(1)),
+      archiveKey(h1, 501, 1000, hash(501)),
+    ]);
+    // The same listing without the records still keeps every history's objects it cannot place.
+    expect(planPrune(listing, { keepDaily: 1, keepWeekly: 0 }).delete).not.toContain(
+      archiveKey(h2, 2501, 2600, hash(9)),
+    );
   });
 
   test("with no complete snapshot nothing is deleted: the archive is the only way back", () => {
     const listing = [
-      { key: `${snapshotPrefix(10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 },
-      { key: archiveKey(1, 50, hash(1)), size: 1 },
+      { key: `${snapshotPrefix(ROOT_HISTORY, 10, T0 - 5 * DAY)}state.sqlite.zst`, size: 1 },
+      { key: archiveKey(ROOT_HISTORY, 1, 50, hash(1)), size: 1 },
     ];
     expect(planPrune(listing, { keepDaily: 1, keepWeekly: 1 }).delete).toEqual([]);
   });
@@ -152,7 +189,9 @@ describe("stemedb prune", () => {
     );
     await pruneCli(s3.url("p"), s3.env, target);
 
-    await seed(target, [{ key: `${snapshotPrefix(1, T0 - 40 * DAY)}metadata.json`, size: 1 }]);
+    await seed(target, [
+      { key: `${snapshotPrefix(ROOT_HISTORY, 1, T0 - 40 * DAY)}metadata.json`, size: 1 },
+    ]);
     const usage = await run(
       ["prune", "--at", s3.url("p"), "--keep-daily", "0", "--keep-weekly", "0"],
       {
