@@ -12,7 +12,7 @@ import type { Archiver } from "../backup/archiver.ts";
 import type { TargetEnv } from "../backup/open-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
-import type { ClusterOptions } from "../cluster/cluster-replication.ts";
+import { type ClusterOptions, clusterLog } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
@@ -79,7 +79,9 @@ export async function startServer(
       probeSeconds: config.storageBreakerProbeSeconds,
       onTransition: (to) => metrics.breakerTransition("storage", to),
     },
-    ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
+    ...(config.natsUrl === undefined
+      ? {}
+      : { openLog: clusterLog(clusterOptions(config, config.natsUrl), logger) }),
   };
   const engine = await Engine.open(options);
   const pool = new PreparePool({ workers: config.verifyWorkers });

@@ -11,8 +11,8 @@
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
-import type { ClusterFigures } from "../../cluster/cluster-replication.ts";
 import { StemeError } from "../../errors.ts";
+import type { StreamFigures } from "../../log/engine-log.ts";
 import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
@@ -61,7 +61,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       });
     }
     if (!engine.ready) {
-      const why = engine.replication?.notReadyReason();
+      const why = engine.log.notReadyReason();
       throw new StemeError(
         "not_ready",
         why ?? "the engine takes no writes (recovering, closing, failed, or behind the stream)",
@@ -73,7 +73,8 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   app.get("/v1/health", (c) => {
     const sth = engine.treeHead();
-    const log = engine.segmentLog?.stats();
+    const figures = engine.log.figures();
+    const log = figures.kind === "segments" ? figures : undefined;
     const db = join(config.dataDir, "db", "state.sqlite");
     return c.json({
       status: engine.ready ? "ok" : "not_ready",
@@ -103,7 +104,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         truncated_bytes: engine.recovery.truncatedBytes,
       },
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
-      ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
+      ...(figures.kind === "stream" ? { cluster: clusterFigures(figures) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
       archive: deps.archive?.status() ?? { configured: false },
       rate_limits: {
@@ -120,7 +121,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 }
 
 /** Cluster mode (SPEC §10): where the stream is and how far this node has applied it. */
-function clusterFigures(f: ClusterFigures) {
+function clusterFigures(f: StreamFigures) {
   return {
     stream: f.stream,
     stream_lsn: f.streamLsn,

@@ -19,6 +19,7 @@ import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { isStemeError } from "../../../src/errors.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { expectSameRecords, readArchive } from "../../helpers/archive-check.ts";
@@ -58,13 +59,13 @@ async function write(e: Engine, from: number, count: number, tag = "v"): Promise
 const liveShipper = (e: Engine, target: BackupTarget, maxObjectBytes?: number) =>
   new ArchiveShipper({
     target,
-    source: { segments: () => e.log.segmentList() },
+    source: { segments: () => segmentLogOf(e.log).segmentList() },
     ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
   });
 
 async function expectArchiveEqualsLog(target: BackupTarget, e: Engine) {
   const { frames, ranges } = await readArchive(target);
-  expectSameRecords(frames, [...e.log.readFrom(1)]);
+  expectSameRecords(frames, [...segmentLogOf(e.log).readFrom(1)]);
   return ranges;
 }
 
@@ -176,9 +177,9 @@ describe("ArchiveShipper", () => {
       const archived = s.archivedLsn as number;
       await write(e, 60, 60); // not archived
       now += 1000;
-      const before = e.log.segmentList();
+      const before = segmentLogOf(e.log).segmentList();
       const removed = e.runRetention(archived);
-      const kept = e.log.segmentList();
+      const kept = segmentLogOf(e.log).segmentList();
       for (const name of removed) {
         const seg = before.find((x) => x.name === name);
         expect(seg?.lastLsn).toBeLessThanOrEqual(archived);
@@ -187,7 +188,7 @@ describe("ArchiveShipper", () => {
       await s.ship();
       now += 1000;
       e.runRetention(s.archivedLsn);
-      expect(e.log.segmentList().length).toBe(1); // only the open one is left
+      expect(segmentLogOf(e.log).segmentList().length).toBe(1); // only the open one is left
     } finally {
       await e.close();
     }
