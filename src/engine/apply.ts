@@ -22,6 +22,13 @@ export interface LoggedRecord {
   record: DomainRecord;
   /** The parsed assertion when the caller already has it (ingest); else parsed from C. */
   parsed?: Assertion;
+  /**
+   * Planning already found this id in neither the state nor a group in flight
+   * (the single writer's commit loop): apply skips its own duplicate probe.
+   * Records read back from a log (recovery, catch-up, a replicated log) are
+   * probed here, since only the log order decides there.
+   */
+  deduped?: boolean;
 }
 
 export interface ApplyTarget {
@@ -37,7 +44,7 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   const leaves: Uint8Array[] = [];
   state.transaction(() => {
     let lastLsn = state.meta.get("last_lsn");
-    for (const { lsn, record, parsed } of records) {
+    for (const { lsn, record, parsed, deduped } of records) {
       if (lsn <= lastLsn) continue; // already applied (replay is idempotent)
       if (lsn !== lastLsn + 1) {
         throw new StemeError(
@@ -50,7 +57,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
       switch (record.type) {
         case RecordType.assertion: {
           const r = record.body;
-          if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
+          // A duplicate is a no-op; planning probed for it already when `deduped`.
+          if (deduped !== true && state.assertions.seqOf(r.id) !== undefined) break;
           const seq = tree.size + leaves.length + 1;
           // seq 0: assigned here, in log order (a replicated log, SPEC §10).
           if (r.seq !== 0 && r.seq !== seq) {
