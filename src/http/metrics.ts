@@ -46,6 +46,7 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_http_request_duration_seconds",
   "stemedb_http_thread_requests_total",
   "stemedb_http_forwarded_total",
+  "stemedb_http_prepared_writes_total",
   "stemedb_rate_limited_total",
 ]);
 
@@ -76,6 +77,7 @@ export class Metrics {
   readonly threadRequests: Counter<"thread">;
   /** Requests a reader thread sent on to the main thread. */
   readonly forwarded: Counter<"thread">;
+  readonly preparedWrites: Counter<"thread">;
   /** Reader threads listening beside the main thread (SPEC §11). */
   readonly readerThreads: Gauge;
   /** This registry's thread name, the `thread` label of its counts. */
@@ -152,6 +154,12 @@ export class Metrics {
     this.forwarded = new Counter({
       name: "stemedb_http_forwarded_total",
       help: "Requests a reader thread forwarded to the main thread (writes, admin, health, metrics)",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.preparedWrites = new Counter({
+      name: "stemedb_http_prepared_writes_total",
+      help: "Writes a reader thread parsed and verified itself and forwarded prepared (SPEC §11)",
       labelNames: ["thread"],
       registers,
     });
