@@ -97,6 +97,7 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
     }
     // Leaf rows are in place, so the node store can derive level-0 hashes.
     tree.append(leaves);
+    state.nodes.flush(); // the new nodes, batched, in this transaction
     state.meta.set("last_lsn", lastLsn);
     state.meta.set("tree_size", tree.size);
   });

@@ -16,6 +16,9 @@
  * interning it does) into a fresh state of the last tree: no duplicate probe,
  * no Merkle nodes, no `last_lsn`.
  *
+ * `--batch B`: B records per apply call (one transaction, as one commit group
+ * of B; default 1000): what BEGIN/COMMIT costs per group against its size.
+ *
  * `--migrate`: the first tree's state is then opened by the last tree's code,
  * and the time that open takes (the schema migration) is reported.
  *
@@ -35,10 +38,12 @@ const { values } = parseArgs({
     src: { type: "string", default: "src" },
     migrate: { type: "boolean", default: false },
     raw: { type: "boolean", default: false },
+    batch: { type: "string", default: "1000" },
   },
 });
 const N = Number(values.rows);
-const BATCH = 1000;
+/** Records per apply call = per transaction (a commit group); `--batch`. */
+const BATCH = Number(values.batch);
 const agents = new AgentPool(1000);
 const now = Date.now();
 
