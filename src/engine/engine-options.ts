@@ -12,6 +12,8 @@ export interface EngineOptions {
   dataDir: string;
   segmentBytes?: number;
   logRetentionHours?: number;
+  /** The writer connection's SQLite page cache in MiB (default 32). */
+  cacheMiB?: number;
   logger: Logger;
   clock?: Clock;
   policy?: IngestPolicy;

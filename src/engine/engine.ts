@@ -160,7 +160,10 @@ export class Engine {
     const key = loadOrCreateNodeKey(options.dataDir);
     if (key.created) options.logger.info("created node key", { path: key.path });
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
+    const state = State.open(dbPath, {
+      logger: options.logger, // migration progress
+      ...(options.cacheMiB === undefined ? {} : { cacheMiB: options.cacheMiB }),
+    });
     let log: EngineLog | undefined;
     let checkpointer: Checkpointer | undefined;
     try {

@@ -71,7 +71,7 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
   const { name, config, port, dbPath, rateBuffers, logLevels } = message;
   const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
-    ReadState.open(dbPath),
+    ReadState.open(dbPath, { cacheMiB: config.readerCacheMib }),
     loadOrCreateNodeKey(config.dataDir).signer,
   );
   const metrics = new Metrics(SERVER_VERSION, name);

@@ -73,6 +73,7 @@ export async function startServer(
     policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
+    cacheMiB: config.writerCacheMib,
     logger,
     log: { onFsync: metrics.onFsync },
     storageBreaker: {
