@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { pairRow } from "./lib/pair-stats.ts";
 import { cpuSeconds, loadAverage, rssBytes } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { ServerProcess } from "./lib/server-process.ts";
@@ -58,12 +59,6 @@ const record = (figure: string, side: "a" | "b", value: number) => {
   runs[figure] ??= { a: [], b: [] };
   runs[figure][side].push(value);
 };
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en") : x.toFixed(2));
 
 let exitCode = 0;
 try {
@@ -120,13 +115,7 @@ try {
       `a = ${sides.a.tree} ${JSON.stringify(sides.a.env)}\nb = ${sides.b.tree} ${JSON.stringify(sides.b.env)}\n\n` +
       "| figure | a: median (runs) | b: median (runs) | b / a |\n|---|---|---|---|\n",
   );
-  for (const [figure, p] of Object.entries(runs)) {
-    const a = median(p.a);
-    const b = median(p.b);
-    process.stdout.write(
-      `| ${figure} | ${fmt(a)} (${p.a.map(fmt).join(", ")}) | ${fmt(b)} (${p.b.map(fmt).join(", ")}) | ${(b / a).toFixed(2)} |\n`,
-    );
-  }
+  for (const [figure, p] of Object.entries(runs)) process.stdout.write(pairRow(figure, p.a, p.b));
 } catch (e) {
   exitCode = 1;
   process.stderr.write(
