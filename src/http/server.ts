@@ -1,7 +1,7 @@
 /**
  * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
  * resolve the admin token, serve the app with `Bun.serve` — and with
- * `readerThreads` reader threads on the same port (SPEC §11, ./reader-threads.ts)
+ * `httpThreads` more HTTP threads on the same port (SPEC §11, ./reader-threads.ts)
  * — and stop cleanly: every thread stops accepting connections and lets its
  * in-flight requests finish (writes are fsynced before they answer), then the
  * engine closes, which drains its commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
@@ -94,7 +94,7 @@ export async function startServer(
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
-    const reusePort = config.readerThreads > 0;
+    const reusePort = config.httpThreads > 0;
     const rateBuffers = reusePort ? allocateRateBuffers() : undefined;
     const app = createApp({
       engine,
@@ -112,7 +112,7 @@ export async function startServer(
     if (reusePort && config.port !== 0) listen(config, app.fetch, false).stop(true);
     server = listen(config, app.fetch, reusePort);
     readers = ReaderThreads.launch({
-      count: config.readerThreads,
+      count: config.httpThreads,
       config,
       port: server.port as number,
       dbPath: join(config.dataDir, "db", "state.sqlite"),

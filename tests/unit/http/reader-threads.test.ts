@@ -37,7 +37,7 @@ async function start(
   if (!dirs.includes(dir)) dirs.push(dir);
   const log = memoryLogger();
   const server = await startServer(
-    parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1", readerThreads: 1, ...flags }),
+    parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1", httpThreads: 1, ...flags }),
     log,
   );
   servers.push(server);
@@ -109,7 +109,7 @@ describe("reader threads", () => {
     // Every acknowledged write is in the log and the state: a restart (one thread) serves all 60.
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
-    const again = await start({ readerThreads: 0 }, dir);
+    const again = await start({ httpThreads: 0 }, dir);
     for (const id of ids) {
       expect((await fetch(`${again.server.url}/v1/assertions/${id}`)).status).toBe(200);
     }
@@ -324,7 +324,7 @@ describe("reader threads", () => {
   }, 60_000);
 
   test("stop() ends every thread: no thread accepts connections afterwards", async () => {
-    const { server } = await start({ readerThreads: 2 });
+    const { server } = await start({ httpThreads: 2 });
     expect(await server.readersReady).toBe(2);
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
@@ -340,7 +340,7 @@ describe("reader threads", () => {
       dirs.push(dir);
       await expect(
         startServer(
-          parseConfig({ dataDir: dir, port: other.port, host: "127.0.0.1", readerThreads: 1 }),
+          parseConfig({ dataDir: dir, port: other.port, host: "127.0.0.1", httpThreads: 1 }),
           memoryLogger(),
         ),
       ).rejects.toThrow();
