@@ -24,6 +24,13 @@ export interface LoggedRecord {
   record: DomainRecord;
   /** The parsed assertion when the caller already has it (ingest); else parsed from C. */
   parsed?: Assertion;
+  /**
+   * Planning already found this id in neither the state nor a group in flight
+   * (the single writer's commit loop): apply skips its own duplicate probe.
+   * Records read back from a log (recovery, catch-up, a replicated log) are
+   * probed here, since only the log order decides there.
+   */
+  deduped?: boolean;
 }
 
 export interface ApplyTarget {
@@ -51,7 +58,7 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   };
   state.transaction(() => {
     let lastLsn = state.meta.get("last_lsn");
-    for (const { lsn, record, parsed } of records) {
+    for (const { lsn, record, parsed, deduped } of records) {
       if (lsn <= lastLsn) continue; // already applied (replay is idempotent)
       if (lsn !== lastLsn + 1) {
         throw new StemeError(
@@ -64,8 +71,11 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
       switch (record.type) {
         case RecordType.assertion: {
           const r = record.body;
-          if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
-          if (state.redacted.size > 0 && state.redacted.byId(r.id)) break; // so is a redacted one
+          // A duplicate, or a redacted one, is a no-op; planning probed for both already when `deduped`.
+          if (deduped !== true) {
+            if (state.assertions.seqOf(r.id) !== undefined) break;
+            if (state.redacted.size > 0 && state.redacted.byId(r.id)) break;
+          }
           const seq = nextSeq(r.seq, lsn);
           const a = parsed ?? (JSON.parse(decoder.decode(r.canonical)) as Assertion);
           state.assertions.insert({
@@ -109,6 +119,7 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
     }
     // Leaf rows are in place, so the node store can derive level-0 hashes.
     tree.append(leaves);
+    state.nodes.flush(); // the new nodes, batched, in this transaction
     state.meta.set("last_lsn", lastLsn);
     state.meta.set("tree_size", tree.size);
   });

@@ -17,20 +17,18 @@ import {
   type MetricValue,
   Registry,
 } from "prom-client";
-import type { ClusterFigures } from "../cluster/cluster-replication.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
 import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
-import type { LogStats } from "../log/segment-log-config.ts";
+import type { LogFigures, StreamFigures } from "../log/engine-log.ts";
 
 /** What a scrape reads from the engine. */
 export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
-  /** Absent in cluster mode, where the replicated stream is the log. */
-  segmentLog: { stats(): LogStats } | undefined;
+  /** The segment log's size, or (cluster mode) the stream's position and this node's lag. */
+  log: { figures(): LogFigures };
   storageBreaker?: { readonly state: BreakerState };
-  replication?: { figures(): ClusterFigures } | undefined;
 }
 
 export type BreakerName = "storage" | "agent";
@@ -48,6 +46,7 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_http_request_duration_seconds",
   "stemedb_http_thread_requests_total",
   "stemedb_http_forwarded_total",
+  "stemedb_http_prepared_writes_total",
   "stemedb_rate_limited_total",
 ]);
 
@@ -78,6 +77,7 @@ export class Metrics {
   readonly threadRequests: Counter<"thread">;
   /** Requests a reader thread sent on to the main thread. */
   readonly forwarded: Counter<"thread">;
+  readonly preparedWrites: Counter<"thread">;
   /** Reader threads listening beside the main thread (SPEC §11). */
   readonly readerThreads: Gauge;
   /** This registry's thread name, the `thread` label of its counts. */
@@ -154,6 +154,12 @@ export class Metrics {
     this.forwarded = new Counter({
       name: "stemedb_http_forwarded_total",
       help: "Requests a reader thread forwarded to the main thread (writes, admin, health, metrics)",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.preparedWrites = new Counter({
+      name: "stemedb_http_prepared_writes_total",
+      help: "Writes a reader thread parsed and verified itself and forwarded prepared (SPEC §11)",
       labelNames: ["thread"],
       registers,
     });
@@ -244,16 +250,15 @@ export class Metrics {
     this.#ready.set(engine.ready ? 1 : 0);
     const storage = engine.storageBreaker?.state ?? "closed";
     this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
-    const stats = engine.segmentLog?.stats();
-    this.#segments.set(stats?.segments ?? 0);
-    this.#logBytes.set(stats?.bytes ?? 0);
+    const log = engine.log.figures();
+    this.#segments.set(log.kind === "segments" ? log.segments : 0);
+    this.#logBytes.set(log.kind === "segments" ? log.bytes : 0);
     this.#rss.set(process.memoryUsage.rss());
-    const cluster = engine.replication?.figures();
-    if (cluster) this.#observeCluster(cluster);
+    if (log.kind === "stream") this.#observeCluster(log);
   }
 
   /** Cluster mode (SPEC §10): stream position, lag, retention loss and apply failures. */
-  #observeCluster(f: ClusterFigures): void {
+  #observeCluster(f: StreamFigures): void {
     this.#cluster ??= clusterGauges([this.registry]);
     const g = this.#cluster;
     g.stream.set(f.streamLsn);

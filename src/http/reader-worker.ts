@@ -16,11 +16,14 @@ import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
 import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
 import { Metrics } from "./metrics.ts";
+import { prepareBody } from "./prepared-body.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import type { FromReader, ToReader } from "./reader-messages.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 declare const self: Worker;
+
+const ASSERT_PATH = "/v1/assert";
 
 const post = (message: FromReader, transfer: ArrayBuffer[] = []) =>
   self.postMessage(message, transfer);
@@ -68,7 +71,7 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
   const { name, config, port, dbPath, rateBuffers, logLevels } = message;
   const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
-    ReadState.open(dbPath),
+    ReadState.open(dbPath, { cacheMiB: config.readerCacheMib }),
     loadOrCreateNodeKey(config.dataDir).signer,
   );
   const metrics = new Metrics(SERVER_VERSION, name);
@@ -79,12 +82,22 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     metrics,
     ...(rateBuffers ? { rateBuffers } : {}),
   });
-  const forward = async (request: Request, ip: string): Promise<Response> => {
+  const forward = async (request: Request, ip: string, path: string): Promise<Response> => {
     metrics.forwarded.inc({ thread: name });
     const f = await forwardedRequest(request, ip, config.maxBodyBytes);
+    // A write is validated and verified here; the writer's thread gets it prepared.
+    if (path === ASSERT_PATH && request.method === "POST" && f.body !== null && !f.bodyFailed) {
+      const prepared = prepareBody(request, f.body, config, Date.now());
+      if (prepared !== undefined) {
+        f.prepared = prepared;
+        f.body = null;
+        metrics.preparedWrites.inc({ thread: name });
+      }
+    }
     const id = nextId++;
     const answered = new Promise<ForwardedResponse>((resolve) => waiting.set(id, resolve));
-    post({ kind: "request", id, request: f }, f.body === null ? [] : [f.body]);
+    const transfer = f.prepared ? [f.prepared.items] : f.body === null ? [] : [f.body];
+    post({ kind: "request", id, request: f }, transfer);
     return forwardedResponse(await answered);
   };
   const server = Bun.serve({
@@ -93,8 +106,9 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     reusePort: true,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
     fetch(request, srv) {
-      if (isReadRoute(request.method, pathOf(request.url))) return app.fetch(request, srv);
-      return forward(request, srv.requestIP(request)?.address ?? "unknown");
+      const path = pathOf(request.url);
+      if (isReadRoute(request.method, path)) return app.fetch(request, srv);
+      return forward(request, srv.requestIP(request)?.address ?? "unknown", path);
     },
   });
   logger.info("reader thread listening", { port: server.port });

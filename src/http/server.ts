@@ -1,7 +1,7 @@
 /**
  * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
  * resolve the admin token, serve the app with `Bun.serve` — and with
- * `readerThreads` reader threads on the same port (SPEC §11, ./reader-threads.ts)
+ * `httpThreads` more HTTP threads on the same port (SPEC §11, ./reader-threads.ts)
  * — and stop cleanly: every thread stops accepting connections and lets its
  * in-flight requests finish (writes are fsynced before they answer), then the
  * engine closes, which drains its commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
@@ -14,7 +14,7 @@ import { openTarget, type TargetEnv } from "../backup/open-target.ts";
 import { probeTarget } from "../backup/probe-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
-import type { ClusterOptions } from "../cluster/cluster-replication.ts";
+import { type ClusterOptions, clusterLog } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
@@ -84,13 +84,16 @@ export async function startServer(
     policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
+    cacheMiB: config.writerCacheMib,
     logger,
     log: { onFsync: metrics.onFsync },
     storageBreaker: {
       probeSeconds: config.storageBreakerProbeSeconds,
       onTransition: (to) => metrics.breakerTransition("storage", to),
     },
-    ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
+    ...(config.natsUrl === undefined
+      ? {}
+      : { openLog: clusterLog(clusterOptions(config, config.natsUrl), logger) }),
   };
   const engine = await Engine.open(options).catch((e) => {
     throw dataDirAccessError(e, config.dataDir) ?? e;
@@ -112,7 +115,7 @@ export async function startServer(
           });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
-    const reusePort = config.readerThreads > 0;
+    const reusePort = config.httpThreads > 0;
     const rateBuffers = reusePort ? allocateRateBuffers() : undefined;
     const app = createApp({
       engine,
@@ -134,7 +137,7 @@ export async function startServer(
       throw portError(e, config) ?? e;
     }
     readers = ReaderThreads.launch({
-      count: config.readerThreads,
+      count: config.httpThreads,
       config,
       port: server.port as number,
       dbPath: join(config.dataDir, "db", "state.sqlite"),
