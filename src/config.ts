@@ -73,6 +73,11 @@ export const SETTINGS = {
     default: 4 * MiB,
     doc: "maximum HTTP request body size",
   },
+  httpIdleTimeoutS: {
+    type: int(1, 255),
+    default: 75,
+    doc: "close a keep-alive connection after this many idle seconds (announced in a Keep-Alive header; never while a request on it is being answered); above nginx's 60 s upstream keep-alive",
+  },
   defaultTrust: {
     type: num(0, 1),
     default: 0.5,

@@ -15,6 +15,7 @@ import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
 import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import type { FromReader, ToReader } from "./reader-messages.ts";
@@ -91,11 +92,12 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     port,
     hostname: config.host,
     reusePort: true,
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
-    fetch(request, srv) {
+    fetch: answerBeforeTimeout((request, srv) => {
       if (isReadRoute(request.method, pathOf(request.url))) return app.fetch(request, srv);
       return forward(request, srv.requestIP(request)?.address ?? "unknown");
-    },
+    }, config.httpIdleTimeoutS),
   });
   logger.info("reader thread listening", { port: server.port });
   return { server, snapshot, metrics, logger };

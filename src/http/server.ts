@@ -23,6 +23,7 @@ import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { allocateRateBuffers } from "./rate-limit.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
@@ -184,7 +185,8 @@ function listen(
     port: config.port,
     hostname: config.host,
     reusePort,
-    fetch,
+    fetch: answerBeforeTimeout(fetch, config.httpIdleTimeoutS),
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
   });
 }
