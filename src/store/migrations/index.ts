@@ -2,6 +2,7 @@
 import initial from "./0001-initial.ts";
 import quarantineIndex from "./0002-quarantine-index.ts";
 import * as internedKeys from "./0003-interned-keys.ts";
+import keyHeads from "./0004-key-heads.ts";
 
 /**
  * A migration's SQL runs whole, in one transaction. One that copies rows adds a
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: internedKeys.BEFORE,
     copy: { sql: internedKeys.COPY, after: internedKeys.AFTER, rows: 100_000 },
   },
+  { name: "0004-key-heads", sql: keyHeads },
 ];
 
 /** The schema this binary reads and writes: the name of the last migration. */

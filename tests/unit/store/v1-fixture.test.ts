@@ -94,7 +94,9 @@ test("verify on a v1 data dir that was never opened says how to migrate it", asy
     const report = await verifyDataDir(copy);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([
-      expect.stringContaining("lacks migration(s) 0003-interned-keys: open it read-write once"),
+      expect.stringContaining(
+        "lacks migration(s) 0003-interned-keys, 0004-key-heads: open it read-write once",
+      ),
     ]);
   } finally {
     rmSync(copy, { recursive: true, force: true });
@@ -115,7 +117,7 @@ test("a large migration logs its progress between row ranges", () => {
         small,
         jsonLogger("info", (l) => lines.push(l)),
       ),
-    ).toBe(1);
+    ).toBe(2); // 0003 (copied in ranges) and 0004
     const msgs = lines.map((l) => JSON.parse(l) as { msg: string; rows: number; of?: number });
     expect(msgs.map((m) => [m.msg, m.rows])).toEqual([
       ["migrating the state", 15],
