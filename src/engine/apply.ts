@@ -8,12 +8,18 @@
  * One call = one SQLite transaction: rows, the interned keys they add (schema
  * v2, in record order, so ids are deterministic), Merkle nodes and `last_lsn`
  * commit together, so a crash leaves the state at a record boundary.
+ *
+ * After the COMMIT, before returning (so before any caller acknowledges a
+ * write), it publishes what the group touched to `target.changes`: the concept
+ * of every recorded assertion and of every reviewed one, and whether the
+ * agent registry changed (src/store/change-slots.ts; answer caches).
  */
 import { StemeError } from "../errors.ts";
 import { fromHex } from "../hex.ts";
 import { leafHash } from "../merkle/hash.ts";
 import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, RecordType } from "./log-records.ts";
 
@@ -27,6 +33,8 @@ export interface LoggedRecord {
 export interface ApplyTarget {
   state: State;
   tree: MerkleTree;
+  /** Where applied changes are published for other threads' answer caches. */
+  changes?: ChangeSlots;
 }
 
 const decoder = new TextDecoder();
@@ -35,6 +43,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   if (records.length === 0) return;
   const { state, tree } = target;
   const leaves: Uint8Array[] = [];
+  const touched = new Set<string>();
+  let registry = false;
   state.transaction(() => {
     let lastLsn = state.meta.get("last_lsn");
     for (const { lsn, record, parsed } of records) {
@@ -76,14 +86,20 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
             canonical: r.canonical,
             sig: r.sig,
           });
+          touched.add(a.concept);
           leaves.push(leafHash(r.id));
           break;
         }
-        case RecordType.status:
-          state.assertions.setStatus(fromHex(record.body.id, 32), record.body.status);
+        case RecordType.status: {
+          const id = fromHex(record.body.id, 32);
+          state.assertions.setStatus(id, record.body.status);
+          const reviewed = target.changes && state.assertions.byId(id)?.concept;
+          if (reviewed) touched.add(reviewed);
           break;
+        }
         case RecordType.agent:
           state.agents.merge(record.body);
+          registry = true;
           break;
       }
     }
@@ -92,4 +108,5 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
     state.meta.set("last_lsn", lastLsn);
     state.meta.set("tree_size", tree.size);
   });
+  target.changes?.publish(touched, registry, tree.size);
 }

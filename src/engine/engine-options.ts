@@ -7,6 +7,7 @@ import type { IngestPolicy } from "../ingest-policy.ts";
 import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -27,6 +28,8 @@ export interface EngineOptions {
    * (e.g. other threads); must not throw or block.
    */
   onApplied?: (sth: SignedTreeHead) => void;
+  /** Where each applied group's touched concepts are published (answer caches, issue 17). */
+  changes?: ChangeSlots;
   /** Cluster mode (SPEC §10): follow and publish to this JetStream stream instead of a segment log. */
   cluster?: ClusterOptions;
 }

@@ -86,6 +86,7 @@ export class Engine {
   readonly #dataDir: string;
   readonly #retentionMs: number;
   readonly #onApplied: ((sth: SignedTreeHead) => void) | undefined;
+  readonly #changes: EngineOptions["changes"];
   readonly #loop: CommitLoop;
   #tree: MerkleTree;
   #sth: SignedTreeHead | undefined;
@@ -121,6 +122,7 @@ export class Engine {
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
     this.#onApplied = options.onApplied;
+    this.#changes = options.changes;
     this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
     const { log, replication } = parts;
@@ -323,7 +325,7 @@ export class Engine {
   #refusal = () => this.storageBreaker.refusal() ?? this.replication?.refusal();
 
   #applyTarget(): ApplyTarget {
-    return { state: this.state, tree: this.#tree };
+    return { state: this.state, tree: this.#tree, changes: this.#changes };
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Server } from "bun";
 import { ReadSnapshot } from "../engine/read-snapshot.ts";
 import type { Logger, LogLevel } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
 import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
@@ -66,7 +67,7 @@ const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
 function start(message: Extract<ToReader, { kind: "start" }>): Running {
-  const { name, config, port, dbPath, rateBuffers, logLevels } = message;
+  const { name, config, port, dbPath, rateBuffers, logLevels, changes } = message;
   const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
     ReadState.open(dbPath),
@@ -79,6 +80,7 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     logger,
     metrics,
     ...(rateBuffers ? { rateBuffers } : {}),
+    ...(changes ? { changes: new ChangeSlots(changes) } : {}),
   });
   const forward = async (request: Request, ip: string): Promise<Response> => {
     metrics.forwarded.inc({ thread: name });

@@ -21,6 +21,7 @@ import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
 import { answerBeforeTimeout } from "./keep-alive.ts";
@@ -69,8 +70,11 @@ export async function startServer(
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
   const defense = buildDefense(config, systemClock, metrics, registry);
+  // What each applied group changed, for every HTTP thread's answer cache (issue 17).
+  const changes = ChangeSlots.allocate();
   const options: EngineOptions = {
     dataDir: config.dataDir,
+    changes,
     policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
@@ -103,6 +107,7 @@ export async function startServer(
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
       pool,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
     });
@@ -117,6 +122,7 @@ export async function startServer(
       fetch: app.fetch,
       logger,
       metrics,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
   } catch (e) {
