@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AgentPool, conceptCount, conceptOf, keyCount, PREDICATES } from "./lib/dataset.ts";
+import { AgentPool, conceptCount, conceptOf, datasetRecords } from "./lib/dataset.ts";
 import { progress } from "./lib/progress.ts";
 
 const { values } = parseArgs({
@@ -29,31 +29,7 @@ const BATCH = 1000;
 const agents = new AgentPool(1000);
 const now = Date.now();
 
-function batchRecords(b: number) {
-  const keys = keyCount(N);
-  const out = [];
-  for (let i = b * BATCH; i < Math.min(N, (b + 1) * BATCH); i++) {
-    const j = Math.floor(i / keys);
-    const k = i % keys;
-    const signed = agents.sign(k + j * 251, {
-      concept: conceptOf(Math.floor(k / PREDICATES.length)),
-      predicate: PREDICATES[k % PREDICATES.length] as string,
-      value: { state: j === 1 ? "degraded" : "ok", build: k % 1000 },
-      confidence: 0.5 + ((k + j) % 50) / 100,
-      ts: now - N + i,
-    });
-    const { id, canonical, sig } = signed.row;
-    out.push({
-      lsn: i + 1,
-      parsed: signed.assertion,
-      record: {
-        type: 1,
-        body: { seq: i + 1, status: 1, receivedAt: now, id, sig, reasons: [], canonical },
-      },
-    });
-  }
-  return out;
-}
+const batchRecords = (b: number) => datasetRecords(N, b, BATCH, agents, now);
 
 // biome-ignore lint/suspicious/noExplicitAny: each tree's own modules, loaded at run time
 type Mod = Record<string, any>;
