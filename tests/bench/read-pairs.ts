@@ -72,6 +72,16 @@ function zipfConcepts(count: number, draws: number, s: number): number[] {
   return out;
 }
 
+/** The answer caches' hit and miss counts (0 from a server without them). */
+async function cacheCounts(url: string): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return {
+    hits: read("stemedb_query_cache_hits_total"),
+    misses: read("stemedb_query_cache_misses_total"),
+  };
+}
+
 interface Setting {
   name: string;
   script: string;
@@ -141,9 +151,13 @@ try {
             seconds: secs,
           });
         await run(1); // warm-up (with the cache on it also fills it: the Zipf figure is a steady state)
+        const hits0 = await cacheCounts(server.url);
         const cpu0 = cpuSeconds(server.pid);
         const r = await run(seconds);
         const cpuUs = ((cpuSeconds(server.pid) - cpu0) * 1e6) / r.requests;
+        const hits1 = await cacheCounts(server.url);
+        const asked = hits1.hits - hits0.hits + hits1.misses - hits0.misses;
+        if (asked > 0) record(`${mix} ${s.name} cache hit rate`, (hits1.hits - hits0.hits) / asked);
         if (r.errors > 0) progress(`  WARNING: ${r.errors} errors`);
         record(`${mix} ${s.name} q/s`, r.rate);
         record(`${mix} ${s.name} server CPU µs/query`, cpuUs);
