@@ -80,8 +80,8 @@ export const SETTINGS = {
   },
   queryCacheBytes: {
     type: int(0, 1024 * MiB),
-    default: 8 * MiB,
-    doc: "answer cache of current-tree queries on each HTTP thread, bound in bytes (invalidated exactly by the writer's published changes; 0 = off)",
+    default: 4 * MiB,
+    doc: "answer cache of current-tree queries on each HTTP thread, bound in bytes (invalidated exactly by the writer's published changes; 0 = off); counts toward RSS once per thread",
   },
   defaultTrust: {
     type: num(0, 1),
