@@ -26,6 +26,10 @@
  * - Writes are acknowledged only after their bumps: read-your-writes across
  *   threads holds as without the cache.
  * An answer with a `next_cursor` keeps its own size (the cursor pins it).
+ *
+ * Admission: an answer is stored on its key's second miss (a doorkeeper of
+ * hashed keys, reset when a quarter full), so keys asked once — a scan, the
+ * cold half of a mix — neither pay for storing nor push hot answers out.
  */
 import { toHex } from "../hex.ts";
 import type { ChangeSlots } from "../store/change-slots.ts";
@@ -61,6 +65,16 @@ interface Entry {
 
 /** Map and entry overhead beyond the key and the text, estimated. */
 const ENTRY_OVERHEAD = 160;
+/** Doorkeeper size (a power of two) and the marks after which it starts over. */
+const DOOR_SLOTS = 65_536;
+const DOOR_RESET = DOOR_SLOTS / 4;
+
+/** FNV-1a of `key`, to a doorkeeper slot. */
+function doorSlot(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & (DOOR_SLOTS - 1);
+}
 
 export class AnswerCache {
   readonly #slots: ChangeSlots | undefined;
@@ -69,6 +83,8 @@ export class AnswerCache {
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
   #root = { size: -1, hex: "" };
+  readonly #seen = new Uint8Array(DOOR_SLOTS);
+  #marks = 0;
 
   constructor(options: AnswerCacheOptions) {
     this.#slots = options.slots;
@@ -100,6 +116,7 @@ export class AnswerCache {
     this.#observer?.miss();
     const response = runQuery(source, params, options); // its snapshot begins here
     const text = JSON.stringify(response);
+    if (entry === undefined && !this.#admit(key)) return text;
     this.#store(key, {
       gen,
       registryGen,
@@ -110,6 +127,19 @@ export class AnswerCache {
       bytes: key.length + text.length + ENTRY_OVERHEAD,
     });
     return text;
+  }
+
+  /** True on a key's second miss (or later); marks it on its first. */
+  #admit(key: string): boolean {
+    const slot = doorSlot(key);
+    if (this.#seen[slot] === 1) return true;
+    if (this.#marks === DOOR_RESET) {
+      this.#seen.fill(0);
+      this.#marks = 0;
+    }
+    this.#seen[slot] = 1;
+    this.#marks++;
+    return false;
   }
 
   #store(key: string, entry: Entry): void {

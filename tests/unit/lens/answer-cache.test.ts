@@ -96,15 +96,22 @@ async function ask(input: Record<string, string>): Promise<{ text: string; hit: 
   return { text, hit: counts.hits > hits };
 }
 
-/** Cached (asked twice: a miss, then a hit), then `change`, then asked again: a miss. */
-async function invalidatedBy(input: Record<string, string>, change: () => Promise<unknown>) {
+/** Asked three times: a miss (the doorkeeper marks the key), a miss (stored), a hit. */
+async function cached(input: Record<string, string>): Promise<string> {
   expect((await ask(input)).hit).toBe(false);
-  const cached = await ask(input);
-  expect(cached.hit).toBe(true);
+  expect((await ask(input)).hit).toBe(false);
+  const hit = await ask(input);
+  expect(hit.hit).toBe(true);
+  return hit.text;
+}
+
+/** Cached, then `change`, then asked again: a miss. */
+async function invalidatedBy(input: Record<string, string>, change: () => Promise<unknown>) {
+  const before = await cached(input);
   await change();
   const after = await ask(input);
   expect(after.hit).toBe(false);
-  return { before: cached.text, after: after.text };
+  return { before, after: after.text };
 }
 
 describe("answer cache invalidation", () => {
@@ -164,7 +171,7 @@ describe("answer cache hits", () => {
   test("a write elsewhere keeps the answer, stamped with the new tree size and its root", async () => {
     await engine.ingest([claim(alice, "ok")]);
     const input = { concept: CONCEPT };
-    await ask(input);
+    await cached(input);
     const elsewhere = prepare(
       bob.sign({ concept: "acme/web/other", predicate: "status", value: "x" }),
     );
@@ -172,6 +179,13 @@ describe("answer cache hits", () => {
     const { text, hit } = await ask(input); // equal to a fresh answer at the new size
     expect(hit).toBe(true);
     expect(JSON.parse(text).tree_size).toBe(2);
+  });
+
+  test("an answer is stored on its key's second miss, and stored at once after an invalidation", async () => {
+    await engine.ingest([claim(alice, "ok")]);
+    const input = { concept: CONCEPT };
+    await invalidatedBy(input, () => engine.ingest([claim(bob, "down")]));
+    expect((await ask(input)).hit).toBe(true); // the miss after the write stored it again
   });
 
   test("as_of, cursors and queries without a concept are never cached", async () => {
