@@ -103,6 +103,16 @@ export const SETTINGS = {
     default: 4 * MiB,
     doc: "maximum HTTP request body size",
   },
+  httpIdleTimeoutS: {
+    type: int(1, 255),
+    default: 75,
+    doc: "close a keep-alive connection after this many idle seconds (announced in a Keep-Alive header; never while a request on it is being answered); above nginx's 60 s upstream keep-alive",
+  },
+  queryCacheBytes: {
+    type: int(0, 1024 * MiB),
+    default: 4 * MiB,
+    doc: "answer cache of current-tree queries on each HTTP thread, bound in bytes (invalidated exactly by the writer's published changes; 0 = off); counts toward RSS once per thread",
+  },
   defaultTrust: {
     type: num(0, 1),
     default: 0.5,

@@ -16,6 +16,7 @@ import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import { applyRedaction, applyStub } from "../redaction/apply-redaction.ts";
 import { redactionOf } from "../redaction/redaction-shape.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, RecordType } from "./log-records.ts";
 
@@ -36,6 +37,8 @@ export interface LoggedRecord {
 export interface ApplyTarget {
   state: State;
   tree: MerkleTree;
+  /** Where applied changes are published for other threads' answer caches. */
+  changes?: ChangeSlots;
 }
 
 const decoder = new TextDecoder();
@@ -44,6 +47,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   if (records.length === 0) return;
   const { state, tree } = target;
   const leaves: Uint8Array[] = [];
+  const touched = new Set<string>();
+  let registry = false;
   /** The next leaf's seq; a record's own seq must match it, or be 0: assigned here, in log order (a replicated log, SPEC §10). */
   const nextSeq = (recorded: number, lsn: number): number => {
     const seq = tree.size + leaves.length + 1;
@@ -93,12 +98,18 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
             canonical: r.canonical,
             sig: r.sig,
           });
+          touched.add(a.concept);
           leaves.push(leafHash(r.id));
           // SPEC §12: a redaction (checked by the plan) scrubs its target here, in this transaction.
           const redaction = redactionOf(a);
           if (redaction !== undefined) {
             const target = fromHex(redaction.target, 32);
-            applyRedaction(state, { target, reason: redaction.reason, redactionSeq: seq });
+            const gone = applyRedaction(state, {
+              target,
+              reason: redaction.reason,
+              redactionSeq: seq,
+            });
+            if (gone !== undefined) touched.add(gone); // cached answers held the target
           }
           break;
         }
@@ -109,11 +120,16 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
           leaves.push(leafHash(r.id));
           break;
         }
-        case RecordType.status:
-          state.assertions.setStatus(fromHex(record.body.id, 32), record.body.status);
+        case RecordType.status: {
+          const id = fromHex(record.body.id, 32);
+          state.assertions.setStatus(id, record.body.status);
+          const reviewed = target.changes && state.assertions.byId(id)?.concept;
+          if (reviewed) touched.add(reviewed);
           break;
+        }
         case RecordType.agent:
           state.agents.merge(record.body);
+          registry = true;
           break;
       }
     }
@@ -123,4 +139,5 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
     state.meta.set("last_lsn", lastLsn);
     state.meta.set("tree_size", tree.size);
   });
+  target.changes?.publish(touched, registry, tree.size);
 }

@@ -8,6 +8,7 @@ import type { SegmentLogOptions } from "../log/segment-log-config.ts";
 import type { Logger } from "../logger.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 import type { ScrubberDeps } from "../redaction/redaction-scrubber.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 
 export interface EngineOptions {
   dataDir: string;
@@ -37,4 +38,6 @@ export interface EngineOptions {
    * `segmentBytes` and `log`). Cluster mode (SPEC §10) passes `clusterLog`.
    */
   openLog?: LogOpener;
+  /** Where each applied group's touched concepts are published (answer caches, issue 17). */
+  changes?: ChangeSlots;
 }

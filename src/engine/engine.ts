@@ -116,7 +116,7 @@ export class Engine {
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
     this.#onApplied = options.onApplied;
-    this.#applier = new LogApplier(this.state, this.#logger);
+    this.#applier = new LogApplier(this.state, this.#logger, options.changes);
     this.#loop = new CommitLoop(
       engineCommitTarget({
         state: this.state,

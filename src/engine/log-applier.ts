@@ -10,20 +10,30 @@
 import type { LogRecord } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { State } from "../store/state.ts";
-import { applyRecords, type LoggedRecord } from "./apply.ts";
+import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
 import { retryWhileBusy } from "./busy-retry.ts";
 import { decodeRecord } from "./log-records.ts";
 
 export class LogApplier {
   readonly #state: State;
   readonly #logger: Logger;
+  /** Where each applied group's touched concepts are published (answer caches). */
+  readonly #changes: ChangeSlots | undefined;
   #tree: MerkleTree;
 
-  constructor(state: State, logger: Logger) {
+  constructor(state: State, logger: Logger, changes?: ChangeSlots) {
     this.#state = state;
     this.#logger = logger;
+    this.#changes = changes;
     this.#tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
+  }
+
+  #target(): ApplyTarget {
+    return this.#changes === undefined
+      ? { state: this.#state, tree: this.#tree }
+      : { state: this.#state, tree: this.#tree, changes: this.#changes };
   }
 
   /** The Merkle tree of the applied state. */
@@ -34,7 +44,7 @@ export class LogApplier {
   /** Applies records in one transaction (THE apply function); throws if it rolled back. */
   apply(records: readonly LoggedRecord[]): void {
     try {
-      retryWhileBusy(() => applyRecords({ state: this.#state, tree: this.#tree }, records), {
+      retryWhileBusy(() => applyRecords(this.#target(), records), {
         onRetry: (attempt, error) => {
           this.#logger.warn("apply met a busy database; running it again", {
             attempt,

@@ -8,6 +8,7 @@
  * callback, passed to the engine's log options by whoever opens the engine
  * (`startServer`), so the fsync and batch-size histograms are exact.
  */
+
 import {
   AggregatorRegistry,
   Counter,
@@ -20,6 +21,7 @@ import {
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
 import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
+import type { AnswerCacheObserver } from "../lens/answer-cache.ts";
 import type { LogFigures, StreamFigures } from "../log/engine-log.ts";
 
 /** What a scrape reads from the engine. */
@@ -48,6 +50,10 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_http_forwarded_total",
   "stemedb_http_prepared_writes_total",
   "stemedb_rate_limited_total",
+  "stemedb_query_cache_hits_total",
+  "stemedb_query_cache_misses_total",
+  "stemedb_query_cache_entries",
+  "stemedb_query_cache_bytes",
 ]);
 
 /** What a scrape reads about quarantine (`engine.state.quarantine`). */
@@ -80,6 +86,8 @@ export class Metrics {
   readonly preparedWrites: Counter<"thread">;
   /** Reader threads listening beside the main thread (SPEC §11). */
   readonly readerThreads: Gauge;
+  /** This thread's answer cache (src/lens/answer-cache.ts): hits, misses, entries, bytes. */
+  readonly queryCache: AnswerCacheObserver;
   /** This registry's thread name, the `thread` label of its counts. */
   readonly thread: string;
   readonly #peers: (() => Promise<MetricsJson>)[] = [];
@@ -168,6 +176,7 @@ export class Metrics {
       "stemedb_reader_threads",
       "Reader threads listening on the port beside the main thread",
     );
+    this.queryCache = queryCacheMetrics(registers);
     this.#breakerState = new Gauge({
       name: "stemedb_breaker_state",
       help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
@@ -297,6 +306,26 @@ export class Metrics {
     const merged = AggregatorRegistry.aggregate(all);
     return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
+}
+
+/** The answer cache's figures; each thread's, summed across threads at scrape time. */
+function queryCacheMetrics(registers: Registry[]): AnswerCacheObserver {
+  const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const hits = counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache");
+  const misses = counter(
+    "stemedb_query_cache_misses_total",
+    "Cacheable queries (a concept, no as_of or cursor) answered from the state",
+  );
+  const entries = gauge(registers, "stemedb_query_cache_entries", "Answers held by the caches");
+  const bytes = gauge(registers, "stemedb_query_cache_bytes", "Estimated bytes of cached answers");
+  return {
+    hit: () => hits.inc(),
+    miss: () => misses.inc(),
+    resized: (n, b) => {
+      entries.set(n);
+      bytes.set(b);
+    },
+  };
 }
 
 function gauge(registers: Registry[], name: string, help: string): Gauge {

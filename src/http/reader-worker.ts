@@ -12,9 +12,11 @@ import type { Server } from "bun";
 import { ReadSnapshot } from "../engine/read-snapshot.ts";
 import type { Logger, LogLevel } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
 import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { prepareBody } from "./prepared-body.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
@@ -68,7 +70,7 @@ const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
 function start(message: Extract<ToReader, { kind: "start" }>): Running {
-  const { name, config, port, dbPath, rateBuffers, logLevels } = message;
+  const { name, config, port, dbPath, rateBuffers, logLevels, changes } = message;
   const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
     ReadState.open(dbPath, { cacheMiB: config.readerCacheMib }),
@@ -81,6 +83,7 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     logger,
     metrics,
     ...(rateBuffers ? { rateBuffers } : {}),
+    ...(changes ? { changes: new ChangeSlots(changes) } : {}),
   });
   const forward = async (request: Request, ip: string, path: string): Promise<Response> => {
     metrics.forwarded.inc({ thread: name });
@@ -104,12 +107,13 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     port,
     hostname: config.host,
     reusePort: true,
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
-    fetch(request, srv) {
+    fetch: answerBeforeTimeout((request, srv) => {
       const path = pathOf(request.url);
       if (isReadRoute(request.method, path)) return app.fetch(request, srv);
       return forward(request, srv.requestIP(request)?.address ?? "unknown", path);
-    },
+    }, config.httpIdleTimeoutS),
   });
   logger.info("reader thread listening", { port: server.port });
   return { server, snapshot, metrics, logger };

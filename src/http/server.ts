@@ -24,8 +24,10 @@ import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { portError, probePort } from "./port-probe.ts";
 import { allocateRateBuffers } from "./rate-limit.ts";
@@ -79,8 +81,11 @@ export async function startServer(
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
   const defense = buildDefense(config, systemClock, metrics, registry);
+  // What each applied group changed, for every HTTP thread's answer cache (issue 17).
+  const changes = ChangeSlots.allocate();
   const options: EngineOptions = {
     dataDir: config.dataDir,
+    changes,
     policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
@@ -126,6 +131,7 @@ export async function startServer(
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
       pool,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
       ...(backupListing ? { backupListing } : {}),
@@ -144,6 +150,7 @@ export async function startServer(
       fetch: app.fetch,
       logger,
       metrics,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
   } catch (e) {
@@ -212,7 +219,8 @@ function listen(
     port: config.port,
     hostname: config.host,
     reusePort,
-    fetch,
+    fetch: answerBeforeTimeout(fetch, config.httpIdleTimeoutS),
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
   });
 }

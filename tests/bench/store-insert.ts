@@ -28,7 +28,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AgentPool, conceptOf, keyCount, PREDICATES } from "./lib/dataset.ts";
+import { AgentPool, datasetRecords } from "./lib/dataset.ts";
 import { duBytes } from "./lib/disk.ts";
 import { progress } from "./lib/progress.ts";
 
@@ -48,32 +48,7 @@ const agents = new AgentPool(1000);
 const now = Date.now();
 
 /** Batch `b` of the dataset as log records (the same shape for every tree measured). */
-function batchRecords(b: number) {
-  const keys = keyCount(N);
-  const out = [];
-  for (let i = b * BATCH; i < Math.min(N, (b + 1) * BATCH); i++) {
-    const j = Math.floor(i / keys);
-    const k = i % keys;
-    const signed = agents.sign(k + j * 251, {
-      concept: conceptOf(Math.floor(k / PREDICATES.length)),
-      predicate: PREDICATES[k % PREDICATES.length] as string,
-      value: { state: j === 1 ? "degraded" : "ok", build: k % 1000 },
-      confidence: 0.5 + ((k + j) % 50) / 100,
-      ts: now - N + i,
-    });
-    const { id, canonical, sig } = signed.row;
-    out.push({
-      lsn: i + 1,
-      parsed: signed.assertion,
-      deduped: true, // as the commit loop hands planned records to apply
-      record: {
-        type: 1,
-        body: { seq: i + 1, status: 1, receivedAt: now, id, sig, reasons: [], canonical },
-      },
-    });
-  }
-  return out;
-}
+const batchRecords = (b: number) => datasetRecords(N, b, BATCH, agents, now);
 
 interface Store {
   src: string;
