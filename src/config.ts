@@ -76,10 +76,22 @@ export const SETTINGS = {
     default: 2,
     doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance)",
   },
-  readerThreads: {
+  httpThreads: {
     type: int(0, 64),
     default: 1,
-    doc: "extra threads that answer reads on the same port (own read-only SQLite connection each; everything else is forwarded to the main thread; 0 = the main thread only; 1 measured 1.6-1.9x the queries of 0 on 2 cores, see README Threads)",
+    /** Its name before writes were prepared on these threads too (issue 17); still read. */
+    alias: "readerThreads",
+    doc: "extra HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread only; 1 measured 1.6-1.9x the queries of 0 on 2 cores, see README Threads",
+  },
+  writerCacheMib: {
+    type: int(1, 64 * 1024),
+    default: 32,
+    doc: "SQLite page cache of the writer's connection, MiB (counts in RSS; 32 measured 0.90x the RSS of 64 and the same CPU per assertion at 100k, see README Performance)",
+  },
+  readerCacheMib: {
+    type: int(1, 64 * 1024),
+    default: 16,
+    doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread)",
   },
   maxBatch: {
     type: int(1, 1_000_000),
@@ -90,6 +102,16 @@ export const SETTINGS = {
     type: int(1024, 1024 * MiB),
     default: 4 * MiB,
     doc: "maximum HTTP request body size",
+  },
+  httpIdleTimeoutS: {
+    type: int(1, 255),
+    default: 75,
+    doc: "close a keep-alive connection after this many idle seconds (announced in a Keep-Alive header; never while a request on it is being answered); above nginx's 60 s upstream keep-alive",
+  },
+  queryCacheBytes: {
+    type: int(0, 1024 * MiB),
+    default: 4 * MiB,
+    doc: "answer cache of current-tree queries on each HTTP thread, bound in bytes (invalidated exactly by the writer's published changes; 0 = off); counts toward RSS once per thread",
   },
   defaultTrust: {
     type: num(0, 1),
@@ -262,7 +284,10 @@ export const SETTINGS = {
     default: 5000,
     doc: "longest a read with min_tree_size waits for this node to reach that size before a 503",
   },
-} as const satisfies Record<string, { type: z.ZodType; default: unknown; doc: string }>;
+} as const satisfies Record<
+  string,
+  { type: z.ZodType; default: unknown; doc: string; alias?: string }
+>;
 
 /**
  * The client commands' settings (assert, query, import, proof, mcp): where the
@@ -297,7 +322,7 @@ export const CLIENT_SETTINGS = {
 
 type SettingsTable = Record<
   string,
-  { type: z.ZodType; default: unknown; doc: string; flag?: string }
+  { type: z.ZodType; default: unknown; doc: string; flag?: string; alias?: string }
 >;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -345,11 +370,14 @@ function parseTable(
 ): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(table)) {
-    const fromFlag = flags[key];
-    const fromEnv = env[envName(key)];
+    // An old name (`alias`) is read where the current one is not given.
+    const old = setting.alias;
+    const fromFlag = flags[key] ?? (old === undefined ? undefined : flags[old]);
+    const envKey = env[envName(key)] || old === undefined ? envName(key) : envName(old);
+    const fromEnv = env[envKey];
     const raw = fromFlag ?? (fromEnv === "" ? undefined : fromEnv) ?? setting.default;
     const source =
-      fromFlag !== undefined ? `--${flagName(key, setting)}` : fromEnv ? envName(key) : "default";
+      fromFlag !== undefined ? `--${flagName(key, setting)}` : fromEnv ? envKey : "default";
     const parsed = setting.type.safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? "invalid";

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Engine } from "../engine/engine.ts";
 import { StemeError } from "../errors.ts";
+import { segmentLogOf } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
 import { ArchiveThread } from "./archive-thread.ts";
 import { Archiver } from "./archiver.ts";
@@ -58,7 +59,7 @@ export function serverArchiver(
     ship: config.archiveShip,
     intervalMs: config.archiveIntervalMs,
     syncTimeoutMs: config.archiveSyncTimeoutMs,
-    log: engine.log,
+    log: segmentLogOf(engine.log),
     logger,
     clock,
     history: history.id,

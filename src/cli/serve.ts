@@ -27,8 +27,11 @@ export function serveCommand(io: CliIo): Command {
   const cmd = new Command("serve").description(
     "run the StemeDB server (settings: flags, then STEMEDB_* environment, then defaults)",
   );
-  for (const key of Object.keys(SETTINGS)) {
+  for (const [key, setting] of Object.entries(SETTINGS)) {
     cmd.addOption(new Option(`--${flagName(key)} <value>`, settingHelp(key)));
+    // A setting's old name stays a flag, hidden from the help.
+    const old = (setting as { alias?: string }).alias;
+    if (old !== undefined) cmd.addOption(new Option(`--${flagName(old)} <value>`).hideHelp());
   }
   cmd.addHelpText(
     "after",
@@ -38,8 +41,10 @@ export function serveCommand(io: CliIo): Command {
   );
   cmd.action(async (options: Record<string, string | undefined>) => {
     const flags: Partial<Record<SettingKey, unknown>> = {};
-    for (const key of Object.keys(SETTINGS) as SettingKey[]) {
-      if (options[key] !== undefined) flags[key] = options[key];
+    for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, { alias?: string }][]) {
+      const value =
+        options[key] ?? (setting.alias === undefined ? undefined : options[setting.alias]);
+      if (value !== undefined) flags[key] = value;
     }
     const config = parseConfig(flags, io.env);
     const logger = jsonLogger(config.logLevel, io.stderr);

@@ -6,15 +6,27 @@
  * seq and STH are real on the node that gives it. Applying is the follower's
  * job: every record, this node's or another's, reaches THE apply function in
  * stream order (stream-follower.ts).
+ *
+ * It is the engine's log in cluster mode (`EngineLog`, `replicated`): the
+ * engine drives it exactly as it drives a segment log; `clusterLog` is the
+ * opener the server passes to the engine.
  */
 
 import { assertionRecordId, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
-import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
+import type {
+  ApplyLogRecords,
+  EngineLog,
+  LogFigures,
+  LogOpener,
+  StreamFigures,
+} from "../log/engine-log.ts";
+import type { LogRecordInput } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
+import { prepareClusterDataDir } from "./cluster-data-dir.ts";
 import { JetStreamLog } from "./jetstream-log.ts";
-import { type FollowerStats, StreamFollower } from "./stream-follower.ts";
+import { StreamFollower } from "./stream-follower.ts";
 
 /** How long a write waits for this node to apply its own records before a 503 (they are durable in the stream). */
 const APPLY_WAIT_MS = 30_000;
@@ -30,18 +42,25 @@ export interface ClusterOptions {
   maxLagRecords: number;
 }
 
-export interface ClusterFigures extends FollowerStats {
-  stream: string;
-  /** Why this node stopped following, when it did. */
-  failure: string | undefined;
-  /** It stopped because the stream no longer holds records it needs (SPEC §10): restore it from a backup. */
-  behindStream: boolean;
+export type ClusterFigures = StreamFigures;
+
+/**
+ * The engine's log opener for cluster mode: a data dir that holds a
+ * single-node log is refused (`prepareClusterDataDir`), then the stream opens.
+ */
+export function clusterLog(o: ClusterOptions, logger: Logger): LogOpener {
+  return async ({ dataDir, appliedLsn }) => {
+    prepareClusterDataDir(dataDir, appliedLsn, logger);
+    return await ClusterReplication.open(o, logger);
+  };
 }
 
 /** Not ready when the stream's position has not been read for this long (this node cannot know it is current). */
 const STREAM_UNSEEN_MS = 15_000;
 
-export class ClusterReplication {
+export class ClusterReplication implements EngineLog {
+  readonly kind = "stream";
+  readonly replicated = true;
   readonly #log: JetStreamLog;
   readonly #o: ClusterOptions;
   readonly #logger: Logger;
@@ -61,11 +80,23 @@ export class ClusterReplication {
 
   /**
    * Follows the stream after `appliedLsn`, handing records to `apply`; resolves
-   * once the node has caught up with the stream as it was at start.
+   * once the node has caught up with the stream as it was at start (or a batch
+   * failed to apply: the follower retries it), with how many it applied.
    */
-  async start(appliedLsn: number, apply: (records: LogRecord[]) => void): Promise<void> {
+  async follow(appliedLsn: number, apply: ApplyLogRecords): Promise<number> {
     this.#follower = new StreamFollower(this.#log, appliedLsn, apply, this.#logger);
     await this.#follower.start();
+    return this.#follower.stats.appliedLsn - appliedLsn;
+  }
+
+  /** The stream's last LSN as last seen (this node may not have applied it yet). */
+  get lastLsn(): number {
+    return this.#follower?.stats.streamLsn ?? 0;
+  }
+
+  /** JetStream applies its own retention (max age, max messages). */
+  retain(): string[] {
+    return [];
   }
 
   /** Publishes and waits until applied here; the first record's LSN. */
@@ -123,7 +154,11 @@ export class ClusterReplication {
     );
   }
 
-  figures(): ClusterFigures {
+  figures(): LogFigures {
+    return { kind: "stream", ...this.streamFigures() };
+  }
+
+  streamFigures(): StreamFigures {
     const stats = this.#follower?.stats ?? {
       appliedLsn: 0,
       streamLsn: 0,
@@ -142,7 +177,7 @@ export class ClusterReplication {
     };
   }
 
-  async stop(): Promise<void> {
+  async close(): Promise<void> {
     if (this.#follower) await this.#follower.stop();
     else await this.#log.close();
   }

@@ -15,23 +15,13 @@
  * (`/v1/health`, `/metrics`).
  */
 import { StemeError } from "../errors.ts";
+import type { StreamFigures } from "../log/engine-log.ts";
 import type { LogRecord } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
 import type { JetStreamLog } from "./jetstream-log.ts";
 
-export interface FollowerStats {
-  appliedLsn: number;
-  streamLsn: number;
-  /** First LSN the stream still holds (retention drops older ones). */
-  streamFirstLsn: number;
-  lagRecords: number;
-  /** When the stream was last seen (ms since the epoch), 0 before the first poll. */
-  polledAt: number;
-  /** Batches that failed to apply since start (each is retried). */
-  applyFailures: number;
-  /** The last apply error while applying fails; undefined once a batch applies again. */
-  applyError: string | undefined;
-}
+/** What the follower knows: the stream figures but its name and why it stopped. */
+export type FollowerStats = Omit<StreamFigures, "stream" | "failure" | "behindStream">;
 
 /** The longest pause between two tries of a batch that fails to apply. */
 const MAX_APPLY_RETRY_MS = 5_000;

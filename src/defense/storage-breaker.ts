@@ -8,10 +8,8 @@
  * closes by itself when a probe succeeds. A write that fails after that opens
  * it again. No write is ever a trial: only the probe is.
  */
-import { join } from "node:path";
 import type { Clock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
-import { type FileOps, writeFully } from "../log/file-ops.ts";
 import type { Logger } from "../logger.ts";
 import { type BreakerState, type BreakerTransition, CircuitBreaker } from "./circuit-breaker.ts";
 
@@ -27,25 +25,6 @@ export interface StorageBreakerOptions {
   onTransition?: BreakerTransition;
   /** Default: an unref'd setTimeout. */
   schedule?: Scheduler;
-}
-
-const PROBE_FILE = ".storage-probe";
-const PROBE_BYTES = 64 * 1024;
-
-/** The default probe: write, fdatasync and remove a 64 KiB file in `dir` (the WAL directory). */
-export function probeDirectory(dir: string, fileOps: FileOps): () => Promise<void> {
-  const path = join(dir, PROBE_FILE);
-  const bytes = new Uint8Array(PROBE_BYTES).fill(0x5a);
-  return async () => {
-    const file = await fileOps.open(path, "w+");
-    try {
-      await writeFully(file, bytes, 0);
-      await file.datasync();
-    } finally {
-      await file.close().catch(() => undefined);
-      await fileOps.unlink(path).catch(() => undefined);
-    }
-  };
 }
 
 const defaultSchedule: Scheduler = (fn, ms) => {

@@ -16,6 +16,7 @@ import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import { applyRedaction, applyStub } from "../redaction/apply-redaction.ts";
 import { redactionOf } from "../redaction/redaction-shape.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { State } from "../store/state.ts";
 import { type DomainRecord, RecordType } from "./log-records.ts";
 
@@ -24,11 +25,20 @@ export interface LoggedRecord {
   record: DomainRecord;
   /** The parsed assertion when the caller already has it (ingest); else parsed from C. */
   parsed?: Assertion;
+  /**
+   * Planning already found this id in neither the state nor a group in flight
+   * (the single writer's commit loop): apply skips its own duplicate probe.
+   * Records read back from a log (recovery, catch-up, a replicated log) are
+   * probed here, since only the log order decides there.
+   */
+  deduped?: boolean;
 }
 
 export interface ApplyTarget {
   state: State;
   tree: MerkleTree;
+  /** Where applied changes are published for other threads' answer caches. */
+  changes?: ChangeSlots;
 }
 
 const decoder = new TextDecoder();
@@ -37,6 +47,8 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   if (records.length === 0) return;
   const { state, tree } = target;
   const leaves: Uint8Array[] = [];
+  const touched = new Set<string>();
+  let registry = false;
   /** The next leaf's seq; a record's own seq must match it, or be 0: assigned here, in log order (a replicated log, SPEC §10). */
   const nextSeq = (recorded: number, lsn: number): number => {
     const seq = tree.size + leaves.length + 1;
@@ -51,7 +63,7 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
   };
   state.transaction(() => {
     let lastLsn = state.meta.get("last_lsn");
-    for (const { lsn, record, parsed } of records) {
+    for (const { lsn, record, parsed, deduped } of records) {
       if (lsn <= lastLsn) continue; // already applied (replay is idempotent)
       if (lsn !== lastLsn + 1) {
         throw new StemeError(
@@ -64,8 +76,11 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
       switch (record.type) {
         case RecordType.assertion: {
           const r = record.body;
-          if (state.assertions.seqOf(r.id) !== undefined) break; // a duplicate is a no-op
-          if (state.redacted.size > 0 && state.redacted.byId(r.id)) break; // so is a redacted one
+          // A duplicate, or a redacted one, is a no-op; planning probed for both already when `deduped`.
+          if (deduped !== true) {
+            if (state.assertions.seqOf(r.id) !== undefined) break;
+            if (state.redacted.size > 0 && state.redacted.byId(r.id)) break;
+          }
           const seq = nextSeq(r.seq, lsn);
           const a = parsed ?? (JSON.parse(decoder.decode(r.canonical)) as Assertion);
           state.assertions.insert({
@@ -83,12 +98,18 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
             canonical: r.canonical,
             sig: r.sig,
           });
+          touched.add(a.concept);
           leaves.push(leafHash(r.id));
           // SPEC §12: a redaction (checked by the plan) scrubs its target here, in this transaction.
           const redaction = redactionOf(a);
           if (redaction !== undefined) {
             const target = fromHex(redaction.target, 32);
-            applyRedaction(state, { target, reason: redaction.reason, redactionSeq: seq });
+            const gone = applyRedaction(state, {
+              target,
+              reason: redaction.reason,
+              redactionSeq: seq,
+            });
+            if (gone !== undefined) touched.add(gone); // cached answers held the target
           }
           break;
         }
@@ -99,17 +120,24 @@ export function applyRecords(target: ApplyTarget, records: readonly LoggedRecord
           leaves.push(leafHash(r.id));
           break;
         }
-        case RecordType.status:
-          state.assertions.setStatus(fromHex(record.body.id, 32), record.body.status);
+        case RecordType.status: {
+          const id = fromHex(record.body.id, 32);
+          state.assertions.setStatus(id, record.body.status);
+          const reviewed = target.changes && state.assertions.byId(id)?.concept;
+          if (reviewed) touched.add(reviewed);
           break;
+        }
         case RecordType.agent:
           state.agents.merge(record.body);
+          registry = true;
           break;
       }
     }
     // Leaf rows are in place, so the node store can derive level-0 hashes.
     tree.append(leaves);
+    state.nodes.flush(); // the new nodes, batched, in this transaction
     state.meta.set("last_lsn", lastLsn);
     state.meta.set("tree_size", tree.size);
   });
+  target.changes?.publish(touched, registry, tree.size);
 }

@@ -189,10 +189,11 @@ export class CommitLoop {
     } else if (stage.doomed !== undefined) {
       failure = stage.doomed;
     } else {
+      // Planned against the state and the groups in flight: no duplicate among them.
       const logged: LoggedRecord[] = stage.plan.records.map((r, i) =>
         r.parsed === undefined
-          ? { lsn: written + i, record: r.record }
-          : { lsn: written + i, record: r.record, parsed: r.parsed },
+          ? { lsn: written + i, record: r.record, deduped: true }
+          : { lsn: written + i, record: r.record, parsed: r.parsed, deduped: true },
       );
       try {
         t.apply(logged);

@@ -1,6 +1,6 @@
 /**
- * The storage engine: ingest (group commit into the segment log, then the one
- * apply path into SQLite and the Merkle tree), recovery on open, and the
+ * The storage engine: ingest (group commit into the engine's log, then the
+ * one apply path into SQLite and the Merkle tree), recovery on open, and the
  * narrow read interface everything above uses (SPEC §5).
  *
  * Write path per commit group (commit-loop.ts): plan (dedupe, retraction
@@ -10,29 +10,31 @@
  * Submissions that arrive meanwhile form the next group, so concurrent writers
  * share fsyncs. No caller hears "durable" before its fsync.
  *
+ * The log is an `EngineLog`: the node's segment files by default, or a
+ * replicated stream (cluster mode, SPEC §10) that the opener passes in; the
+ * engine drives both the same way and imports neither's internals. Every
+ * apply — a group, recovery, catch-up, a replicated log's records — goes
+ * through one `LogApplier` (busy retry, tree reopen).
+ *
  * Storage faults (SPEC §6 storage breaker) never need a restart: a failed log
  * append, or a failed apply after a successful one (a full disk under db/),
  * opens the breaker — writes 503, reads go on, not ready — and its probe
- * checks the WAL directory takes a durable write and then applies the log's
- * unapplied tail through the apply function (`applyLogTail`, as recovery
- * does); only when both succeed does it close.
+ * checks the log takes a durable write and then applies the log's unapplied
+ * tail (`log.follow`, as recovery does); only when both succeed does it close.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { HISTORY_FILE, writeDataDirHistory } from "../backup/data-dir-history.ts";
 import { firstHistory } from "../backup/history.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { appliedOutcomes } from "../cluster/applied-outcomes.ts";
-import { prepareClusterDataDir } from "../cluster/cluster-data-dir.ts";
-import { ClusterReplication } from "../cluster/cluster-replication.ts";
-import { probeDirectory, StorageBreaker } from "../defense/storage-breaker.ts";
+import { StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
-import { nodeFileOps } from "../log/file-ops.ts";
-import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
+import type { EngineLog, LogOpener } from "../log/engine-log.ts";
+import type { LogRecord } from "../log/record-frame.ts";
 import { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
-import { MerkleTree } from "../merkle/merkle-tree.ts";
+import type { MerkleTree } from "../merkle/merkle-tree.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
@@ -43,22 +45,14 @@ import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { Checkpointer } from "../store/checkpointer.ts";
 import { State } from "../store/state.ts";
-import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
-import { retryWhileBusy } from "./busy-retry.ts";
-import { CommitLoop, type CommitTarget } from "./commit-loop.ts";
+import { appliedOutcomes } from "./applied-outcomes.ts";
+import { CommitLoop } from "./commit-loop.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
+import { engineCommitTarget } from "./engine-commit-target.ts";
 import type { EngineOptions } from "./engine-options.ts";
-import { decodeRecord } from "./log-records.ts";
+import { LogApplier } from "./log-applier.ts";
 import { writeMetadataFile } from "./metadata-file.ts";
-import type { PendingRecords } from "./pending-records.ts";
-import {
-  type CommitRequest,
-  type CommitWork,
-  type ItemOutcome,
-  type Plan,
-  planWork,
-} from "./plan.ts";
-import { applyLogTail, recover } from "./recover.ts";
+import type { CommitRequest, CommitWork, ItemOutcome, Plan } from "./plan.ts";
 import { TreeSizeWaiters } from "./tree-size-waiters.ts";
 
 export interface IngestResult {
@@ -74,9 +68,8 @@ export interface RecoveryReport {
 
 export class Engine {
   readonly state: State;
-  readonly #log: SegmentLog | undefined;
-  /** Cluster mode (SPEC §10): the replicated log this node publishes to and follows. */
-  readonly replication: ClusterReplication | undefined;
+  /** The log this engine appends to and applies from (segment files, or a replicated stream). */
+  readonly log: EngineLog;
   readonly signer: NativeSigner;
   readonly recovery: RecoveryReport;
   /**
@@ -92,10 +85,10 @@ export class Engine {
   readonly #dataDir: string;
   readonly #retentionMs: number;
   readonly #onApplied: ((sth: SignedTreeHead) => void) | undefined;
+  readonly #applier: LogApplier;
   readonly #loop: CommitLoop;
-  #tree: MerkleTree;
   #sth: SignedTreeHead | undefined;
-  readonly #sizeWaiters = new TreeSizeWaiters(() => this.#tree.size);
+  readonly #sizeWaiters = new TreeSizeWaiters(() => this.tree.size);
   #closed = false;
   readonly #lock: DataDirLock;
   readonly #checkpointer: Checkpointer;
@@ -103,9 +96,7 @@ export class Engine {
   private constructor(
     parts: {
       state: State;
-      log: SegmentLog | undefined;
-      replication: ClusterReplication | undefined;
-      tree: MerkleTree;
+      log: EngineLog;
       signer: NativeSigner;
       recovery: RecoveryReport;
       lock: DataDirLock;
@@ -114,9 +105,7 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.state = parts.state;
-    this.#log = parts.log;
-    this.replication = parts.replication;
-    this.#tree = parts.tree;
+    this.log = parts.log;
     this.signer = parts.signer;
     this.recovery = parts.recovery;
     this.#lock = parts.lock;
@@ -127,21 +116,34 @@ export class Engine {
     this.#dataDir = options.dataDir;
     this.#retentionMs = (options.logRetentionHours ?? 168) * 3_600_000;
     this.#onApplied = options.onApplied;
-    this.#loop = new CommitLoop(this.#commitTarget(this.#policy));
+    this.#applier = new LogApplier(this.state, this.#logger, options.changes);
+    this.#loop = new CommitLoop(
+      engineCommitTarget({
+        state: this.state,
+        log: this.log,
+        applier: this.#applier,
+        policy: this.#policy,
+        clock: this.#clock,
+        refusal: () => this.#refusal(),
+        appendFailed: (error) => this.storageBreaker.recordFailure(error),
+        applyFailed: (error) => this.#applyFailed(error),
+        treeHead: () => this.treeHead(),
+        applied: (sth) => this.#notifyApplied(sth),
+      }),
+    );
     this.redactions = new RedactionScrubber({
       state: parts.state,
-      log: parts.log,
+      // Cluster mode has no segment files to rewrite (the stream's copy is another step).
+      log: parts.log instanceof SegmentLog ? parts.log : undefined,
       logger: options.logger,
       ...(options.redactionHooks ? { hooks: options.redactionHooks } : {}),
     });
     const { probeSeconds = 5, ...hooks } = options.storageBreaker ?? {};
-    const { log, replication } = parts;
-    const probeWal = log && probeDirectory(log.dir, options.log?.fileOps ?? nodeFileOps);
+    const log = this.log;
     this.storageBreaker = new StorageBreaker({
       probe: async () => {
-        if (replication) return await replication.probe();
-        await probeWal?.();
-        await this.#catchUp();
+        await log.probe();
+        if (!log.replicated) await this.#catchUp(); // a replicated log's follower retries itself
       },
       probeSeconds,
       clock: this.#clock,
@@ -150,18 +152,11 @@ export class Engine {
     });
   }
 
-  /** The node's own segment log (single-node mode); cluster mode has none: the stream is the log. */
-  get log(): SegmentLog {
-    if (this.#log) return this.#log;
-    throw new StemeError("config_invalid", "cluster mode has no segment log (the stream is)");
-  }
-
-  /** The segment log, or undefined in cluster mode. */
-  get segmentLog(): SegmentLog | undefined {
-    return this.#log;
-  }
-
-  /** Opens (or creates) a data dir: node key, log scan, state, replay of the unapplied tail. */
+  /**
+   * Opens (or creates) a data dir: node key, state, the log, then the records
+   * after the state's `last_lsn` through the apply path (recovery; in cluster
+   * mode, catching up with the stream as it was at start).
+   */
   static async open(options: EngineOptions): Promise<Engine> {
     const started = performance.now();
     const fresh = isNewDataDir(options.dataDir);
@@ -180,112 +175,58 @@ export class Engine {
   static async #open(options: EngineOptions, lock: DataDirLock, started: number): Promise<Engine> {
     const key = loadOrCreateNodeKey(options.dataDir);
     if (key.created) options.logger.info("created node key", { path: key.path });
-    if (options.cluster) return await Engine.#openClustered(options, lock, started, key.signer);
-    const log = await SegmentLog.open(join(options.dataDir, "wal"), {
-      ...options.log,
-      ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
-      logger: options.logger,
-      now: () => (options.clock ?? systemClock).now(),
-    });
     const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
+    const state = State.open(dbPath, {
+      logger: options.logger, // migration progress
+      ...(options.cacheMiB === undefined ? {} : { cacheMiB: options.cacheMiB }),
+    });
+    let log: EngineLog | undefined;
+    let checkpointer: Checkpointer | undefined;
     try {
-      const { tree, replayed } = recover(state, log);
-      const recovery: RecoveryReport = {
-        replayedRecords: replayed,
-        millis: performance.now() - started,
-        truncatedBytes: log.openReport?.truncatedBytes ?? 0,
-      };
+      const openLog = options.openLog ?? segmentLogOpener(options);
+      const from = state.meta.get("last_lsn");
+      log = await openLog({ dataDir: options.dataDir, appliedLsn: from });
       // Checkpoints move to a worker thread; the engine's connection checkpoints
       // itself only as a safety net if the worker falls far behind (~400 MiB).
-      const checkpointer = new Checkpointer(dbPath);
+      checkpointer = new Checkpointer(dbPath);
       state.db.run("PRAGMA wal_autocheckpoint = 100000");
+      const recovery: RecoveryReport = {
+        replayedRecords: 0,
+        millis: 0,
+        truncatedBytes: log.openReport?.truncatedBytes ?? 0,
+      };
       const engine = new Engine(
-        {
-          state,
-          log,
-          replication: undefined,
-          tree,
-          signer: key.signer,
-          recovery,
-          lock,
-          checkpointer,
-        },
+        { state, log, signer: key.signer, recovery, lock, checkpointer },
         options,
       );
-      engine.#writeMetadata();
-      await engine.redactions.scrub(); // finishes a scrub a crash interrupted (SPEC §12)
-      options.logger.info("engine ready", { tree_size: tree.size, ...recovery });
-      return engine;
-    } catch (e) {
-      state.close();
-      await log.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Cluster mode (SPEC §10): no segment log; the state follows the JetStream
-   * stream from its `last_lsn` (stream sequence = LSN) and is ready once it
-   * has caught up with the stream as it was at start.
-   */
-  static async #openClustered(
-    options: EngineOptions,
-    lock: DataDirLock,
-    started: number,
-    signer: NativeSigner,
-  ): Promise<Engine> {
-    const cluster = options.cluster as NonNullable<EngineOptions["cluster"]>;
-    const dbPath = join(options.dataDir, "db", "state.sqlite");
-    const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
-    let replication: ClusterReplication | undefined;
-    try {
-      prepareClusterDataDir(options.dataDir, state.meta.get("last_lsn"), options.logger);
-      replication = await ClusterReplication.open(cluster, options.logger);
-      const tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
-      const checkpointer = new Checkpointer(dbPath);
-      state.db.run("PRAGMA wal_autocheckpoint = 100000");
-      const recovery: RecoveryReport = { replayedRecords: 0, millis: 0, truncatedBytes: 0 };
-      const engine = new Engine(
-        { state, log: undefined, replication, tree, signer, recovery, lock, checkpointer },
-        options,
-      );
-      const from = state.meta.get("last_lsn");
-      await replication.start(from, (records) => engine.#applyStream(records));
-      recovery.replayedRecords = state.meta.get("last_lsn") - from;
+      recovery.replayedRecords = await log.follow(from, (records) => engine.#applyLog(records));
+      refuseOrphanStubs(state);
       recovery.millis = performance.now() - started;
       engine.#writeMetadata();
-      options.logger.info("engine ready (cluster mode)", {
+      await engine.redactions.scrub(); // finishes a scrub a crash interrupted (SPEC §12)
+      options.logger.info("engine ready", {
         tree_size: engine.tree.size,
-        stream: cluster.stream,
+        log: log.kind,
         ...recovery,
       });
       return engine;
     } catch (e) {
-      await replication?.stop();
+      await log?.close().catch(() => undefined);
+      await checkpointer?.stop().catch(() => undefined);
       state.close();
       throw e;
     }
   }
 
-  /** Records consumed from the stream, in order: through the apply function, then announced. */
-  #applyStream(records: LogRecord[]): void {
-    const logged: LoggedRecord[] = records.map((r) => ({
-      lsn: r.lsn,
-      record: decodeRecord(r.type, r.payload),
-    }));
-    try {
-      applyRecords(this.#applyTarget(), logged);
-    } catch (e) {
-      this.#reopenTree();
-      throw e;
-    }
+  /** Log records after the state's `last_lsn`, in order: through the apply path, then announced. */
+  #applyLog(records: LogRecord[]): void {
+    this.#applier.applyLog(records);
     this.#notifyApplied(this.treeHead());
   }
 
   /** The Merkle tree of the applied state (reopened from the state after a failed apply). */
   get tree(): MerkleTree {
-    return this.#tree;
+    return this.#applier.tree;
   }
 
   /** Queues work for the next commit group and resolves once it is durable and applied. */
@@ -298,54 +239,13 @@ export class Engine {
     });
   }
 
-  #commitTarget(policy: IngestPolicy) {
-    // In cluster mode `append` returns once the follower applied the records.
-    const clustered = this.replication !== undefined;
-    return {
-      policy,
-      pipelined: !clustered,
-      refusal: () => this.#refusal(),
-      plan: (group: CommitWork[], pending: PendingRecords) =>
-        planWork(group, {
-          state: this.state,
-          treeSize: this.#tree.size,
-          pending,
-          policy,
-          now: this.#clock.now(),
-          seqAtApply: clustered,
-        }),
-      append: (records: readonly LogRecordInput[]) =>
-        (this.replication ?? (this.#log as SegmentLog)).append(records),
-      appendFailed: (error: StemeError) => this.storageBreaker.recordFailure(error),
-      apply: (records: readonly LoggedRecord[]) => {
-        if (clustered) return;
-        retryWhileBusy(() => applyRecords(this.#applyTarget(), records), {
-          onRetry: (attempt, error) => {
-            this.#logger.warn("apply met a busy database; running it again", {
-              attempt,
-              error: String(error),
-            });
-            this.#reopenTree(); // the rolled-back transaction's leaves are void
-          },
-        });
-      },
-      applyFailed: (error: unknown) => this.#applyFailed(error),
-      treeHead: () => this.treeHead(),
-      applied: (sth: SignedTreeHead) => this.#notifyApplied(sth),
-    } satisfies CommitTarget;
-  }
-
-  /** Writes are refused by the storage breaker, or (cluster mode) by a follower that cannot apply. */
-  #refusal = () => this.storageBreaker.refusal() ?? this.replication?.refusal();
-
-  #applyTarget(): ApplyTarget {
-    return { state: this.state, tree: this.#tree };
-  }
+  /** Writes are refused by the storage breaker, or by the log (a follower that cannot apply). */
+  #refusal = () => this.storageBreaker.refusal() ?? this.log.refusal();
 
   /**
-   * Durable records could not be applied (the transaction rolled back). The
-   * in-memory tree may have run ahead of the rolled-back rows: reopen it from
-   * the state. Open the breaker; its probe applies the tail (`#catchUp`).
+   * Durable records could not be applied (the transaction rolled back; the
+   * applier reopened the tree). Open the breaker; its probe applies the tail
+   * (`#catchUp`).
    */
   #applyFailed(error: unknown): StemeError {
     this.#logger.error(
@@ -353,10 +253,9 @@ export class Engine {
       {
         error: String(error),
         code: (error as { code?: unknown })?.code,
-        log_lsn: this.#log?.lastLsn,
+        log_lsn: this.log.lastLsn,
       },
     );
-    this.#reopenTree();
     this.storageBreaker.recordFailure(error);
     return new StemeError(
       "storage_unavailable",
@@ -368,42 +267,26 @@ export class Engine {
     );
   }
 
-  #reopenTree(): void {
-    try {
-      this.#tree = MerkleTree.open(this.state.nodes, this.state.meta.get("tree_size"));
-    } catch (e) {
-      this.#logger.error("could not reopen the Merkle tree from the state", { error: String(e) });
-    }
-  }
-
   /**
-   * The storage breaker's probe, after the WAL directory took a durable write:
-   * applies the log records after the state's `last_lsn` (left by a failed
-   * apply) through the apply function, once nothing is in flight. Throws —
-   * the breaker stays open — while they cannot be applied.
+   * The storage breaker's probe, after the log took a durable write: applies
+   * the log records after the state's `last_lsn` (left by a failed apply)
+   * through the apply path, once nothing is in flight. Throws — the breaker
+   * stays open — while they cannot be applied.
    */
   async #catchUp(): Promise<void> {
     await this.#loop.idle();
     if (this.#closed) throw new StemeError("not_ready", "engine is closed");
-    const log = this.#log;
     const applied = this.state.meta.get("last_lsn");
-    if (log === undefined || applied >= log.lastLsn) return;
-    let replayed: number;
-    try {
-      replayed = applyLogTail(this.#applyTarget(), log);
-    } catch (e) {
-      this.#reopenTree();
-      throw e;
-    }
+    if (applied >= this.log.lastLsn) return;
+    const replayed = await this.log.follow(applied, (records) => this.#applyLog(records));
     this.#logger.info("applied the log's unapplied tail", {
       from_lsn: applied + 1,
       records: replayed,
     });
-    this.#notifyApplied(this.treeHead());
   }
 
   #notifyApplied(sth: SignedTreeHead): void {
-    this.#sizeWaiters.reached(this.#tree.size);
+    this.#sizeWaiters.reached(this.tree.size);
     try {
       this.#onApplied?.(sth);
     } catch (e) {
@@ -431,16 +314,18 @@ export class Engine {
 
   get ready(): boolean {
     return (
-      !this.#closed && this.storageBreaker.state === "closed" && (this.replication?.ready ?? true)
+      !this.#closed &&
+      this.storageBreaker.state === "closed" &&
+      this.log.notReadyReason() === undefined
     );
-  }
-
-  getAssertion(id: Uint8Array): StoredAssertion | undefined {
-    return this.state.assertions.byId(id);
   }
 
   getRedacted(id: Uint8Array): RedactedEntry | undefined {
     return this.state.redacted.byId(id);
+  }
+
+  getAssertion(id: Uint8Array): StoredAssertion | undefined {
+    return this.state.assertions.byId(id);
   }
 
   history(concept: string, predicate: string, afterSeq: number, limit: number): StoredAssertion[] {
@@ -457,7 +342,7 @@ export class Engine {
 
   /** Records verified assertions (one group commit); outcomes are in input order. */
   ingest(items: PreparedAssertion[]): Promise<IngestResult> {
-    const settle = this.replication
+    const settle = this.log.replicated
       ? (p: Plan, o: ItemOutcome[]) => appliedOutcomes(this.state, p, o)
       : undefined;
     return this.commit<IngestResult>({
@@ -496,8 +381,7 @@ export class Engine {
   /** Removes old segments that are applied and checkpointed into SQLite (SPEC §5). */
   runRetention(archivedLsn?: number): string[] {
     this.state.checkpoint();
-    if (this.#log === undefined) return []; // cluster mode: the stream's own retention applies
-    return this.#log.removeSegments({
+    return this.log.retain({
       olderThanMs: this.#retentionMs,
       nowMs: this.#clock.now(),
       appliedLsn: this.state.meta.get("last_lsn"),
@@ -515,8 +399,8 @@ export class Engine {
     this.#closed = true;
     this.storageBreaker.stop();
     await this.#loop.idle();
-    await this.replication?.stop();
-    if (this.#log === undefined || this.state.meta.get("last_lsn") === this.#log.lastLsn) {
+    await this.log.close(); // a replicated log's follower stops applying here
+    if (this.log.replicated || this.state.meta.get("last_lsn") === this.log.lastLsn) {
       // Informational only; a full disk must not stop the close (the log is the truth).
       try {
         this.#writeMetadata();
@@ -524,14 +408,35 @@ export class Engine {
         this.#logger.warn("could not write metadata.json on close", { error: String(e) });
       }
     }
-    await this.#log?.close();
     await this.#checkpointer.stop(); // its connection closes first: ours checkpoints the rest
     this.state.close();
     this.#lock.release();
   }
 }
 
+/** The default log: the node's own segment files in `<dataDir>/wal` (SPEC §5). */
+function segmentLogOpener(options: EngineOptions): LogOpener {
+  return ({ dataDir }) =>
+    SegmentLog.open(join(dataDir, "wal"), {
+      ...options.log,
+      ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+      logger: options.logger,
+      now: () => (options.clock ?? systemClock).now(),
+    });
+}
+
 /** Nothing of a data dir is there yet (no state, no log, no history): Engine.open creates one. */
 function isNewDataDir(dataDir: string): boolean {
   return ["db/state.sqlite", "wal", HISTORY_FILE].every((p) => !existsSync(join(dataDir, p)));
+}
+
+/** SPEC §12: a stub is valid only with a redaction of its id after it in the log. */
+function refuseOrphanStubs(state: State): void {
+  const orphan = state.redacted.orphanStubs()[0];
+  if (orphan === undefined) return;
+  throw new StemeError(
+    "corrupt_segment",
+    `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (or this is a restore to a point before its redaction, which needs the redaction ledger); restore from a backup to a later point`,
+    { seq: orphan.seq },
+  );
 }

@@ -9,7 +9,9 @@ import type { ReadSource } from "../engine/read-source.ts";
 import type { IngestGuard } from "../ingest/ingest-guard.ts";
 import type { IngestService } from "../ingest/ingest-service.ts";
 import type { PreparePool } from "../ingest/prepare-pool.ts";
+import type { AnswerCache } from "../lens/answer-cache.ts";
 import type { Logger } from "../logger.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import type { BackupOverviewSource } from "./routes/backup.ts";
@@ -36,6 +38,8 @@ export interface AppDeps {
   archive?: ArchiveFigures;
   /** What the backup URL holds (snapshots, last drill), when `archiveTo` is set: `GET /v1/backup`. */
   backupListing?: BackupOverviewSource;
+  /** The writer's published changes, for this thread's answer cache (default: no cache). */
+  changes?: ChangeSlots;
 }
 
 export interface ArchiveFigures {
@@ -51,6 +55,8 @@ export interface ArchiveFigures {
 export interface ReadRouteDeps {
   reads: ReadSource;
   config: Config;
+  /** This thread's answer cache (default: none). */
+  answers?: AnswerCache;
 }
 
 /** `AppDeps` with every default filled in, as the routes receive them. */

@@ -11,7 +11,9 @@ import type { Config } from "../config.ts";
 import { dashboardRoutes } from "../dashboard/dashboard-routes.tsx";
 import type { ReadSource } from "../engine/read-source.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
+import { AnswerCache } from "../lens/answer-cache.ts";
 import type { Logger } from "../logger.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import type { AppDeps, RouteDeps } from "./app-deps.ts";
 import { appShell } from "./app-shell.ts";
 import type { HttpEnv } from "./http-env.ts";
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     archive: deps.archive,
     startedAt: performance.now(),
+    answers: answerCache(deps.config, metrics, deps.changes),
   };
   const shell = {
     config: deps.config,
@@ -79,6 +82,8 @@ export interface ReaderAppDeps {
   metrics: Metrics;
   clock?: Clock;
   rateBuffers?: RateBuffers;
+  /** The writer's published changes, for this thread's answer cache. */
+  changes?: ChangeSlots;
 }
 
 /**
@@ -92,7 +97,10 @@ export function createReaderApp(deps: ReaderAppDeps): {
 } {
   const { config, logger, metrics, rateBuffers } = deps;
   const clock = deps.clock ?? systemClock;
-  const routes = readRoutes(deps);
+  const routes = readRoutes({
+    ...deps,
+    answers: answerCache(config, metrics, deps.changes),
+  });
   const shell = {
     config,
     logger,
@@ -105,6 +113,15 @@ export function createReaderApp(deps: ReaderAppDeps): {
     app: appShell(shell, routes),
     isReadRoute: readRouteTest(routes),
   };
+}
+
+/** This thread's answer cache (issue 17), counted in `metrics`. */
+function answerCache(config: Config, metrics: Metrics, slots?: ChangeSlots): AnswerCache {
+  return new AnswerCache({
+    ...(slots === undefined ? {} : { slots }),
+    maxBytes: config.queryCacheBytes,
+    observer: metrics.queryCache,
+  });
 }
 
 /** With `archiveSync`, writes are answered once the archive holds them (SPEC §7, §11). */

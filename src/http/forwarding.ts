@@ -14,6 +14,7 @@
 import type { Logger } from "../logger.ts";
 import type { BunServerLike } from "./client-ip.ts";
 import { problemResponse } from "./error-mapper.ts";
+import type { PreparedBody } from "./prepared-body.ts";
 
 export interface ForwardedRequest {
   method: string;
@@ -24,6 +25,8 @@ export interface ForwardedRequest {
   bodyFailed: boolean;
   /** The socket peer the reader saw (`server.requestIP`). */
   ip: string;
+  /** A write the reader prepared itself (./prepared-body.ts); `body` is then null. */
+  prepared?: PreparedBody;
 }
 
 export interface ForwardedResponse {
@@ -125,7 +128,8 @@ export async function answerForwarded(
       request = new Request(`http://host.invalid${targetOf(f.url)}`, init);
     }
     const address = { address: f.ip };
-    response = await fetch(request, { requestIP: () => address });
+    const env = { requestIP: () => address, prepared: f.prepared };
+    response = await fetch(request, env);
   } catch (e) {
     response = problemResponse(e, crypto.randomUUID(), logger);
   }

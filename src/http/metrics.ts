@@ -8,6 +8,7 @@
  * callback, passed to the engine's log options by whoever opens the engine
  * (`startServer`), so the fsync and batch-size histograms are exact.
  */
+
 import {
   AggregatorRegistry,
   Counter,
@@ -17,20 +18,19 @@ import {
   type MetricValue,
   Registry,
 } from "prom-client";
-import type { ClusterFigures } from "../cluster/cluster-replication.ts";
 import type { AgentBreakerStatus } from "../defense/agent-breaker.ts";
 import { BREAKER_STATE_VALUE, type BreakerState } from "../defense/circuit-breaker.ts";
 import { QUARANTINE_REASONS } from "../defense/quarantine-reason.ts";
-import type { LogStats } from "../log/segment-log-config.ts";
+import type { AnswerCacheObserver } from "../lens/answer-cache.ts";
+import type { LogFigures, StreamFigures } from "../log/engine-log.ts";
 
 /** What a scrape reads from the engine. */
 export interface EngineFigures {
   ready: boolean;
   tree: { size: number };
-  /** Absent in cluster mode, where the replicated stream is the log. */
-  segmentLog: { stats(): LogStats } | undefined;
+  /** The segment log's size, or (cluster mode) the stream's position and this node's lag. */
+  log: { figures(): LogFigures };
   storageBreaker?: { readonly state: BreakerState };
-  replication?: { figures(): ClusterFigures } | undefined;
 }
 
 export type BreakerName = "storage" | "agent";
@@ -48,7 +48,12 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_http_request_duration_seconds",
   "stemedb_http_thread_requests_total",
   "stemedb_http_forwarded_total",
+  "stemedb_http_prepared_writes_total",
   "stemedb_rate_limited_total",
+  "stemedb_query_cache_hits_total",
+  "stemedb_query_cache_misses_total",
+  "stemedb_query_cache_entries",
+  "stemedb_query_cache_bytes",
 ]);
 
 /** What a scrape reads about quarantine (`engine.state.quarantine`). */
@@ -78,8 +83,11 @@ export class Metrics {
   readonly threadRequests: Counter<"thread">;
   /** Requests a reader thread sent on to the main thread. */
   readonly forwarded: Counter<"thread">;
+  readonly preparedWrites: Counter<"thread">;
   /** Reader threads listening beside the main thread (SPEC §11). */
   readonly readerThreads: Gauge;
+  /** This thread's answer cache (src/lens/answer-cache.ts): hits, misses, entries, bytes. */
+  readonly queryCache: AnswerCacheObserver;
   /** This registry's thread name, the `thread` label of its counts. */
   readonly thread: string;
   readonly #peers: (() => Promise<MetricsJson>)[] = [];
@@ -157,11 +165,18 @@ export class Metrics {
       labelNames: ["thread"],
       registers,
     });
+    this.preparedWrites = new Counter({
+      name: "stemedb_http_prepared_writes_total",
+      help: "Writes a reader thread parsed and verified itself and forwarded prepared (SPEC §11)",
+      labelNames: ["thread"],
+      registers,
+    });
     this.readerThreads = gauge(
       registers,
       "stemedb_reader_threads",
       "Reader threads listening on the port beside the main thread",
     );
+    this.queryCache = queryCacheMetrics(registers);
     this.#breakerState = new Gauge({
       name: "stemedb_breaker_state",
       help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
@@ -244,16 +259,15 @@ export class Metrics {
     this.#ready.set(engine.ready ? 1 : 0);
     const storage = engine.storageBreaker?.state ?? "closed";
     this.#breakerState.set({ breaker: "storage" }, BREAKER_STATE_VALUE[storage]);
-    const stats = engine.segmentLog?.stats();
-    this.#segments.set(stats?.segments ?? 0);
-    this.#logBytes.set(stats?.bytes ?? 0);
+    const log = engine.log.figures();
+    this.#segments.set(log.kind === "segments" ? log.segments : 0);
+    this.#logBytes.set(log.kind === "segments" ? log.bytes : 0);
     this.#rss.set(process.memoryUsage.rss());
-    const cluster = engine.replication?.figures();
-    if (cluster) this.#observeCluster(cluster);
+    if (log.kind === "stream") this.#observeCluster(log);
   }
 
   /** Cluster mode (SPEC §10): stream position, lag, retention loss and apply failures. */
-  #observeCluster(f: ClusterFigures): void {
+  #observeCluster(f: StreamFigures): void {
     this.#cluster ??= clusterGauges([this.registry]);
     const g = this.#cluster;
     g.stream.set(f.streamLsn);
@@ -292,6 +306,26 @@ export class Metrics {
     const merged = AggregatorRegistry.aggregate(all);
     return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
+}
+
+/** The answer cache's figures; each thread's, summed across threads at scrape time. */
+function queryCacheMetrics(registers: Registry[]): AnswerCacheObserver {
+  const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const hits = counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache");
+  const misses = counter(
+    "stemedb_query_cache_misses_total",
+    "Cacheable queries (a concept, no as_of or cursor) answered from the state",
+  );
+  const entries = gauge(registers, "stemedb_query_cache_entries", "Answers held by the caches");
+  const bytes = gauge(registers, "stemedb_query_cache_bytes", "Estimated bytes of cached answers");
+  return {
+    hit: () => hits.inc(),
+    miss: () => misses.inc(),
+    resized: (n, b) => {
+      entries.set(n);
+      bytes.set(b);
+    },
+  };
 }
 
 function gauge(registers: Registry[], name: string, help: string): Gauge {

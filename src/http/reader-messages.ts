@@ -21,6 +21,8 @@ export type ToReader =
       logLevels: LogLevel[];
       /** The main app's rate-limit buckets (one budget per client across threads). */
       rateBuffers?: RateBuffers;
+      /** The writer's published changes (`ChangeSlots.buffer`), for the answer cache. */
+      changes?: SharedArrayBuffer;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }
   | { kind: "metrics"; id: number }

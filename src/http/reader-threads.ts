@@ -7,6 +7,7 @@
 import type { Config } from "../config.ts";
 import { StemeError } from "../errors.ts";
 import { LOG_LEVELS, type Logger } from "../logger.ts";
+import type { ChangeSlots } from "../store/change-slots.ts";
 import { workerEntry } from "../worker-entry.ts";
 import { type AppFetch, answerForwarded } from "./forwarding.ts";
 import type { Metrics, MetricsJson } from "./metrics.ts";
@@ -28,6 +29,8 @@ export interface ReaderThreadsOptions {
   metrics: Metrics;
   /** The main app's rate-limit buckets: one budget per client across threads. */
   rateBuffers?: RateBuffers;
+  /** The writer's published changes (shared memory), for each thread's answer cache. */
+  changes?: ChangeSlots;
 }
 
 class ReaderThread {
@@ -41,7 +44,7 @@ class ReaderThread {
 
   constructor(name: string, options: ReaderThreadsOptions) {
     this.name = name;
-    const { config, port, dbPath, fetch, logger, rateBuffers } = options;
+    const { config, port, dbPath, fetch, logger, rateBuffers, changes } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
       this.#worker.postMessage(message, transfer);
@@ -57,6 +60,7 @@ class ReaderThread {
             dbPath,
             logLevels: LOG_LEVELS.filter((level) => logger.enabled?.(level) ?? true),
             ...(rateBuffers ? { rateBuffers } : {}),
+            ...(changes ? { changes: changes.buffer } : {}),
           });
         case "started":
           return this.#started.resolve();

@@ -12,15 +12,20 @@ import type { Server } from "bun";
 import { ReadSnapshot } from "../engine/read-snapshot.ts";
 import type { Logger, LogLevel } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { ReadState } from "../store/read-state.ts";
 import { createReaderApp } from "./app.ts";
 import { type ForwardedResponse, forwardedRequest, forwardedResponse } from "./forwarding.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
+import { prepareBody } from "./prepared-body.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import type { FromReader, ToReader } from "./reader-messages.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
 declare const self: Worker;
+
+const ASSERT_PATH = "/v1/assert";
 
 const post = (message: FromReader, transfer: ArrayBuffer[] = []) =>
   self.postMessage(message, transfer);
@@ -65,10 +70,10 @@ const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
 function start(message: Extract<ToReader, { kind: "start" }>): Running {
-  const { name, config, port, dbPath, rateBuffers, logLevels } = message;
+  const { name, config, port, dbPath, rateBuffers, logLevels, changes } = message;
   const logger = forwardingLogger(logLevels, name);
   const snapshot = new ReadSnapshot(
-    ReadState.open(dbPath),
+    ReadState.open(dbPath, { cacheMiB: config.readerCacheMib }),
     loadOrCreateNodeKey(config.dataDir).signer,
   );
   const metrics = new Metrics(SERVER_VERSION, name);
@@ -78,24 +83,37 @@ function start(message: Extract<ToReader, { kind: "start" }>): Running {
     logger,
     metrics,
     ...(rateBuffers ? { rateBuffers } : {}),
+    ...(changes ? { changes: new ChangeSlots(changes) } : {}),
   });
-  const forward = async (request: Request, ip: string): Promise<Response> => {
+  const forward = async (request: Request, ip: string, path: string): Promise<Response> => {
     metrics.forwarded.inc({ thread: name });
     const f = await forwardedRequest(request, ip, config.maxBodyBytes);
+    // A write is validated and verified here; the writer's thread gets it prepared.
+    if (path === ASSERT_PATH && request.method === "POST" && f.body !== null && !f.bodyFailed) {
+      const prepared = prepareBody(request, f.body, config, Date.now());
+      if (prepared !== undefined) {
+        f.prepared = prepared;
+        f.body = null;
+        metrics.preparedWrites.inc({ thread: name });
+      }
+    }
     const id = nextId++;
     const answered = new Promise<ForwardedResponse>((resolve) => waiting.set(id, resolve));
-    post({ kind: "request", id, request: f }, f.body === null ? [] : [f.body]);
+    const transfer = f.prepared ? [f.prepared.items] : f.body === null ? [] : [f.body];
+    post({ kind: "request", id, request: f }, transfer);
     return forwardedResponse(await answered);
   };
   const server = Bun.serve({
     port,
     hostname: config.host,
     reusePort: true,
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
-    fetch(request, srv) {
-      if (isReadRoute(request.method, pathOf(request.url))) return app.fetch(request, srv);
-      return forward(request, srv.requestIP(request)?.address ?? "unknown");
-    },
+    fetch: answerBeforeTimeout((request, srv) => {
+      const path = pathOf(request.url);
+      if (isReadRoute(request.method, path)) return app.fetch(request, srv);
+      return forward(request, srv.requestIP(request)?.address ?? "unknown", path);
+    }, config.httpIdleTimeoutS),
   });
   logger.info("reader thread listening", { port: server.port });
   return { server, snapshot, metrics, logger };

@@ -11,6 +11,7 @@
  * hook for the web dashboard, which needs its own CSP (scripts, styles) and
  * caching of static assets. HSTS is left to the TLS terminator (ops/nginx):
  * this server speaks plain HTTP and does not know the site's domain policy.
+ * `keepAlive` adds the `Keep-Alive` hint (src/http/keep-alive.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
@@ -21,6 +22,8 @@ export interface SecurityHeadersOptions {
   contentSecurityPolicy?: string;
   /** Default `no-store`. */
   cacheControl?: string;
+  /** A `Keep-Alive` header value (`timeout=N`) for every response; default none. */
+  keepAlive?: string;
 }
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -35,10 +38,12 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
     overwrite: false,
   });
   const csp = options.contentSecurityPolicy ?? API_CSP;
+  const { keepAlive } = options;
   return async (c, next) => {
     await hono(c, next);
     const headers = c.res.headers;
     if (!headers.has("content-security-policy")) headers.set("Content-Security-Policy", csp);
     if (!headers.has("cache-control")) headers.set("Cache-Control", cacheControl);
+    if (keepAlive !== undefined) headers.set("Keep-Alive", keepAlive);
   };
 }

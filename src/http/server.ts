@@ -1,7 +1,7 @@
 /**
  * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
  * resolve the admin token, serve the app with `Bun.serve` — and with
- * `readerThreads` reader threads on the same port (SPEC §11, ./reader-threads.ts)
+ * `httpThreads` more HTTP threads on the same port (SPEC §11, ./reader-threads.ts)
  * — and stop cleanly: every thread stops accepting connections and lets its
  * in-flight requests finish (writes are fsynced before they answer), then the
  * engine closes, which drains its commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
@@ -14,7 +14,7 @@ import { openTarget, type TargetEnv } from "../backup/open-target.ts";
 import { probeTarget } from "../backup/probe-target.ts";
 import { serverArchiver } from "../backup/server-archiver.ts";
 import { systemClock } from "../clock.ts";
-import type { ClusterOptions } from "../cluster/cluster-replication.ts";
+import { type ClusterOptions, clusterLog } from "../cluster/cluster-replication.ts";
 import type { Config } from "../config.ts";
 import type { AgentRegistry } from "../defense/agent-policy.ts";
 import { buildDefense } from "../defense/build-defense.ts";
@@ -24,8 +24,10 @@ import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
+import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
+import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { portError, probePort } from "./port-probe.ts";
 import { allocateRateBuffers } from "./rate-limit.ts";
@@ -79,18 +81,24 @@ export async function startServer(
   // The agent-policy guard reads the registry from the engine opened below (guards run only after).
   const registry: AgentRegistry = { agent: (key) => engine.agent(key) };
   const defense = buildDefense(config, systemClock, metrics, registry);
+  // What each applied group changed, for every HTTP thread's answer cache (issue 17).
+  const changes = ChangeSlots.allocate();
   const options: EngineOptions = {
     dataDir: config.dataDir,
+    changes,
     policy: defense.policy,
     segmentBytes: config.segmentBytes,
     logRetentionHours: config.logRetentionHours,
+    cacheMiB: config.writerCacheMib,
     logger,
     log: { onFsync: metrics.onFsync },
     storageBreaker: {
       probeSeconds: config.storageBreakerProbeSeconds,
       onTransition: (to) => metrics.breakerTransition("storage", to),
     },
-    ...(config.natsUrl === undefined ? {} : { cluster: clusterOptions(config, config.natsUrl) }),
+    ...(config.natsUrl === undefined
+      ? {}
+      : { openLog: clusterLog(clusterOptions(config, config.natsUrl), logger) }),
   };
   const engine = await Engine.open(options).catch((e) => {
     throw dataDirAccessError(e, config.dataDir) ?? e;
@@ -112,7 +120,7 @@ export async function startServer(
           });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
-    const reusePort = config.readerThreads > 0;
+    const reusePort = config.httpThreads > 0;
     const rateBuffers = reusePort ? allocateRateBuffers() : undefined;
     const app = createApp({
       engine,
@@ -123,6 +131,7 @@ export async function startServer(
       guards: defense.guards,
       agentBreakers: defense.agentBreakers,
       pool,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
       ...(backupListing ? { backupListing } : {}),
@@ -134,13 +143,14 @@ export async function startServer(
       throw portError(e, config) ?? e;
     }
     readers = ReaderThreads.launch({
-      count: config.readerThreads,
+      count: config.httpThreads,
       config,
       port: server.port as number,
       dbPath: join(config.dataDir, "db", "state.sqlite"),
       fetch: app.fetch,
       logger,
       metrics,
+      changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
   } catch (e) {
@@ -209,7 +219,8 @@ function listen(
     port: config.port,
     hostname: config.host,
     reusePort,
-    fetch,
+    fetch: answerBeforeTimeout(fetch, config.httpIdleTimeoutS),
+    idleTimeout: config.httpIdleTimeoutS,
     maxRequestBodySize: config.maxBodyBytes + BODY_LIMIT_SLACK,
   });
 }

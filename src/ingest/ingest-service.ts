@@ -16,6 +16,7 @@ import type { PreparedAssertion } from "../protocol/assertion.ts";
 import { isRedactionAssertion } from "../redaction/redaction-shape.ts";
 import type { IngestContext, IngestGuard, SubmissionStatus } from "./ingest-guard.ts";
 import { PreparePool } from "./prepare-pool.ts";
+import type { Prepared } from "./prepared-codec.ts";
 
 /** One input document, or the reason it could not even be parsed. */
 export type IngestInput = { ok: true; value: unknown } | { ok: false; error: StemeError };
@@ -65,39 +66,51 @@ export class IngestService {
 
   /** Records what can be recorded; bad items are rejected alone. Throws only for whole-request faults. */
   async submit(inputs: readonly IngestInput[], ip: string): Promise<SubmitResult> {
-    const { engine, config, clock } = this.#deps;
-    if (inputs.length === 0) {
+    const { config, clock } = this.#deps;
+    this.#checkCount(inputs.length);
+    const nowMs = clock.now();
+    const docs: unknown[] = [];
+    for (const input of inputs) if (input.ok) docs.push(input.value);
+    const limits = { nowMs, maxSkewMs: config.maxSkewMs, maxValueBytes: config.maxValueBytes };
+    const ready = await this.#pool.prepare(docs, limits);
+    let next = 0;
+    const prepared = inputs.map(
+      (input): Prepared =>
+        input.ok ? (ready[next++] as Prepared) : { ok: false, error: input.error },
+    );
+    return await this.#record(prepared, { ip, nowMs });
+  }
+
+  /**
+   * A submission another thread already validated and verified (SPEC §11:
+   * the HTTP thread that received it), one result per input document; from
+   * here on as `submit`: guards, one group commit, results in input order.
+   */
+  async submitPrepared(prepared: readonly Prepared[], ip: string): Promise<SubmitResult> {
+    this.#checkCount(prepared.length);
+    return await this.#record(prepared, { ip, nowMs: this.#deps.clock.now() });
+  }
+
+  #checkCount(count: number): void {
+    const { maxBatch } = this.#deps.config;
+    if (count === 0) {
       throw new StemeError("empty_batch", "the batch holds no assertions; send at least one");
     }
-    if (inputs.length > config.maxBatch) {
+    if (count > maxBatch) {
       throw new StemeError(
         "batch_too_large",
-        `the batch holds ${inputs.length} assertions; at most ${config.maxBatch} per request (STEMEDB_MAX_BATCH)`,
-        { limit: config.maxBatch },
+        `the batch holds ${count} assertions; at most ${maxBatch} per request (STEMEDB_MAX_BATCH)`,
+        { limit: maxBatch },
       );
     }
-    const ctx: IngestContext = { ip, nowMs: clock.now() };
-    const limits = {
-      nowMs: ctx.nowMs,
-      maxSkewMs: config.maxSkewMs,
-      maxValueBytes: config.maxValueBytes,
-    };
-    const results: ItemResult[] = new Array(inputs.length);
-    const docs: unknown[] = [];
-    const docSlots: number[] = [];
-    for (const [index, input] of inputs.entries()) {
-      if (input.ok) {
-        docs.push(input.value);
-        docSlots.push(index);
-      } else {
-        results[index] = rejected(null, input.error);
-      }
-    }
-    const prepared = await this.#pool.prepare(docs, limits);
+  }
+
+  async #record(prepared: readonly Prepared[], ctx: IngestContext): Promise<SubmitResult> {
+    const { engine } = this.#deps;
+    const results: ItemResult[] = new Array(prepared.length);
     const admitted: PreparedAssertion[] = [];
     const slots: number[] = [];
-    for (const [i, p] of prepared.entries()) {
-      const index = docSlots[i] as number;
+    for (const [index, p] of prepared.entries()) {
       if (!p.ok) {
         results[index] = rejected(null, p.error);
         continue;

@@ -1,6 +1,9 @@
-/** Messages between the ingest service and its prepare workers (plain, structured-clonable data). */
-import type { ErrorCode, ErrorContext } from "../errors.ts";
-import type { PreparedAssertion } from "../protocol/assertion.ts";
+/**
+ * Messages between the ingest service and its prepare workers. Documents go
+ * out as structured clones (they are parsed JSON); results come back as one
+ * transferable buffer (`prepared-codec.ts`), so nothing is cloned object by
+ * object on the way back to the writer's thread.
+ */
 import type { PrepareLimits } from "../protocol/prepare.ts";
 
 export interface PrepareJob {
@@ -9,11 +12,8 @@ export interface PrepareJob {
   limits: PrepareLimits;
 }
 
-export type PrepareResult =
-  | { ok: true; prepared: PreparedAssertion }
-  | { ok: false; code: ErrorCode; message: string; context: ErrorContext };
-
 export interface PrepareReply {
   job: number;
-  results: PrepareResult[];
+  /** `encodePrepared` of the results, in input order; empty for the ready signal (job 0). */
+  results: ArrayBuffer;
 }

@@ -6,12 +6,13 @@
  * `workers: 0` everything is inline. Results come back in input order.
  */
 import { StemeError } from "../errors.ts";
-import type { PreparedAssertion } from "../protocol/assertion.ts";
 import { type PrepareLimits, prepareAssertion } from "../protocol/prepare.ts";
 import { workerEntry } from "../worker-entry.ts";
-import type { PrepareJob, PrepareReply, PrepareResult } from "./prepare-messages.ts";
+import type { PrepareJob, PrepareReply } from "./prepare-messages.ts";
+import { prepareOne, raiseInternal } from "./prepare-one.ts";
+import { decodePrepared, type Prepared } from "./prepared-codec.ts";
 
-export type Prepared = { ok: true; prepared: PreparedAssertion } | { ok: false; error: StemeError };
+export type { Prepared } from "./prepared-codec.ts";
 
 export interface PreparePoolOptions {
   workers: number;
@@ -22,7 +23,7 @@ export interface PreparePoolOptions {
 const WORKER_ENTRY = workerEntry("ingest/prepare-worker.ts", "prepare-worker.ts", import.meta.url);
 
 interface Pending {
-  resolve(results: PrepareResult[]): void;
+  resolve(results: Prepared[]): void;
   reject(error: unknown): void;
 }
 
@@ -47,7 +48,11 @@ export class PreparePool {
         if (event.data.job === 0) return markReady();
         const pending = this.#pending.get(event.data.job);
         this.#pending.delete(event.data.job);
-        pending?.resolve(event.data.results);
+        try {
+          pending?.resolve(decodePrepared(event.data.results));
+        } catch (e) {
+          pending?.reject(e);
+        }
       };
       worker.onerror = (event) => {
         const error = new StemeError("internal", `prepare worker failed: ${event.message}`);
@@ -61,17 +66,19 @@ export class PreparePool {
 
   async prepare(docs: readonly unknown[], limits: PrepareLimits): Promise<Prepared[]> {
     if (this.#workers.length === 0 || docs.length < this.#inlineBelow) {
-      return docs.map((doc) => prepareInline(doc, limits));
+      return raiseInternal(
+        docs.map((doc) => prepareOne(doc, limits, prepareAssertion)),
+      ) as Prepared[];
     }
     const chunkSize = Math.ceil(docs.length / this.#workers.length);
-    const chunks: Promise<PrepareResult[]>[] = [];
+    const chunks: Promise<Prepared[]>[] = [];
     for (let start = 0; start < docs.length; start += chunkSize) {
       chunks.push(this.#run(docs.slice(start, start + chunkSize), limits));
     }
-    return (await Promise.all(chunks)).flat().map(fromResult);
+    return raiseInternal((await Promise.all(chunks)).flat()) as Prepared[];
   }
 
-  async #run(docs: unknown[], limits: PrepareLimits): Promise<PrepareResult[]> {
+  async #run(docs: unknown[], limits: PrepareLimits): Promise<Prepared[]> {
     const job = this.#nextJob++;
     const slot = this.#nextWorker++ % this.#workers.length;
     await this.#ready[slot];
@@ -93,19 +100,4 @@ export class PreparePool {
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
   }
-}
-
-function prepareInline(doc: unknown, limits: PrepareLimits): Prepared {
-  try {
-    return { ok: true, prepared: prepareAssertion(doc, limits) };
-  } catch (e) {
-    if (e instanceof StemeError) return { ok: false, error: e };
-    throw e;
-  }
-}
-
-function fromResult(r: PrepareResult): Prepared {
-  if (r.ok) return r;
-  if (r.code === "internal") throw new StemeError("internal", r.message);
-  return { ok: false, error: new StemeError(r.code, r.message, r.context) };
 }

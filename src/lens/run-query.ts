@@ -107,6 +107,7 @@ export function runQuery(
     agent: params.agent,
     asOf,
     minConfidence: params.min_confidence ?? 0,
+    current: asOf === size,
   };
   const store = source.state.query;
   const position = cursor?.position;

@@ -5,6 +5,7 @@
  */
 
 export { crc32c } from "./crc32c.ts";
+export type { EngineLog, LogFigures, LogOpener, StreamFigures } from "./engine-log.ts";
 export type { FileOps, WritableFile } from "./file-ops.ts";
 export { nodeFileOps } from "./file-ops.ts";
 export type { LogRecord, LogRecordInput } from "./record-frame.ts";
@@ -23,7 +24,7 @@ export {
   segmentPath,
 } from "./segment-files.ts";
 export { SEGMENT_FORMAT_VERSION, SEGMENT_HEADER_BYTES } from "./segment-header.ts";
-export { SegmentLog } from "./segment-log.ts";
+export { SegmentLog, segmentLogOf } from "./segment-log.ts";
 export type {
   LogLogger,
   LogSegment,

@@ -6,11 +6,18 @@
  * commit (`SegmentWriter`), `readFrom` reads (`readRecords`), `removeSegments`
  * applies retention (`removableSegments`). LSNs start at 1 and grow by one per
  * record across all segments; `lastLsn` is always the last durable one.
+ *
+ * It is the engine's log in single-node mode (`EngineLog`): only this node
+ * appends, so `follow` is recovery — the records after the state's last
+ * applied LSN, read once — and the engine applies each group it appends.
  */
 
 import { closeSync, fsyncSync, openSync, unlinkSync } from "node:fs";
+import { StemeError } from "../errors.ts";
+import type { ApplyLogRecords, EngineLog, LogFigures } from "./engine-log.ts";
 import { type FileOps, nodeFileOps } from "./file-ops.ts";
 import { storageUnavailable } from "./log-errors.ts";
+import { probeDirectory } from "./probe-directory.ts";
 import { readRecords } from "./read-records.ts";
 import {
   FRAME_HEADER_BYTES,
@@ -33,7 +40,14 @@ import {
 } from "./segment-log-config.ts";
 import { type AppendResult, SegmentWriter } from "./segment-writer.ts";
 
-export class SegmentLog {
+/** Records per apply call (one SQLite transaction each) when replaying the log. */
+const REPLAY_CHUNK = 10_000;
+
+export class SegmentLog implements EngineLog {
+  readonly kind = "segments";
+  readonly replicated = false;
+  readonly #probe: () => Promise<void>;
+
   private constructor(
     readonly dir: string,
     private readonly segments: LogSegment[],
@@ -43,7 +57,10 @@ export class SegmentLog {
     private readonly fsyncDir: boolean,
     /** The torn tail cut off while opening, if there was one. */
     readonly openReport: OpenReport | undefined,
-  ) {}
+    fileOps: FileOps,
+  ) {
+    this.#probe = probeDirectory(dir, fileOps);
+  }
 
   /**
    * Opens (creating if needed) the log in `dir`, validating every segment.
@@ -87,6 +104,7 @@ export class SegmentLog {
       logger,
       fsyncDir,
       recovered.openReport,
+      fileOps,
     );
     logger.info("segment log opened", {
       dir,
@@ -140,6 +158,64 @@ export class SegmentLog {
       );
     }
     return readRecords(this.segments.slice(), lsn, last);
+  }
+
+  /**
+   * Recovery (SPEC §5): applies the records after `appliedLsn` (the state's
+   * `last_lsn`) in chunks of one transaction each; returns how many. Refuses
+   * a state ahead of the log, or a log that no longer holds what it needs.
+   */
+  async follow(appliedLsn: number, apply: ApplyLogRecords): Promise<number> {
+    const last = this.lastLsn;
+    if (appliedLsn > last) {
+      throw new StemeError(
+        "corrupt_segment",
+        `the SQLite state has applied up to lsn ${appliedLsn} but the log ends at ${last}: the log lost acknowledged records; restore from a backup`,
+        { lsn: appliedLsn },
+      );
+    }
+    if (last > appliedLsn && appliedLsn + 1 < this.firstLsn) {
+      throw new StemeError(
+        "corrupt_segment",
+        `the log starts at lsn ${this.firstLsn} but the state needs records from ${appliedLsn + 1}: rebuild from a backup and archived segments`,
+        { lsn: appliedLsn + 1 },
+      );
+    }
+    if (last === appliedLsn) return 0;
+    let replayed = 0;
+    let chunk: LogRecord[] = [];
+    for (const r of this.readFrom(appliedLsn + 1)) {
+      chunk.push(r);
+      if (chunk.length >= REPLAY_CHUNK) {
+        apply(chunk);
+        replayed += chunk.length;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) apply(chunk);
+    return replayed + chunk.length;
+  }
+
+  /** Writes, fdatasyncs and removes a small file in the log's directory. */
+  probe(): Promise<void> {
+    return this.#probe();
+  }
+
+  /** Only the storage breaker refuses writes to a segment log. */
+  refusal(): StemeError | undefined {
+    return undefined;
+  }
+
+  notReadyReason(): string | undefined {
+    return undefined;
+  }
+
+  retain(options: RetentionOptions): string[] {
+    return this.removeSegments(options);
+  }
+
+  figures(): LogFigures {
+    return { kind: "segments", ...this.stats() };
   }
 
   /** Removes the segments retention allows (see removableSegments); returns their file names. */
@@ -210,4 +286,13 @@ function syncDirectory(dir: string, removed: string): void {
   } catch (e) {
     throw storageUnavailable(`removed ${removed} but cannot fsync ${dir}`, e, { segment: removed });
   }
+}
+
+/** The engine's log as the segment log it is (archival, tools); cluster mode has none. */
+export function segmentLogOf(log: EngineLog): SegmentLog {
+  if (log instanceof SegmentLog) return log;
+  throw new StemeError(
+    "config_invalid",
+    `this needs the node's segment log, but its log is a ${log.kind} (cluster mode: the stream is the log)`,
+  );
 }

@@ -10,7 +10,10 @@
  * reason. When no other assertion uses the target's concept, the concept's
  * path is overwritten by a placeholder (`_stemedb/redacted/<concept id>`): the
  * row stays so its id is never given to another path (reader threads cache
- * path → id). What is still on disk after the transaction — WAL frames with
+ * path → id). The target's key head (`key_heads`, which may hold its value
+ * inline) is recomputed from the rows that remain. Returns the target's
+ * concept path, so the apply can invalidate cached answers that held it
+ * (undefined when nothing was removed). What is still on disk after the transaction — WAL frames with
  * the old pages — goes with the scrubber's `wal_checkpoint(TRUNCATE)`.
  *
  * `applyStub`: a stub record replayed from a scrubbed log: the leaf, with the
@@ -30,12 +33,16 @@ export interface RedactionApply {
 }
 
 /** Scrubs the target's row; a target already redacted (or unknown) leaves the state as it is. */
-export function applyRedaction(state: State, r: RedactionApply): void {
+export function applyRedaction(state: State, r: RedactionApply): string | undefined {
   const { db } = state;
   const row = db
-    .query<{ seq: number; concept: number }, [Uint8Array, Uint8Array]>(
-      `SELECT seq, concept FROM assertions INDEXED BY assertions_by_id
-       WHERE substr(id, 1, 8) = ? AND id = ?`,
+    .query<
+      { seq: number; concept: number; predicate: number; agent: number; path: string },
+      [Uint8Array, Uint8Array]
+    >(
+      `SELECT a.seq, a.concept, a.predicate, a.agent, c.path
+       FROM assertions AS a INDEXED BY assertions_by_id JOIN concepts AS c ON c.id = a.concept
+       WHERE substr(a.id, 1, 8) = ? AND a.id = ?`,
     )
     .get(r.target.subarray(0, 8), r.target);
   if (row === null) {
@@ -43,13 +50,15 @@ export function applyRedaction(state: State, r: RedactionApply): void {
     if (stub !== undefined && stub.redaction === null) {
       state.redacted.complete(stub.seq, r.redactionSeq, r.reason);
     }
-    return; // redacted before (the first redaction stands), or never recorded
+    return undefined; // redacted before (the first redaction stands), or never recorded
   }
   const before = db.query<{ secure_delete: number }, []>("PRAGMA secure_delete").get();
   db.run("PRAGMA secure_delete = ON");
   try {
     db.query("DELETE FROM assertions WHERE seq = ?").run(row.seq);
     state.redacted.record(row.seq, r.target, r.redactionSeq, r.reason);
+    // The key's head may have been the target (its value inline): recompute it from what remains.
+    state.assertions.removed({ cid: row.concept, pid: row.predicate, aid: row.agent });
     const used = db
       .query("SELECT 1 FROM assertions INDEXED BY assertions_by_concept WHERE concept = ? LIMIT 1")
       .get(row.concept);
@@ -62,6 +71,7 @@ export function applyRedaction(state: State, r: RedactionApply): void {
       );
       state.keys.concepts.forget();
     }
+    return row.path;
   } finally {
     db.run(`PRAGMA secure_delete = ${before?.secure_delete === 1 ? "ON" : "OFF"}`);
   }

@@ -9,9 +9,13 @@
  * bytes, and compares the full id on a hit. It is cheap enough for every
  * submitted assertion's duplicate check (a few µs, also at 1M rows), so no
  * id set is loaded into memory at open.
+ *
+ * Every insert and status change also keeps `key_heads` (src/store/key-heads.ts)
+ * in step, in the same transaction.
  */
 import type { Database, Statement } from "bun:sqlite";
 import { StemeError } from "../errors.ts";
+import { type HeadKey, KeyHeads } from "./key-heads.ts";
 import type { KeyInterner } from "./key-interner.ts";
 import { STORED_COLUMNS, type StoredAssertion, type StoredRow, withValue } from "./stored-row.ts";
 
@@ -33,12 +37,15 @@ export class AssertionTable {
   readonly #bySeq: Statement<StoredRow, [number]>;
   readonly #seqById: Statement<{ seq: number; status: number }, [IdKey]>;
   readonly #history: Statement<StoredRow, [number, number, number, number]>;
+  readonly #heads: KeyHeads;
   #insert: Statement | undefined;
   #setStatus: Statement<unknown, [{ status: number } & IdKey]> | undefined;
+  #keyOf: Statement<{ cid: number; pid: number; aid: number }, [IdKey]> | undefined;
 
   constructor(db: Database, keys: KeyInterner) {
     this.#db = db;
     this.#keys = keys;
+    this.#heads = new KeyHeads(db);
     const from = (index: string) =>
       `SELECT ${STORED_COLUMNS} FROM assertions AS a INDEXED BY ${index}`;
     this.#byId = db.query(`${from("assertions_by_id")} WHERE ${BY_ID}`);
@@ -71,12 +78,15 @@ export class AssertionTable {
          status, reasons, received_at, canonical, sig)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const cid = this.#keys.concepts.intern(r.concept);
+    const pid = this.#keys.predicates.intern(r.predicate);
+    const aid = this.#keys.agents.intern(r.agent);
     this.#insert.run(
       r.seq,
       r.id,
-      this.#keys.concepts.intern(r.concept),
-      this.#keys.predicates.intern(r.predicate),
-      this.#keys.agents.intern(r.agent),
+      cid,
+      pid,
+      aid,
       r.confidence,
       r.ts,
       retracts,
@@ -86,6 +96,7 @@ export class AssertionTable {
       r.canonical,
       r.sig,
     );
+    this.#heads.inserted({ ...r, cid, pid, aid, retracts });
   }
 
   #redactedSeq(id: Uint8Array): number | undefined {
@@ -115,6 +126,20 @@ export class AssertionTable {
       `UPDATE assertions AS a INDEXED BY assertions_by_id SET status = $status WHERE ${BY_ID}`,
     );
     this.#setStatus.run({ status, ...idKey(id) });
+    this.#keyOf ??= this.#db.query(
+      `SELECT a.concept AS cid, a.predicate AS pid, a.agent AS aid
+       FROM assertions AS a INDEXED BY assertions_by_id WHERE ${BY_ID}`,
+    );
+    const key = this.#keyOf.get(idKey(id));
+    if (key !== null) this.#heads.recompute(key); // a release or reject moves at most this head
+  }
+
+  /**
+   * After an assertion of `key` was removed (a redaction, SPEC §12): its head
+   * is recomputed from the rows that remain, so no copy of the value stays.
+   */
+  removed(key: HeadKey): void {
+    this.#heads.recompute(key);
   }
 
   /** Every assertion for one key in seq order, after `afterSeq`, at most `limit`. */

@@ -19,6 +19,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Where migration progress is logged. */
   logger?: Logger;
+  /** SQLite page cache of this connection in MiB (default: 32 for the writer, 16 read-only). */
+  cacheMiB?: number;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Database {
@@ -37,9 +39,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.run("PRAGMA synchronous = NORMAL");
   }
   db.run("PRAGMA busy_timeout = 5000");
-  // 64 MiB page cache for the writer; a reader thread's connection takes 16 MiB
-  // (its index look-ups are served by the OS page cache as well; RSS, SPEC §9).
-  db.run(readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536");
+  // The page cache counts in RSS (SPEC §9 bounds it), once per connection: the
+  // writer's and one per HTTP thread (their look-ups are served by the OS page
+  // cache as well). Settings: STEMEDB_WRITER_CACHE_MIB, STEMEDB_READER_CACHE_MIB.
+  const cacheMiB = options.cacheMiB ?? (readonly ? 16 : 32);
+  db.run(`PRAGMA cache_size = -${Math.round(cacheMiB * 1024)}`);
   db.run("PRAGMA temp_store = MEMORY");
   if (readonly) {
     requireMigrated(db);

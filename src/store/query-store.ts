@@ -29,6 +29,15 @@
  * `all` orders by (ts, seq), which no index holds: each page sorts the matching
  * rows after its cursor (a temp B-tree over the index search, never the table).
  *
+ * Current heads (issue 17): a per-key lens on a concept match for the current
+ * tree (`filter.current`) with no `min_confidence` reads `key_heads` (each
+ * agent's latest visible assertion per key, kept by the writer: migration
+ * 0004) in place of the key's assertion rows — the same searches on the same
+ * concept indexes, one clustered range per key, no visibility probes. What it
+ * returns is what the lens would keep of the rows anyway (agents' latest).
+ * `as_of` in the past, `min_confidence`, agent- or predicate-only filters and
+ * `all` read the assertions.
+ *
  * Visible (SPEC §4): status accepted (1) or released (3), seq ≤ as_of, not a
  * retraction, confidence (missing = 1) ≥ min_confidence, and not withdrawn by a
  * visible retraction of seq ≤ as_of (a NOT EXISTS probe of the partial index
@@ -56,6 +65,11 @@ export interface LensFilter {
   asOf: number;
   /** Assertions whose confidence (missing = 1) is below it are dropped; 0 keeps all. */
   minConfidence: number;
+  /**
+   * `asOf` is the current tree size (nothing newer is stored): per-key reads
+   * may then come from the maintained heads (see above).
+   */
+  current?: boolean;
 }
 
 export interface AssertionKey {
@@ -102,6 +116,8 @@ interface Search {
   from: From;
   where: string[];
   params: Bindings;
+  /** Reads `key_heads`: its rows are visible by construction. */
+  heads?: boolean;
 }
 
 /** The searches answering a filter, concatenated in key order. */
@@ -122,6 +138,8 @@ interface Ids {
 
 /** A row as selected: predicate and agent as ids, named from the interner's caches. */
 interface Row extends Omit<VisibleAssertion, "value" | "predicate" | "agent"> {
+  /** A head's inline value; absent or null: sliced from `canonical`. */
+  value?: string | null;
   canonical: Uint8Array;
   cid: number;
   pid: number;
@@ -136,6 +154,16 @@ const conceptsFirst = (index: string): From => ({
   columns: `${COLUMNS}, c.path AS concept, c.concept_rev`,
   tables: `concepts AS c INDEXED BY ${index}
   CROSS JOIN assertions AS a INDEXED BY assertions_by_concept ON a.concept = c.id`,
+});
+
+/** Concepts first, then each concept's agents' heads (`key_heads`, in key order). */
+const headsFirst = (index: string): From => ({
+  columns: `a.seq, a.id, a.value,
+  CASE WHEN a.value IS NULL THEN (SELECT canonical FROM assertions WHERE seq = a.seq) END AS canonical,
+  coalesce(a.confidence, 1.0) AS confidence, a.ts, a.status, a.concept AS cid,
+  a.predicate AS pid, a.agent AS aid, c.path AS concept, c.concept_rev`,
+  tables: `concepts AS c INDEXED BY ${index}
+  CROSS JOIN key_heads AS a ON a.concept = c.id`,
 });
 
 /** Assertion rows first, from `index`. */
@@ -175,7 +203,7 @@ export class QueryStore {
   *byKey(filter: LensFilter, after?: AssertionKey): Generator<KeyAssertions, void, undefined> {
     const ids = this.#ids(filter);
     if (ids.none) return;
-    const scan = this.#scan(filter, ids, after);
+    const scan = this.#scan(filter, ids, after, true);
     const stmt = this.#statement(keyedSql(scan));
     const params = bindings(scan.searches, filter, ids);
     let current: KeyAssertions | undefined;
@@ -234,7 +262,7 @@ export class QueryStore {
       ...(filter.predicate === undefined ? {} : { predicate: found.predicate ?? 0 }),
       ...(filter.agent === undefined ? {} : { agent: found.agent ?? 0 }),
     };
-    const scan = this.#scan(filter, ids, undefined);
+    const scan = this.#scan(filter, ids, undefined, read === "byKey");
     const params = bindings(scan.searches, filter, ids);
     if (read === "byKey") return explain(keyedSql(scan), params);
     return explain(timedSql(scan.searches), { ...params, ts: 0, seq: 0, limit: 1 });
@@ -247,7 +275,7 @@ export class QueryStore {
       concept: r.concept,
       predicate: this.#keys.predicates.name(r.pid),
       agent: this.#keys.agents.name(r.aid),
-      value: valueFromCanonical(r.canonical),
+      value: r.value ?? valueFromCanonical(r.canonical),
       confidence: r.confidence,
       ts: r.ts,
       status: r.status,
@@ -268,12 +296,13 @@ export class QueryStore {
   }
 
   /** The index searches answering `filter`, in key order, resuming after `after`. */
-  #scan(filter: LensFilter, ids: Ids, after: AssertionKey | undefined): Scan {
+  #scan(filter: LensFilter, ids: Ids, after: AssertionKey | undefined, keyed = false): Scan {
     const { concept, predicate, agent } = filter;
     const pidOf = (name: string) => this.#keys.predicates.id(name) ?? PAST_ALL;
     if (concept !== undefined) {
       const cursor = after && { ...after, pid: pidOf(after.predicate) };
-      const scan = conceptScan(filter.match, concept, ids.predicate, cursor);
+      const heads = filter.current === true && filter.minConfidence === 0 && keyed;
+      const scan = conceptScan(filter.match, concept, ids.predicate, cursor, heads);
       if (agent !== undefined) for (const s of scan.searches) s.where.push("a.agent = $agent");
       return scan;
     }
@@ -313,7 +342,7 @@ export class QueryStore {
 // are present), never on its values, so it doubles as the statement cache key.
 
 function whereSql(search: Search): string {
-  return [...search.where, VISIBLE].join(" AND ");
+  return (search.heads ? search.where : [...search.where, VISIBLE]).join(" AND ");
 }
 
 /**
@@ -358,7 +387,9 @@ function conceptScan(
   concept: string,
   predicate: number | undefined,
   after: (AssertionKey & { pid: number }) | undefined,
+  heads: boolean,
 ): Scan {
+  const conceptsThen = heads ? headsFirst : conceptsFirst;
   const tail = match === "tail";
   const column = tail ? "c.concept_rev" : "c.path";
   const index = tail ? "concepts_by_rev" : "concepts_by_path";
@@ -376,15 +407,17 @@ function conceptScan(
   if (predicate !== undefined) {
     const passed = cursor !== undefined && (vsQ > 0 || (vsQ === 0 && cursor.pid >= predicate));
     exact = {
-      from: conceptsFirst(index),
+      from: conceptsThen(index),
       where: [`${column} = $q`, "a.predicate = $predicate"],
       params: { q: passed ? NOTHING : q },
+      heads,
     };
   } else {
     exact = {
-      from: conceptsFirst(index),
+      from: conceptsThen(index),
       where: [`${column} = $q`, "a.predicate > $qAfterPid"],
       params: { q: vsQ > 0 ? NOTHING : q, qAfterPid: vsQ === 0 ? (cursor?.pid ?? 0) : 0 },
+      heads,
     };
   }
   if (match === "exact") return { searches: [exact], order, oneKey: predicate !== undefined };
@@ -395,7 +428,8 @@ function conceptScan(
   const high = `${q}0`;
   const from = cursor !== undefined && compare(cursor.key, low) > 0 ? cursor : { key: low, pid: 0 };
   const below: Search = {
-    from: conceptsFirst(index),
+    from: conceptsThen(index),
+    heads,
     where: [
       `${column} >= $afterKey`,
       `${column} < $high`,

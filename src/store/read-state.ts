@@ -56,8 +56,8 @@ export class ReadState {
   }
 
   /** Opens an existing, migrated state read-only (see `State.open`). */
-  static open(path: string): ReadState {
-    return new ReadState(State.open(path, { readonly: true }));
+  static open(path: string, options: { cacheMiB?: number } = {}): ReadState {
+    return new ReadState(State.open(path, { ...options, readonly: true }));
   }
 
   close(): void {

@@ -52,6 +52,7 @@ export class State {
       return this.db.transaction(fn).immediate();
     } catch (e) {
       this.keys.forget(); // ids of keys added by the rolled-back transaction are void
+      this.nodes.forget(); // so are Merkle nodes still waiting to be written
       throw e;
     }
   }

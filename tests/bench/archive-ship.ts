@@ -25,6 +25,7 @@ import { DirTarget } from "../../src/backup/dir-target.ts";
 import { makeS3Client, S3Target } from "../../src/backup/s3-target.ts";
 import { dataDirWalSource } from "../../src/backup/wal-source.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import { segmentLogOf } from "../../src/log/segment-log.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { prepareAssertion } from "../../src/protocol/prepare.ts";
 import { archiveHealth, type Load, startLoad } from "../helpers/archive-load.ts";
@@ -75,7 +76,7 @@ try {
     }
     await engine.ingest(batch);
   }
-  const logBytes = engine.log.stats().bytes;
+  const logBytes = segmentLogOf(engine.log).stats().bytes;
   await engine.close();
   console.error(`data dir: ${N} assertions, ${(logBytes / MB).toFixed(1)} MB of log`);
 

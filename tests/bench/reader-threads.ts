@@ -23,6 +23,7 @@ import { measureQueries, type QueryCase } from "./figures/queries.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { pairRow } from "./lib/pair-stats.ts";
 import { cpuSeconds, loadAverage, mainThreadCpuSeconds } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { BENCH_DIR, ServerProcess } from "./lib/server-process.ts";
@@ -72,15 +73,6 @@ async function start(dataDir: string, env: Record<string, string>): Promise<Serv
   }
   throw new Error(`the server's ${want} reader thread(s) did not start`);
 }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en") : x.toFixed(2));
 
 let exitCode = 0;
 try {
@@ -183,13 +175,7 @@ try {
       "a = 0 reader threads (or 0 verify workers), b = 1 reader thread (or 2 verify workers); median (runs)\n\n" +
       "| figure | a | b | b / a |\n|---|---|---|---|\n",
   );
-  for (const p of pairs) {
-    const a = median(p.a);
-    const b = median(p.b);
-    process.stdout.write(
-      `| ${p.figure} | ${fmt(a)} (${p.a.map(fmt).join(", ")}) | ${fmt(b)} (${p.b.map(fmt).join(", ")}) | ${(b / a).toFixed(2)} |\n`,
-    );
-  }
+  for (const p of pairs) process.stdout.write(pairRow(p.figure, p.a, p.b));
 } catch (e) {
   exitCode = 1;
   process.stderr.write(

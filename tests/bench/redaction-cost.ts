@@ -10,11 +10,13 @@
  *
  *   bun tests/bench/redaction-cost.ts [--rows 100000] [--redactions 5]
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Engine } from "../../src/engine/engine.ts";
+import { segmentLogOf } from "../../src/log/segment-log.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { JsonValue } from "../../src/protocol/assertion.ts";
 import { prepareAssertion } from "../../src/protocol/prepare.ts";
@@ -84,7 +86,7 @@ try {
       total_ms: round(totalMs),
     });
   }
-  const stats = engine.log.stats();
+  const stats = segmentLogOf(engine.log).stats();
   await engine.close();
   const median = (k: string) => {
     const xs = runs.map((r) => r[k] as number).sort((a, b) => a - b);

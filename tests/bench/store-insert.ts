@@ -11,6 +11,14 @@
  * Same-run baselines: pass several source trees with `--src` (e.g. a checkout of
  * main in /tmp/v1 and this tree) and each is measured on the same rows, in turn.
  *
+ * `--raw`: also S, the floor of SPEC §9 beside the apply — the same rows as
+ * bare row inserts (`assertions.insert` in one transaction per 1000, with the
+ * interning it does) into a fresh state of the last tree: no duplicate probe,
+ * no Merkle nodes, no `last_lsn`.
+ *
+ * `--batch B`: B records per apply call (one transaction, as one commit group
+ * of B; default 1000): what BEGIN/COMMIT costs per group against its size.
+ *
  * `--migrate`: the first tree's state is then opened by the last tree's code,
  * and the time that open takes (the schema migration) is reported.
  *
@@ -20,7 +28,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AgentPool, conceptOf, keyCount, PREDICATES } from "./lib/dataset.ts";
+import { AgentPool, datasetRecords } from "./lib/dataset.ts";
 import { duBytes } from "./lib/disk.ts";
 import { progress } from "./lib/progress.ts";
 
@@ -29,42 +37,23 @@ const { values } = parseArgs({
     rows: { type: "string", default: "200000" },
     src: { type: "string", default: "src" },
     migrate: { type: "boolean", default: false },
+    raw: { type: "boolean", default: false },
+    batch: { type: "string", default: "1000" },
   },
 });
 const N = Number(values.rows);
-const BATCH = 1000;
+/** Records per apply call = per transaction (a commit group); `--batch`. */
+const BATCH = Number(values.batch);
 const agents = new AgentPool(1000);
 const now = Date.now();
 
 /** Batch `b` of the dataset as log records (the same shape for every tree measured). */
-function batchRecords(b: number) {
-  const keys = keyCount(N);
-  const out = [];
-  for (let i = b * BATCH; i < Math.min(N, (b + 1) * BATCH); i++) {
-    const j = Math.floor(i / keys);
-    const k = i % keys;
-    const signed = agents.sign(k + j * 251, {
-      concept: conceptOf(Math.floor(k / PREDICATES.length)),
-      predicate: PREDICATES[k % PREDICATES.length] as string,
-      value: { state: j === 1 ? "degraded" : "ok", build: k % 1000 },
-      confidence: 0.5 + ((k + j) % 50) / 100,
-      ts: now - N + i,
-    });
-    const { id, canonical, sig } = signed.row;
-    out.push({
-      lsn: i + 1,
-      parsed: signed.assertion,
-      record: {
-        type: 1,
-        body: { seq: i + 1, status: 1, receivedAt: now, id, sig, reasons: [], canonical },
-      },
-    });
-  }
-  return out;
-}
+const batchRecords = (b: number) => datasetRecords(N, b, BATCH, agents, now);
 
 interface Store {
   src: string;
+  /** Bare inserts (S), not the apply. */
+  raw: boolean;
   dir: string;
   path: string;
   // biome-ignore lint/suspicious/noExplicitAny: each tree's own State, loaded at run time
@@ -74,9 +63,11 @@ interface Store {
   // biome-ignore lint/suspicious/noExplicitAny: as above
   tree: any;
   applyMs: number;
+  /** Process CPU (user + system) spent in apply, µs: what a shared machine does not distort. */
+  applyCpuUs: number;
 }
 
-async function openStore(src: string): Promise<Store> {
+async function openStore(src: string, raw = false): Promise<Store> {
   const root = resolve(src);
   const mod = {
     State: (await import(join(root, "store/state.ts"))).State,
@@ -87,7 +78,41 @@ async function openStore(src: string): Promise<Store> {
   const path = join(dir, "db", "state.sqlite");
   const state = mod.State.open(path);
   const tree = mod.MerkleTree.open(state.nodes, 0);
-  return { src, dir, path, mod, state, tree, applyMs: 0 };
+  return {
+    src: raw ? `${src} (S: bare inserts)` : src,
+    raw,
+    dir,
+    path,
+    mod,
+    state,
+    tree,
+    applyMs: 0,
+    applyCpuUs: 0,
+  };
+}
+
+/** S: the rows alone, as `applyRecords` would insert them, in one transaction. */
+function insertBare(s: Store, records: ReturnType<typeof batchRecords>): void {
+  s.state.transaction(() => {
+    for (const { record, parsed } of records) {
+      const r = record.body;
+      s.state.assertions.insert({
+        seq: r.seq,
+        id: r.id,
+        concept: parsed.concept,
+        predicate: parsed.predicate,
+        agent: parsed.agent,
+        confidence: parsed.confidence ?? null,
+        ts: parsed.ts,
+        retracts: null,
+        status: r.status,
+        reasons: r.reasons,
+        received_at: r.receivedAt,
+        canonical: r.canonical,
+        sig: r.sig,
+      });
+    }
+  });
 }
 
 /** Mean µs of `seqOf` over `ids` on `store`. */
@@ -100,7 +125,9 @@ function probe(store: Store, ids: Uint8Array[]): number {
 // Every store applies the same batch in turn (order alternating per batch), so
 // load on the shared machine falls on all of them alike: paired measurements.
 const stores: Store[] = [];
-for (const src of (values.src ?? "src").split(",")) stores.push(await openStore(src));
+const srcs = (values.src ?? "src").split(",");
+for (const src of srcs) stores.push(await openStore(src));
+if (values.raw) stores.push(await openStore(srcs.at(-1) as string, true));
 const ids: Uint8Array[] = [];
 for (let b = 0; b * BATCH < N; b++) {
   const records = batchRecords(b);
@@ -108,8 +135,12 @@ for (let b = 0; b * BATCH < N; b++) {
   const order = b % 2 === 0 ? stores : [...stores].reverse();
   for (const s of order) {
     const t = performance.now();
-    s.mod.applyRecords({ state: s.state, tree: s.tree }, records);
+    const cpu = process.cpuUsage();
+    if (s.raw) insertBare(s, records);
+    else s.mod.applyRecords({ state: s.state, tree: s.tree }, records);
+    const used = process.cpuUsage(cpu);
     s.applyMs += performance.now() - t;
+    s.applyCpuUs += used.user + used.system;
   }
   if ((b + 1) % 100 === 0) progress(`${(b + 1) * BATCH} rows`);
 }
@@ -140,6 +171,7 @@ for (const { s, bytes, openMs } of results) {
     src: s.src,
     rows: N,
     rowsPerSecond: Math.round(N / (s.applyMs / 1000)),
+    cpuUsPerRow: Number((s.applyCpuUs / N).toFixed(1)),
     bytesPerRow: Math.round(bytes / N),
     openMs: Math.round(openMs),
     warmHitUs: Number(warm.get(s)?.hit.toFixed(2)),

@@ -12,6 +12,7 @@ import { expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { makeS3Client, S3Target } from "../../src/backup/s3-target.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import { segmentLogOf } from "../../src/log/segment-log.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { expectSameRecords, readArchive } from "../helpers/archive-check.ts";
 import { archiveHealth, startLoad, waitFor } from "../helpers/archive-load.ts";
@@ -87,7 +88,7 @@ test(`archival resumes without gap or duplicate after ${ROUNDS} SIGKILLs mid-upl
   const { frames, ranges } = await readArchive(target); // back to back, each verified
   const engine = await Engine.open({ dataDir, logger: silentLogger });
   try {
-    expectSameRecords(frames, [...engine.log.readFrom(1)]);
+    expectSameRecords(frames, [...segmentLogOf(engine.log).readFrom(1)]);
   } finally {
     await engine.close();
   }

@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import type { StemeError } from "../../errors.ts";
 import { toHex } from "../../hex.ts";
-import type { IngestInput, ItemResult } from "../../ingest/ingest-service.ts";
+import type { IngestInput, ItemResult, SubmitResult } from "../../ingest/ingest-service.ts";
+import { decodePrepared } from "../../ingest/prepared-codec.ts";
 import type { BatchItemResult, BatchResponse, ItemError } from "../../protocol/batch-receipt.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import { clientIp } from "../client-ip.ts";
@@ -18,6 +19,7 @@ import type { HttpEnv } from "../http-env.ts";
 import { bodyKind, decodeUtf8, parseJsonBody } from "../json-body.ts";
 import { parseNdjson } from "../ndjson-lines.ts";
 import { flagParam } from "../params.ts";
+import { preparedOf } from "../prepared-body.ts";
 import { readBody } from "../read-body.ts";
 
 const itemError = (e: StemeError): ItemError => ({
@@ -29,8 +31,8 @@ const itemError = (e: StemeError): ItemError => ({
 export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
   const { engine, config, ingest } = deps;
 
-  async function single(doc: unknown, ip: string, withProof: boolean): Promise<Response> {
-    const { results, sth } = await ingest.submit([{ ok: true, value: doc }], ip);
+  async function single(submitted: Promise<SubmitResult>, withProof: boolean): Promise<Response> {
+    const { results, sth } = await submitted;
     const outcome = results[0] as ItemResult;
     if (outcome.status === "rejected") throw outcome.error;
     const body: Record<string, unknown> = {
@@ -48,8 +50,8 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     return Response.json(body, { status: recorded ? 201 : 200 });
   }
 
-  async function batch(items: IngestInput[], ip: string): Promise<BatchResponse> {
-    const { results, sth } = await ingest.submit(items, ip);
+  async function batch(submitted: Promise<SubmitResult>): Promise<BatchResponse> {
+    const { results, sth } = await submitted;
     const shaped = results.map(
       (r, index): BatchItemResult =>
         r.status === "rejected"
@@ -72,21 +74,28 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   const app = new Hono<HttpEnv>();
   app.post("/v1/assert", async (c) => {
+    const prepared = preparedOf(c.env);
+    if (prepared !== undefined) {
+      // Forwarded by another HTTP thread, which read and verified the body (SPEC §11).
+      const withProof = flagParam(c.req.query("proof"), "proof");
+      const ip = clientIp(c, config.trustProxyHops);
+      const submitted = ingest.submitPrepared(decodePrepared(prepared.items), ip);
+      if (prepared.shape === "batch") return c.json(await batch(submitted));
+      return single(submitted, withProof);
+    }
     const kind = bodyKind(c.req.raw, ["json", "ndjson"]);
     const withProof = flagParam(c.req.query("proof"), "proof");
     const body = await readBody(c.req.raw, config.maxBodyBytes);
     const ip = clientIp(c, config.trustProxyHops);
-    if (kind === "ndjson") return c.json(await batch(parseNdjson(body, config.maxBatch), ip));
+    if (kind === "ndjson") {
+      return c.json(await batch(ingest.submit(parseNdjson(body, config.maxBatch), ip)));
+    }
     const doc = parseJsonBody(decodeUtf8(body));
     if (Array.isArray(doc)) {
-      return c.json(
-        await batch(
-          doc.map((value): IngestInput => ({ ok: true, value })),
-          ip,
-        ),
-      );
+      const items = doc.map((value): IngestInput => ({ ok: true, value }));
+      return c.json(await batch(ingest.submit(items, ip)));
     }
-    return single(doc, ip, withProof);
+    return single(ingest.submit([{ ok: true, value: doc }], ip), withProof);
   });
   return app;
 }

@@ -14,8 +14,9 @@
 import { statfsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
-import type { ClusterFigures } from "../../cluster/cluster-replication.ts";
 import { StemeError } from "../../errors.ts";
+import type { StreamFigures } from "../../log/engine-log.ts";
+import { SegmentLog } from "../../log/segment-log.ts";
 import { redactionStatus } from "../../redaction/redaction-status.ts";
 import type { QuarantineTable } from "../../store/quarantine-table.ts";
 import type { RouteDeps } from "../app-deps.ts";
@@ -70,7 +71,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       });
     }
     if (!engine.ready) {
-      const why = engine.replication?.notReadyReason();
+      const why = engine.log.notReadyReason();
       throw new StemeError(
         "not_ready",
         why ?? "the engine takes no writes (recovering, closing, failed, or behind the stream)",
@@ -82,7 +83,9 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 
   app.get("/v1/health", (c) => {
     const sth = engine.treeHead();
-    const log = engine.segmentLog?.stats();
+    const figures = engine.log.figures();
+    const log = figures.kind === "segments" ? figures : undefined;
+    const segments = engine.log instanceof SegmentLog ? engine.log : undefined;
     const db = join(config.dataDir, "db", "state.sqlite");
     const archive = deps.archive?.status();
     return c.json({
@@ -101,9 +104,9 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         segments: log.segments,
         bytes: log.bytes,
         // What the segments hold now (retention removes old ones): LSNs first..last.
-        held_records: heldRecords(engine.segmentLog),
-        first_lsn: engine.segmentLog?.firstLsn,
-        last_lsn: engine.segmentLog?.lastLsn,
+        held_records: heldRecords(segments),
+        first_lsn: segments?.firstLsn,
+        last_lsn: segments?.lastLsn,
         /** Records appended since this process started. */
         records: log.records,
         batches: log.batches,
@@ -123,7 +126,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
         truncated_bytes: engine.recovery.truncatedBytes,
       },
       breakers: { storage: engine.storageBreaker.state, agents_open: agentBreakers.openCount() },
-      ...(engine.replication ? { cluster: clusterFigures(engine.replication.figures()) } : {}),
+      ...(figures.kind === "stream" ? { cluster: clusterFigures(figures) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
       archive: archive ?? { configured: false },
       redactions: redactionStatus(engine.state),
@@ -141,7 +144,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
 }
 
 /** Cluster mode (SPEC §10): where the stream is and how far this node has applied it. */
-function clusterFigures(f: ClusterFigures) {
+function clusterFigures(f: StreamFigures) {
   return {
     stream: f.stream,
     stream_lsn: f.streamLsn,

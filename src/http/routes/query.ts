@@ -1,11 +1,12 @@
 /**
  * `GET /v1/query` and `POST /v1/query` (SPEC §4): the same parameters from the
  * query string or a JSON body, parsed and answered by the lens module — the one
- * query path that HTTP, CLI and dashboard share. Nothing lens-specific lives here.
+ * query path that HTTP, CLI and dashboard share, through this thread's answer
+ * cache (src/lens/answer-cache.ts). Nothing lens-specific lives here.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { AnswerCache } from "../../lens/answer-cache.ts";
 import { parseQueryParams } from "../../lens/query-params.ts";
-import { runQuery } from "../../lens/run-query.ts";
 import type { ReadRouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { readJsonObject } from "../json-body.ts";
@@ -13,11 +14,14 @@ import { readJsonObject } from "../json-body.ts";
 export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
   const { reads, config } = deps;
   const options = { defaultTrust: config.defaultTrust };
+  const answers = deps.answers ?? new AnswerCache({ maxBytes: 0 });
   const app = new Hono<HttpEnv>();
+  const json = (c: Context<HttpEnv>, text: string) =>
+    c.body(text, 200, { "Content-Type": "application/json" });
 
   app.get("/v1/query", (c) => {
     const params = parseQueryParams(c.req.query(), "query");
-    return c.json(runQuery(reads, params, options));
+    return json(c, answers.answer(reads, params, options));
   });
 
   app.post("/v1/query", async (c) => {
@@ -27,7 +31,7 @@ export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
     if (params.min_tree_size !== undefined) {
       await reads.waitForTreeSize(params.min_tree_size, config.minTreeSizeWaitMs);
     }
-    return c.json(runQuery(reads, params, options));
+    return json(c, answers.answer(reads, params, options));
   });
 
   return app;

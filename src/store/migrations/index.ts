@@ -3,6 +3,7 @@ import initial from "./0001-initial.ts";
 import quarantineIndex from "./0002-quarantine-index.ts";
 import * as internedKeys from "./0003-interned-keys.ts";
 import redaction from "./0004-redaction.ts";
+import keyHeads from "./0005-key-heads.ts";
 
 /**
  * A migration's SQL runs whole, in one transaction. One that copies rows adds a
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
     copy: { sql: internedKeys.COPY, after: internedKeys.AFTER, rows: 100_000 },
   },
   { name: "0004-redaction", sql: redaction },
+  { name: "0005-key-heads", sql: keyHeads },
 ];
 
 /** The schema this binary reads and writes: the name of the last migration. */

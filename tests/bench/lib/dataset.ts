@@ -133,6 +133,25 @@ export function tailOf(c: number): string {
 export const keyCount = (n: number) => Math.ceil(n / CLAIMS_PER_KEY);
 export const conceptCount = (n: number) => Math.ceil(keyCount(n) / PREDICATES.length);
 
+/** Assertion i of the n-assertion dataset of `shape`, signed. */
+function signClaim(
+  shape: DatasetShape,
+  n: number,
+  i: number,
+  agents: AgentPool,
+  now: number,
+): Signed {
+  const keys = shape.keyCount(n);
+  const j = Math.floor(i / keys); // which claim of its key
+  const k = i % keys;
+  return agents.sign(shape.agent(k, j), {
+    ...shape.key(k),
+    value: shape.value(k, j),
+    confidence: 0.5 + ((k + j) % 50) / 100,
+    ts: now - n + i,
+  });
+}
+
 /** Builds the n assertions of `shape` in batches of `batchSize`; `now` anchors ts and received_at. */
 export function buildDataset(
   n: number,
@@ -141,20 +160,12 @@ export function buildDataset(
   now: number,
   shape: DatasetShape = SHAPES.uniform,
 ): Batch[] {
-  const keys = shape.keyCount(n);
   const batches: Batch[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const assertions: Assertion[] = [];
     const rows: BenchRow[] = [];
     for (let i = start; i < Math.min(n, start + batchSize); i++) {
-      const j = Math.floor(i / keys); // which claim of its key
-      const k = i % keys;
-      const signed = agents.sign(shape.agent(k, j), {
-        ...shape.key(k),
-        value: shape.value(k, j),
-        confidence: 0.5 + ((k + j) % 50) / 100,
-        ts: now - n + i,
-      });
+      const signed = signClaim(shape, n, i, agents, now);
       assertions.push(signed.assertion);
       rows.push({ ...signed.row, seq: i + 1, status: 1, received_at: now });
     }
@@ -182,4 +193,34 @@ export function singleBodies(count: number, agents: AgentPool, now: number): str
     bodies[i] = JSON.stringify(assertion);
   }
   return bodies;
+}
+
+/**
+ * Batch `b` (of `batchSize`) of the n-assertion dataset as log records for
+ * `applyRecords`, for store micro-benchmarks (the same shape for every tree
+ * measured). `now` anchors ts and received_at.
+ */
+export function datasetRecords(
+  n: number,
+  b: number,
+  batchSize: number,
+  agents: AgentPool,
+  now: number,
+  shape: DatasetShape = SHAPES.uniform,
+) {
+  const out = [];
+  for (let i = b * batchSize; i < Math.min(n, (b + 1) * batchSize); i++) {
+    const signed = signClaim(shape, n, i, agents, now);
+    const { id, canonical, sig } = signed.row;
+    out.push({
+      lsn: i + 1,
+      parsed: signed.assertion,
+      deduped: true, // as the commit loop hands planned records to apply
+      record: {
+        type: 1,
+        body: { seq: i + 1, status: 1, receivedAt: now, id, sig, reasons: [], canonical },
+      },
+    });
+  }
+  return out;
 }

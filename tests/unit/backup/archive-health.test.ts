@@ -14,6 +14,7 @@ import { snapshotPrefix } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { createApp } from "../../../src/http/app.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { switchableTarget } from "../../helpers/archive-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
@@ -49,7 +50,7 @@ test("with archival: LSN, backlog, lag and the newest complete backup", async ()
     rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    log: t.engine.log,
+    log: segmentLogOf(t.engine.log),
     logger: silentLogger,
     clock,
     backupCheckMs: 0,
@@ -122,7 +123,7 @@ test("a failing target: failures count up, lag grows from when the log moved; re
     rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 1000,
-    log: t.engine.log,
+    log: segmentLogOf(t.engine.log),
     logger: silentLogger,
     clock: { now: () => now },
   });

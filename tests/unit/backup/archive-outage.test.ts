@@ -11,6 +11,7 @@ import { expect, test } from "bun:test";
 import { join, resolve } from "node:path";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { Engine } from "../../../src/engine/engine.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { expectSameRecords, readArchive } from "../../helpers/archive-check.ts";
 import { archiveHealth, gauges, startLoad, waitFor } from "../../helpers/archive-load.ts";
@@ -100,7 +101,7 @@ test("an unreachable target never stops writes; the backlog shows, then ships by
   const { frames } = await readArchive(target);
   const engine = await Engine.open({ dataDir, logger: silentLogger });
   try {
-    const log = [...engine.log.readFrom(1)];
+    const log = [...segmentLogOf(engine.log).readFrom(1)];
     expect(log.length).toBeGreaterThan(3000);
     expectSameRecords(frames, log); // the clean stop shipped the last records too
   } finally {

@@ -21,6 +21,7 @@ import { ROOT_HISTORY } from "../../../src/backup/history.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { isStemeError } from "../../../src/errors.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { expectSameRecords, readArchive } from "../../helpers/archive-check.ts";
@@ -60,13 +61,13 @@ async function write(e: Engine, from: number, count: number, tag = "v"): Promise
 const liveShipper = (e: Engine, target: BackupTarget, maxObjectBytes?: number) =>
   new ArchiveShipper({
     target,
-    source: { segments: () => e.log.segmentList() },
+    source: { segments: () => segmentLogOf(e.log).segmentList() },
     ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
   });
 
 async function expectArchiveEqualsLog(target: BackupTarget, e: Engine) {
   const { frames, ranges } = await readArchive(target);
-  expectSameRecords(frames, [...e.log.readFrom(1)]);
+  expectSameRecords(frames, [...segmentLogOf(e.log).readFrom(1)]);
   return ranges;
 }
 
@@ -156,7 +157,7 @@ describe("ArchiveShipper", () => {
     const ship = (e: Engine, dir: string) =>
       new ArchiveShipper({
         target,
-        source: { segments: () => e.log.segmentList() },
+        source: { segments: () => segmentLogOf(e.log).segmentList() },
         history: readDataDirHistory(dir),
       }).ship();
     const a = await open(one.path);
@@ -212,9 +213,9 @@ describe("ArchiveShipper", () => {
       const archived = s.archivedLsn as number;
       await write(e, 60, 60); // not archived
       now += 1000;
-      const before = e.log.segmentList();
+      const before = segmentLogOf(e.log).segmentList();
       const removed = e.runRetention(archived);
-      const kept = e.log.segmentList();
+      const kept = segmentLogOf(e.log).segmentList();
       for (const name of removed) {
         const seg = before.find((x) => x.name === name);
         expect(seg?.lastLsn).toBeLessThanOrEqual(archived);
@@ -223,7 +224,7 @@ describe("ArchiveShipper", () => {
       await s.ship();
       now += 1000;
       e.runRetention(s.archivedLsn);
-      expect(e.log.segmentList().length).toBe(1); // only the open one is left
+      expect(segmentLogOf(e.log).segmentList().length).toBe(1); // only the open one is left
     } finally {
       await e.close();
     }

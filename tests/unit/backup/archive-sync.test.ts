@@ -18,6 +18,7 @@ import { serverArchiver } from "../../../src/backup/server-archiver.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { isStemeError } from "../../../src/errors.ts";
 import { createApp } from "../../../src/http/app.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { archivedThrough, switchableTarget } from "../../helpers/archive-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
@@ -53,7 +54,7 @@ test("a write is answered once the archive holds it", async () => {
     }),
     ship: true,
     intervalMs: HOUR,
-    log: t.engine.log,
+    log: segmentLogOf(t.engine.log),
     logger: silentLogger,
     clock: { now: () => Date.now() },
   });
@@ -90,7 +91,7 @@ test("an unreachable archive: 503 archive_unavailable, the write is stored; retr
     rounds: new ShipperRounds({ target }),
     ship: true,
     intervalMs: 50,
-    log: t.engine.log,
+    log: segmentLogOf(t.engine.log),
     logger: silentLogger,
     clock: { now: () => Date.now() },
     syncTimeoutMs: 300,

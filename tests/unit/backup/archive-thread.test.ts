@@ -13,6 +13,7 @@
 import { expect, test } from "bun:test";
 import { ArchiveThread } from "../../../src/backup/archive-thread.ts";
 import { Archiver } from "../../../src/backup/archiver.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import type { Logger } from "../../../src/logger.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { archivedThrough } from "../../helpers/archive-dir.ts";
@@ -45,7 +46,7 @@ function archiver(t: TestApp, dir: string, logger: Logger = silentLogger, entry?
     rounds,
     ship: true,
     intervalMs: 1000,
-    log: t.engine.log,
+    log: segmentLogOf(t.engine.log),
     logger,
     clock: { now: () => Date.now() },
   });

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { ARCHIVE_PREFIX } from "../../../src/backup/backup-layout.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { Engine } from "../../../src/engine/engine.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { expectSameRecords, readArchive } from "../../helpers/archive-check.ts";
@@ -58,7 +59,7 @@ describe("stemedb archive-wal", () => {
       expect(again.stdout).toContain(`through lsn ${e.log.lastLsn} of ${e.log.lastLsn}`);
 
       const { frames } = await readArchive(new DirTarget(to));
-      expectSameRecords(frames, [...e.log.readFrom(1)]);
+      expectSameRecords(frames, [...segmentLogOf(e.log).readFrom(1)]);
     } finally {
       await e.close();
     }

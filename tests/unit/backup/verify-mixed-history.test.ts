@@ -8,6 +8,7 @@
  * fails, and restore refuses to take them (a point before them restores). The shipper of today would ship that restored server under its own
  * history instead (tests/e2e/histories.e2e.test.ts).
  */
+
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
@@ -18,6 +19,7 @@ import { readLogFrames } from "../../../src/backup/log-range.ts";
 import { encodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { verifyBackup } from "../../../src/backup/verify-backup.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, writeAssertions } from "./backup-fixture.ts";
 
@@ -27,7 +29,7 @@ test("two histories shipped into one (the old code's PITR on the same URL) fail 
   const ship = (engine: Awaited<ReturnType<typeof openLive>>) =>
     new ArchiveShipper({
       target,
-      source: { segments: () => engine.log.segmentList() },
+      source: { segments: () => segmentLogOf(engine.log).segmentList() },
       history: ROOT_RECORD, // what every data dir was before histories
     }).ship();
   const live = await openLive(join(tmp.path, "live"));

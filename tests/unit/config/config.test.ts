@@ -34,6 +34,19 @@ describe("config", () => {
     expect(c.host).toBe("127.0.0.1"); // empty env var = unset
   });
 
+  test("an old name is still read: STEMEDB_READER_THREADS and readerThreads for httpThreads; the new name wins", () => {
+    expect(parseConfig({}, { STEMEDB_READER_THREADS: "2" }).httpThreads).toBe(2);
+    expect(parseConfig({ readerThreads: 3 } as never, {}).httpThreads).toBe(3);
+    const both = { STEMEDB_READER_THREADS: "2", STEMEDB_HTTP_THREADS: "4" };
+    expect(parseConfig({}, both).httpThreads).toBe(4);
+    expect(() => parseConfig({}, { STEMEDB_READER_THREADS: "-1" })).toThrow(
+      expect.objectContaining({
+        code: "config_invalid",
+        message: expect.stringContaining("STEMEDB_READER_THREADS"),
+      }),
+    );
+  });
+
   test("a bad value names its source and setting", () => {
     try {
       parseConfig({}, { STEMEDB_PORT: "http" });
@@ -110,7 +123,13 @@ describe("the configuration docs", () => {
   });
 
   test("every STEMEDB_* name in the README, .env.example and ops/ is a setting", () => {
-    const known = new Set([...Object.keys(SETTINGS), ...Object.keys(CLIENT_SETTINGS)].map(envName));
+    // A setting's old name (`alias`) is still read, so docs may name it.
+    const aliases = Object.values(SETTINGS).flatMap((s) =>
+      "alias" in s && typeof s.alias === "string" ? [s.alias] : [],
+    );
+    const known = new Set(
+      [...Object.keys(SETTINGS), ...Object.keys(CLIENT_SETTINGS), ...aliases].map(envName),
+    );
     const files = [
       "README.md",
       ".env.example",

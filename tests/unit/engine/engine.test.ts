@@ -7,6 +7,7 @@ import { fromHex, toHex } from "../../../src/hex.ts";
 import type { IngestPolicy } from "../../../src/ingest-policy.ts";
 import type { FileOps, WritableFile } from "../../../src/log/file-ops.ts";
 import { nodeFileOps, writeThenSync } from "../../../src/log/file-ops.ts";
+import { segmentLogOf } from "../../../src/log/segment-log.ts";
 import { memoryLogger, silentLogger } from "../../../src/logger.ts";
 import { EMPTY_ROOT, leafHash } from "../../../src/merkle/hash.ts";
 import { verifyTreeHead } from "../../../src/merkle/tree-head.ts";
@@ -113,12 +114,12 @@ describe("Engine", () => {
   test("concurrent submissions share fsyncs (group commit) and all become durable", async () => {
     using dir = tempDir();
     await withEngine(dir.path, async (e) => {
-      const before = e.log.stats().batches;
+      const before = segmentLogOf(e.log).stats().batches;
       const items = Array.from({ length: 200 }, (_, i) => claim(i % 2 ? alice : bob, i));
       const results = await Promise.all(items.map((it) => e.ingest([it])));
       const seqs = results.map((r) => (r.outcomes[0] as { seq: number }).seq).sort((x, y) => x - y);
       expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-      const batches = e.log.stats().batches - before;
+      const batches = segmentLogOf(e.log).stats().batches - before;
       expect(batches).toBeLessThan(50);
       // Each answer's tree head covers its own seq.
       for (const r of results)
@@ -244,7 +245,7 @@ describe("Engine", () => {
       const refused = await e.ingest([lost]).catch((x: unknown) => x);
       expect(isStemeError(refused, "storage_unavailable")).toBe(true);
       expect((refused as StemeError).context.retryAfterS).toBe(5);
-      expect(e.log.stats().failedBatches).toBe(1);
+      expect(segmentLogOf(e.log).stats().failedBatches).toBe(1);
       expect(e.getAssertion(claim(alice, 1).id)).toBeDefined();
 
       // A failed probe keeps it open for another interval; a good one closes it.
@@ -318,7 +319,7 @@ describe("log retention", () => {
       Engine.open({ dataDir: dir.path, logger: silentLogger, clock, segmentBytes: 4096 });
     let e = await open();
     for (let i = 0; i < 40; i++) await e.ingest([claim(alice, i)]);
-    const segments = e.log.stats().segments;
+    const segments = segmentLogOf(e.log).stats().segments;
     expect(segments).toBeGreaterThan(3);
     expect(e.runRetention()).toEqual([]); // too young
     now += 8 * 24 * 3_600_000;

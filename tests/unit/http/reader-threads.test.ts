@@ -37,7 +37,7 @@ async function start(
   if (!dirs.includes(dir)) dirs.push(dir);
   const log = memoryLogger();
   const server = await startServer(
-    parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1", readerThreads: 1, ...flags }),
+    parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1", httpThreads: 1, ...flags }),
     log,
   );
   servers.push(server);
@@ -109,7 +109,7 @@ describe("reader threads", () => {
     // Every acknowledged write is in the log and the state: a restart (one thread) serves all 60.
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
-    const again = await start({ readerThreads: 0 }, dir);
+    const again = await start({ httpThreads: 0 }, dir);
     for (const id of ids) {
       expect((await fetch(`${again.server.url}/v1/assertions/${id}`)).status).toBe(200);
     }
@@ -154,6 +154,59 @@ describe("reader threads", () => {
     expect(p.request_id).toBe("reader-test-1");
     expect(p.field).toBe("limit");
   }, 60_000);
+
+  test("writes landing on a reader are verified there and answered as on the main thread: single, bad signature, batch, NDJSON", async () => {
+    const { server } = await start();
+    const agent = testAgent();
+    const prepared = () =>
+      metric(server.url, /^stemedb_http_prepared_writes_total\{thread="reader-1"\} (\d+)$/m);
+    const seen = { single: 0, forged: 0, batch: 0, ndjson: 0 };
+    for (let i = 0; i < 400 && Object.values(seen).some((n) => n === 0); i++) {
+      const kind = (["single", "forged", "batch", "ndjson"] as const)[i % 4] as keyof typeof seen;
+      const before = await prepared();
+      const good = agent.sign({ concept: `acme/prep/k${i}`, value: i });
+      const forged = { ...good, sig: good.sig.replace(/^./, (ch) => (ch === "0" ? "1" : "0")) };
+      if (kind === "single") {
+        const res = await fresh(`${server.url}/v1/assert`, json(good));
+        expect(res.status).toBe(201);
+        expect(await res.json()).toMatchObject({ status: "accepted", seq: expect.any(Number) });
+      } else if (kind === "forged") {
+        const p = await problem(await fresh(`${server.url}/v1/assert`, json(forged)));
+        expect(p).toMatchObject({ status: 422, code: "bad_signature", field: "sig" });
+      } else {
+        const items = [good, forged, { v: 1 }, good];
+        const init =
+          kind === "batch"
+            ? json(items)
+            : {
+                method: "POST",
+                headers: { "content-type": "application/x-ndjson" },
+                body: items.map((x) => JSON.stringify(x)).join("\n"),
+              };
+        const res = await fresh(`${server.url}/v1/assert`, init);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as {
+          results: { status: string; error?: { code: string } }[];
+        };
+        expect(body.results.map((r) => r.status)).toEqual([
+          "accepted",
+          "rejected",
+          "rejected",
+          "duplicate",
+        ]);
+        expect(body.results[1]?.error?.code).toBe("bad_signature");
+        expect(body.results[2]?.error?.code).toBe("missing_field");
+      }
+      if ((await prepared()) > before) seen[kind]++;
+    }
+    expect(seen).toEqual({
+      single: expect.any(Number),
+      forged: expect.any(Number),
+      batch: expect.any(Number),
+      ndjson: expect.any(Number),
+    });
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(0);
+  });
 
   test("min_tree_size on a reader: a size the tree has answers, a size it lacks is 503 not_ready (query string and POST body)", async () => {
     const { server } = await start({ minTreeSizeWaitMs: 50 });
@@ -271,7 +324,7 @@ describe("reader threads", () => {
   }, 60_000);
 
   test("stop() ends every thread: no thread accepts connections afterwards", async () => {
-    const { server } = await start({ readerThreads: 2 });
+    const { server } = await start({ httpThreads: 2 });
     expect(await server.readersReady).toBe(2);
     await server.stop();
     servers.splice(servers.indexOf(server), 1);
@@ -287,7 +340,7 @@ describe("reader threads", () => {
       dirs.push(dir);
       await expect(
         startServer(
-          parseConfig({ dataDir: dir, port: other.port, host: "127.0.0.1", readerThreads: 1 }),
+          parseConfig({ dataDir: dir, port: other.port, host: "127.0.0.1", httpThreads: 1 }),
           memoryLogger(),
         ),
       ).rejects.toThrow();

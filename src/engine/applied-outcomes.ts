@@ -6,11 +6,11 @@
  * of the same id made first (another received_at) makes ours a duplicate.
  */
 
-import { RecordType } from "../engine/log-records.ts";
-import type { ItemOutcome, Plan } from "../engine/plan.ts";
 import { StemeError } from "../errors.ts";
 import { fromHex, toHex } from "../hex.ts";
 import type { State } from "../store/state.ts";
+import { RecordType } from "./log-records.ts";
+import type { ItemOutcome, Plan } from "./plan.ts";
 
 export function appliedOutcomes(state: State, plan: Plan, outcomes: ItemOutcome[]): ItemOutcome[] {
   const receivedAt = new Map<string, number>();
