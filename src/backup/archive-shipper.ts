@@ -23,6 +23,8 @@
  *   BLAKE3. A mismatch (a copy of this data dir shipping too) stops shipping
  *   with `config_invalid` instead of mixing records.
  * - Only durable records are shipped (wal-source.ts).
+ * - A shipped run that holds a redaction writes it to the URL's ledger first
+ *   (`redactions/`, SPEC §12, redaction-ledger.ts).
  * - `archivedLsn` (what retention may drop up to) counts LSNs held by the
  *   archive or, before the archive's first object, by the newest complete
  *   snapshot of its lineage: after `prune` removed the archive before the
@@ -32,6 +34,7 @@ import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 import { blake3 } from "../protocol/blake3.ts";
+import { redactionsInFrames, writeLedger } from "../redaction/redaction-ledger.ts";
 import { archiveRanges, coveredThrough } from "./archive-chain.ts";
 import { type ArchiveRange, archiveKey, archivePrefix } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -71,6 +74,8 @@ export class ArchiveShipper {
   readonly #reader = new WalReader();
   readonly history: HistoryRecord;
   #recorded = false;
+  /** Redactions this shipper wrote to the ledger (or found there). */
+  readonly #ledgered = new Set<string>();
   #known = false;
   #through = 0;
   #last: ArchiveRange | undefined;
@@ -175,6 +180,8 @@ export class ArchiveShipper {
       const run = this.#reader.read(segments, from, bound, this.#maxObjectBytes);
       if (run === undefined) break;
       // zstd level 1: on log frames 3× faster than level 3 at the same ratio (2.70 vs 2.66, measured).
+      // SPEC §12: the ledger knows a redaction before any object that holds it.
+      await writeLedger(this.target, redactionsInFrames(run.bytes, run.firstLsn), this.#ledgered);
       const object = encodeObject(run.bytes, 1);
       const key = archiveKey(this.history.id, run.firstLsn, run.lastLsn, object.blake3);
       try {
