@@ -37,6 +37,7 @@ import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
+import { readDataDirLedger } from "../redaction/data-dir-ledger.ts";
 import type { RedactedEntry } from "../redaction/redacted-table.ts";
 import { RedactionScrubber } from "../redaction/redaction-scrubber.ts";
 import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
@@ -190,7 +191,7 @@ export class Engine {
     const dbPath = join(options.dataDir, "db", "state.sqlite");
     const state = State.open(dbPath, { logger: options.logger }); // logs migration progress
     try {
-      const { tree, replayed } = recover(state, log);
+      const { tree, replayed } = recover(state, log, readDataDirLedger(options.dataDir));
       const recovery: RecoveryReport = {
         replayedRecords: replayed,
         millis: performance.now() - started,

@@ -5,15 +5,23 @@
  * so replay starts exactly where the state stopped.
  */
 import { StemeError } from "../errors.ts";
+import { fromHex, toHex } from "../hex.ts";
 import type { SegmentLog } from "../log/segment-log.ts";
 import { MerkleTree } from "../merkle/merkle-tree.ts";
+import { applyRedaction } from "../redaction/apply-redaction.ts";
+import type { LedgerEntry } from "../redaction/redaction-ledger.ts";
 import type { State } from "../store/state.ts";
 import { type ApplyTarget, applyRecords, type LoggedRecord } from "./apply.ts";
 import { decodeRecord } from "./log-records.ts";
 
 const REPLAY_CHUNK = 10_000;
 
-export function recover(state: State, log: SegmentLog): { tree: MerkleTree; replayed: number } {
+export function recover(
+  state: State,
+  log: SegmentLog,
+  /** The data dir's redaction ledger (a restore's; data-dir-ledger.ts). */
+  ledger: readonly LedgerEntry[] = [],
+): { tree: MerkleTree; replayed: number } {
   const tree = MerkleTree.open(state.nodes, state.meta.get("tree_size"));
   const target = { state, tree };
   const applied = state.meta.get("last_lsn");
@@ -32,12 +40,23 @@ export function recover(state: State, log: SegmentLog): { tree: MerkleTree; repl
     );
   }
   const replayed = applyLogTail(target, log);
-  // SPEC §12: a stub is valid only with a redaction of its id after it in the log.
-  const orphan = state.redacted.orphanStubs()[0];
+  // SPEC §12: a restore applies every redaction the URL knew, also those past its point.
+  state.transaction(() => {
+    for (const e of ledger) {
+      applyRedaction(state, {
+        target: fromHex(e.target, 32),
+        reason: e.reason,
+        redactionSeq: null,
+      });
+    }
+  });
+  // SPEC §12: a stub is valid only with a redaction of its id after it in the log, or in the ledger.
+  const known = new Set(ledger.map((e) => e.target));
+  const orphan = state.redacted.orphanStubs().find((s) => !known.has(toHex(s.id)));
   if (orphan !== undefined) {
     throw new StemeError(
       "corrupt_segment",
-      `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (or this is a restore to a point before its redaction, which needs the redaction ledger); restore from a backup to a later point`,
+      `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (in the log or the restore's ledger); restore from a backup to a later point`,
       { seq: orphan.seq },
     );
   }

@@ -135,17 +135,8 @@ export async function writeLedger(
   let written = 0;
   for (const e of entries) {
     if (known?.has(e.id)) continue;
-    const body = JSON.stringify({
-      v: 1,
-      id: e.id,
-      target: e.target,
-      reason: e.reason,
-      seq: e.seq,
-      received_at: e.receivedAt,
-      record: Buffer.from(encodeAssertionRecord(e.record)).toString("base64"),
-    });
     try {
-      await target.put(ledgerKey(e.id), new TextEncoder().encode(body));
+      await target.put(ledgerKey(e.id), new TextEncoder().encode(JSON.stringify(ledgerObject(e))));
       written++;
     } catch (err) {
       // Same key, same redaction: written before (by the archiver or a backup).
@@ -156,23 +147,43 @@ export async function writeLedger(
   return written;
 }
 
+/** The JSON object the ledger stores for an entry (in the URL and in a restored data dir). */
+export function ledgerObject(e: LedgerEntry): Record<string, unknown> {
+  return {
+    v: 1,
+    id: e.id,
+    target: e.target,
+    reason: e.reason,
+    seq: e.seq,
+    received_at: e.receivedAt,
+    record: Buffer.from(encodeAssertionRecord(e.record)).toString("base64"),
+  };
+}
+
 /** Every redaction the URL's ledger holds, each checked (id, signature, shape); a bad one is `corrupt_backup`. */
 export async function readLedger(target: BackupTarget): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
   for (const { key } of await target.list(REDACTIONS_PREFIX)) {
     const body = await target.get(key);
     if (body === undefined) continue;
-    const entry = parseLedgerObject(key, body);
-    entries.push(entry);
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(body));
+    } catch {
+      json = undefined; // reported as not a ledger object
+    }
+    entries.push(parseLedgerObject(key, json));
   }
   return entries.sort((a, b) => a.seq - b.seq);
 }
 
-function parseLedgerObject(key: string, body: Uint8Array): LedgerEntry {
-  const bad = (why: string) => new StemeError("corrupt_backup", `${key}: ${why}`, { object: key });
+/** A ledger object checked: its record's id, signature and shape; `where` names it in errors. */
+export function parseLedgerObject(where: string, body: unknown): LedgerEntry {
+  const bad = (why: string) =>
+    new StemeError("corrupt_backup", `${where}: ${why}`, { object: where });
   let record: AssertionRecord;
   try {
-    const json = JSON.parse(decoder.decode(body)) as { v?: unknown; record?: unknown };
+    const json = (body ?? {}) as { v?: unknown; record?: unknown };
     if (json.v !== 1 || typeof json.record !== "string") throw bad("not a ledger object (v 1)");
     record = decodeAssertionRecord(Buffer.from(json.record, "base64"));
   } catch (e) {
@@ -183,7 +194,9 @@ function parseLedgerObject(key: string, body: Uint8Array): LedgerEntry {
   }
   const entry = ledgerEntryOf(record);
   if (entry === undefined) throw bad("the record is not a redaction");
-  if (key !== ledgerKey(entry.id)) throw bad(`named for another redaction than ${entry.id}`);
+  if (where.startsWith(REDACTIONS_PREFIX) && where !== ledgerKey(entry.id)) {
+    throw bad(`named for another redaction than ${entry.id}`);
+  }
   const assertion = {
     ...(JSON.parse(decoder.decode(record.canonical)) as object),
     sig: toHex(record.sig),

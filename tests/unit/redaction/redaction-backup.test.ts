@@ -3,9 +3,8 @@
  * (SPEC §12, §7): a snapshot taken after it, and archive objects whose range
  * holds the stub, restore through the one apply path to the same root with
  * the target redacted; the restored data dir, the URL's files and the
- * decompressed objects hold no byte of the target. (Objects and snapshots
- * written BEFORE a redaction are not scrubbed by this release: the
- * `redactions/` ledger of the backup contract is still to come.)
+ * decompressed objects hold no byte of the target. A restore to a point
+ * before the redaction applies it from the `redactions/` ledger.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -120,8 +119,24 @@ test("restore latest: the target stays redacted, verify passes, no file holds it
   expect((await verifyDataDir(dir)).checks.filter((c) => !c.ok)).toEqual([]);
 });
 
-test("restore to a point between the target and its redaction fails closed (the ledger that would carry the redaction there is not built yet)", async () => {
+test("restore to a point between the target and its redaction applies the ledger's redaction", async () => {
   const dir = join(tmp.path, "r-before");
-  const r = restoreDataDir({ target, dataDir: dir, point: { kind: "seq", seq: redactionSeq - 1 } });
-  await expect(r).rejects.toMatchObject({ code: "corrupt_segment" });
+  const r = await restoreDataDir({
+    target,
+    dataDir: dir,
+    point: { kind: "seq", seq: redactionSeq - 1 },
+  });
+  expect(r.redactions).toBe(1);
+  expect(r.staged.tree_size).toBe(redactionSeq - 1);
+  expect(r.root).toBe(toHex(live.tree.root(redactionSeq - 1)));
+  expect(filesHolding(dir, marker)).toEqual([]);
+  const engine = await Engine.open({ dataDir: dir, logger: silentLogger });
+  try {
+    const entry = engine.getRedacted(fromHex(targetId, 32));
+    expect(entry?.seq).toBeLessThan(redactionSeq);
+    expect(entry?.redaction).toBeNull(); // known from the ledger, past the restored tree
+  } finally {
+    await engine.close();
+  }
+  expect((await verifyDataDir(dir)).checks.filter((c) => !c.ok)).toEqual([]);
 });
