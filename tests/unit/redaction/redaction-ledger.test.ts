@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
+import { verifyBackup } from "../../../src/backup/verify-backup.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import type { Engine } from "../../../src/engine/engine.ts";
 import { ledgerKey, readLedger } from "../../../src/redaction/redaction-ledger.ts";
@@ -79,6 +80,8 @@ test("stemedb backup writes every redaction of its snapshot", async () => {
   const target = new DirTarget(join(tmp.path, "backup"));
   await takeBackup({ dataDir: liveDir, target, version: "test", now: () => testClock.t });
   await expectEntry(target);
+  const report = await verifyBackup(target);
+  expect(report.checks.find((c) => c.name === "backup.redactions")).toMatchObject({ ok: true });
 });
 
 test("a ledger object whose record does not verify is corrupt_backup", async () => {
@@ -93,4 +96,7 @@ test("a ledger object whose record does not verify is corrupt_backup", async () 
   body.record = record.toString("base64");
   writeFileSync(join(dir, ledgerKey(redactionId)), JSON.stringify(body));
   await expect(readLedger(target)).rejects.toMatchObject({ code: "corrupt_backup" });
+  const report = await verifyBackup(target);
+  expect(report.ok).toBe(false);
+  expect(report.checks.find((c) => c.name === "backup.redactions")).toMatchObject({ ok: false });
 });
