@@ -34,8 +34,10 @@ import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import type { LogSegment } from "../log/segment-log-config.ts";
 import { blake3 } from "../protocol/blake3.ts";
+import { sameUpToStubs } from "../redaction/archive-scrub.ts";
 import { redactionsInFrames, writeLedger } from "../redaction/redaction-ledger.ts";
 import { archiveRanges, coveredThrough } from "./archive-chain.ts";
+import { fetchObject } from "./backup-catalog.ts";
 import { type ArchiveRange, archiveKey, archivePrefix } from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { type HistoryRecord, ROOT_RECORD } from "./history.ts";
@@ -137,8 +139,8 @@ export class ArchiveShipper {
     const chain = coveredThrough(within, from);
     const link = chain.last;
     if (link !== undefined && link.firstLsn >= localFirst) {
-      const local = toHex(blake3(this.#frames(segments, link.firstLsn, link.lastLsn)));
-      if (local !== link.blake3) {
+      const frames = this.#frames(segments, link.firstLsn, link.lastLsn);
+      if (toHex(blake3(frames)) !== link.blake3 && !(await this.#unscrubbed(link, frames))) {
         throw new StemeError(
           "config_invalid",
           `the archive at ${this.target.url} holds other records at lsn ${link.firstLsn}..${link.lastLsn} ` +
@@ -206,6 +208,12 @@ export class ArchiveShipper {
       from = run.lastLsn + 1;
     }
     return report;
+  }
+
+  /** SPEC §12: the object differs from the local frames only where the local log holds stubs (its scrub is pending). */
+  async #unscrubbed(link: ArchiveRange, frames: Uint8Array): Promise<boolean> {
+    const archived = await fetchObject(this.target, link.key, { blake3: link.blake3 });
+    return sameUpToStubs(frames, archived, link.firstLsn);
   }
 
   /** The newest complete snapshot's LSN of its lineage within the local log; 0 for none. */

@@ -105,3 +105,25 @@ function stubFrames(
   }
   return out === undefined ? undefined : { bytes: out, frames };
 }
+
+/**
+ * True when an archived run of frames holds the same records as the local log's,
+ * except where the local log already holds a redaction's stub and the archive
+ * still the assertion of that id (its scrub not done yet): not another history.
+ */
+export function sameUpToStubs(local: Uint8Array, archived: Uint8Array, firstLsn: number): boolean {
+  if (local.length !== archived.length) return false;
+  const a = new FrameCursor(local, 0, firstLsn);
+  const b = new FrameCursor(archived, 0, firstLsn);
+  for (;;) {
+    const more = a.next();
+    if (more !== b.next()) return false;
+    if (!more) return a.problem === undefined && b.problem === undefined;
+    const x = local.subarray(a.payloadStart - FRAME_HEADER_BYTES, a.payloadEnd);
+    const y = archived.subarray(b.payloadStart - FRAME_HEADER_BYTES, b.payloadEnd);
+    if (Buffer.compare(x, y) === 0) continue;
+    if (a.type !== RecordType.stub || b.type !== RecordType.assertion) return false;
+    const stubId = toHex(a.payload().subarray(17, STUB_MIN_BYTES));
+    if (stubId !== toHex(assertionRecordId(b.payload()))) return false;
+  }
+}
