@@ -24,6 +24,7 @@ import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
+import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { ArchiveScrubJob } from "../redaction/archive-scrub-job.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
@@ -121,6 +122,7 @@ export async function startServer(
             open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
             logger,
             intervalMs: config.archiveIntervalMs,
+            signer: loadOrCreateNodeKey(config.dataDir).signer,
           });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.

@@ -6,21 +6,28 @@
  * `redactions.archive_backlog` and `/metrics`' `stemedb_redaction_archive_backlog`.
  * Confirmations live in memory: after a start every redaction is pending again
  * until one pass over the archive (which then replaces nothing) confirms it.
- * Runs only on a server that ships (`--archive-to` with `--archive-ship`).
+ * Each pass writes the state's redactions to the ledger first, then replaces
+ * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
+ * holding a pending target. Runs only on a server that ships (`--archive-to`
+ * with `--archive-ship`).
  */
 
 import type { BackupTarget } from "../backup/backup-target.ts";
 import { toHex } from "../hex.ts";
 import type { Logger } from "../logger.ts";
+import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { State } from "../store/state.ts";
 import { scrubArchive } from "./archive-scrub.ts";
-import { readLedger } from "./redaction-ledger.ts";
+import { readLedger, redactionsInState, writeLedger } from "./redaction-ledger.ts";
+import { scrubSnapshots } from "./snapshot-scrub.ts";
 
 export interface ArchiveScrubJobOptions {
   state: State;
   open: () => Promise<BackupTarget>;
   logger: Logger;
   intervalMs: number;
+  /** This server's key, to sign rebuilt snapshots; without it snapshots are not rebuilt. */
+  signer?: NativeSigner;
 }
 
 export class ArchiveScrubJob {
@@ -59,13 +66,17 @@ export class ArchiveScrubJob {
     return this.#running;
   }
 
-  #localPending(): Set<string> {
+  /** Redacted here and not confirmed yet: target id (hex) → reason. */
+  #localPending(): Map<string, string> {
     const { state } = this.#o;
-    const out = new Set<string>();
+    const out = new Map<string, string>();
     if (state.redacted.size === 0) return out;
-    for (const row of state.db.query<{ id: Uint8Array }, []>("SELECT id FROM redacted").all()) {
+    const rows = state.db
+      .query<{ id: Uint8Array; reason: string | null }, []>("SELECT id, reason FROM redacted")
+      .all();
+    for (const row of rows) {
       const id = toHex(row.id);
-      if (!this.#confirmed.has(id)) out.add(id);
+      if (!this.#confirmed.has(id)) out.set(id, row.reason ?? "");
     }
     return out;
   }
@@ -78,16 +89,25 @@ export class ArchiveScrubJob {
         throw e;
       });
       const pending = this.#localPending();
+      if (pending.size > 0) {
+        // The ledger holds every redaction before any object is scrubbed of it (a restore needs it).
+        await writeLedger(target, redactionsInState(this.#o.state.db));
+      }
       const ledger = (await readLedger(target)).filter((e) => !this.#confirmed.has(e.target));
-      for (const e of ledger) pending.add(e.target);
-      this.#ledgerPending = ledger.filter((e) => !this.#localPending().has(e.target)).length;
+      this.#ledgerPending = ledger.filter((e) => !pending.has(e.target)).length;
+      for (const e of ledger) if (!pending.has(e.target)) pending.set(e.target, e.reason);
       if (pending.size === 0) return;
-      const report = await scrubArchive(target, pending);
-      for (const id of pending) this.#confirmed.add(id);
+      const report = await scrubArchive(target, new Set(pending.keys()));
+      const snapshots =
+        this.#o.signer === undefined
+          ? []
+          : await scrubSnapshots(target, { targets: pending, signer: this.#o.signer });
+      for (const id of pending.keys()) this.#confirmed.add(id);
       this.#ledgerPending = 0;
       this.#o.logger.info("archive URL scrubbed of redacted assertions", {
         redactions: pending.size,
         ...report,
+        snapshots_rebuilt: snapshots.length,
       });
     } catch (e) {
       this.#o.logger.warn("archive URL scrub failed; retried at the next tick", {

@@ -16,7 +16,7 @@
  */
 import { archiveRanges } from "../backup/archive-chain.ts";
 import { fetchObject } from "../backup/backup-catalog.ts";
-import { ARCHIVE_PREFIX, type ArchiveRange, archiveKey } from "../backup/backup-layout.ts";
+import { ARCHIVE_PREFIX, archiveKey } from "../backup/backup-layout.ts";
 import type { BackupTarget } from "../backup/backup-target.ts";
 import { encodeObject } from "../backup/object-codec.ts";
 import {
@@ -57,7 +57,7 @@ export async function scrubArchive(
   for (const r of ranges) {
     report.objects++;
     const plain = await fetchObject(target, r.key, { blake3: r.blake3 });
-    const scrubbed = stubFrames(r, plain, targets);
+    const scrubbed = stubFrames(r.key, r.firstLsn, plain, targets);
     if (scrubbed === undefined) continue;
     report.frames += scrubbed.frames;
     const object = encodeObject(scrubbed.bytes, 1);
@@ -75,13 +75,14 @@ export async function scrubArchive(
   return report;
 }
 
-/** The object's frames with each target's assertion frame replaced by its stub; undefined when none is there. */
-function stubFrames(
-  r: ArchiveRange,
+/** Frames (from `firstLsn`) with each target's assertion frame replaced by its stub; undefined when none is there. */
+export function stubFrames(
+  key: string,
+  firstLsn: number,
   plain: Uint8Array,
   targets: ReadonlySet<string>,
 ): { bytes: Uint8Array; frames: number } | undefined {
-  const cursor = new FrameCursor(plain, 0, r.firstLsn);
+  const cursor = new FrameCursor(plain, 0, firstLsn);
   let out: Uint8Array | undefined;
   let frames = 0;
   while (cursor.next()) {
@@ -101,7 +102,7 @@ function stubFrames(
     frames++;
   }
   if (cursor.problem !== undefined) {
-    throw new StemeError("corrupt_backup", `${r.key}: ${cursor.problem}`, { object: r.key });
+    throw new StemeError("corrupt_backup", `${key}: ${cursor.problem}`, { object: key });
   }
   return out === undefined ? undefined : { bytes: out, frames };
 }

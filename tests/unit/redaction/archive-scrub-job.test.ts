@@ -5,17 +5,23 @@
  * decompressed object at the URL holds the target's marker.
  */
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
+import { listSnapshots } from "../../../src/backup/backup-catalog.ts";
 import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { decodeObject } from "../../../src/backup/object-codec.ts";
+import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
+import { takeBackup } from "../../../src/backup/take-backup.ts";
+import { verifyBackup } from "../../../src/backup/verify-backup.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/logger.ts";
+import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
 import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
+import { filesHolding } from "../../helpers/byte-search.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { ADMIN_TOKEN, openTestApp } from "../http/http-test-helpers.ts";
 
@@ -45,6 +51,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     open: async () => target,
     logger: silentLogger,
     intervalMs: 3_600_000,
+    signer: (loadNodeKey(t.dir) as NodeKey).signer,
   });
   const app = createApp({
     engine: t.engine,
@@ -74,9 +81,11 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
         history: readDataDirHistory(t.dir),
       }).ship();
     await ship();
-    expect(holding(out.path, marker).length).toBe(1);
+    // A snapshot whose state holds the target's row.
+    const backup = await takeBackup({ dataDir: t.dir, target, version: "t" });
+    expect(holding(out.path, marker).length).toBe(2);
     expect(await backlog()).toBe(0);
-    await t.engine.ingest([
+    const red = await t.engine.ingest([
       prepare(
         operator.sign({
           concept: "_stemedb/redactions",
@@ -85,6 +94,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
         }),
       ),
     ]);
+    const redactionSeq = (red.outcomes[0] as { seq: number }).seq;
     await t.engine.redactions.scrub();
     await ship();
     expect(await backlog()).toBe(1);
@@ -96,6 +106,25 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
       "stemedb_redaction_archive_backlog 0",
     );
     expect(holding(out.path, marker)).toEqual([]);
+    // The snapshot: rebuilt under the same lsn with a newer created time, the old one gone.
+    const { snapshots } = await listSnapshots(target);
+    expect(snapshots.map((x) => x.snapshotLsn)).toEqual([backup.snapshot_lsn]);
+    expect(snapshots[0]?.prefix).not.toBe(backup.prefix);
+    expect(snapshots[0]?.complete).toBe(true);
+    expect((await verifyBackup(target)).checks.filter((c) => !c.ok)).toEqual([]);
+    // Restored from the scrubbed URL: latest and before the redaction, no byte of the target.
+    for (const [name, point] of [
+      ["latest", { kind: "latest" as const }],
+      ["before", { kind: "seq" as const, seq: redactionSeq - 1 }],
+    ] as const) {
+      const dir = join(out.path, "..", `${out.path.split("/").pop()}-${name}`);
+      try {
+        await restoreDataDir({ target, dataDir: dir, point });
+        expect(filesHolding(dir, marker)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     await job.stop();
     await t.close();
