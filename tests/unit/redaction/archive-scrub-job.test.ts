@@ -5,13 +5,12 @@
  * decompressed object at the URL holds the target's marker.
  */
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
 import { listSnapshots } from "../../../src/backup/backup-catalog.ts";
 import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
-import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
 import { verifyBackup } from "../../../src/backup/verify-backup.ts";
@@ -21,26 +20,9 @@ import { silentLogger } from "../../../src/logger.ts";
 import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
 import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
-import { filesHolding } from "../../helpers/byte-search.ts";
+import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { ADMIN_TOKEN, openTestApp } from "../http/http-test-helpers.ts";
-
-function holding(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else {
-        const raw = readFileSync(path);
-        const plain = name.endsWith(".zst") ? Buffer.from(decodeObject(path, raw)) : raw;
-        if (plain.includes(Buffer.from(needle))) found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 test("archive_backlog counts a redaction until the URL is scrubbed", async () => {
   using out = tempDir();
@@ -83,7 +65,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     await ship();
     // A snapshot whose state holds the target's row.
     const backup = await takeBackup({ dataDir: t.dir, target, version: "t" });
-    expect(holding(out.path, marker).length).toBe(2);
+    expect(objectsHolding(out.path, marker).length).toBe(2);
     expect(await backlog()).toBe(0);
     const red = await t.engine.ingest([
       prepare(
@@ -105,7 +87,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     expect(await (await app.request("/metrics")).text()).toContain(
       "stemedb_redaction_archive_backlog 0",
     );
-    expect(holding(out.path, marker)).toEqual([]);
+    expect(objectsHolding(out.path, marker)).toEqual([]);
     // The snapshot: rebuilt under the same lsn with a newer created time, the old one gone.
     const { snapshots } = await listSnapshots(target);
     expect(snapshots.map((x) => x.snapshotLsn)).toEqual([backup.snapshot_lsn]);

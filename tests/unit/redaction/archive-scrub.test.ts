@@ -7,13 +7,12 @@
  * the URL (latest, and a point before the redaction) hold no byte of it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
 import { parseArchiveKey } from "../../../src/backup/backup-layout.ts";
 import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
-import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
@@ -22,7 +21,8 @@ import { toHex } from "../../../src/hex.ts";
 import { scrubArchive } from "../../../src/redaction/archive-scrub.ts";
 import { verifyDataDir } from "../../../src/verify/verify-data-dir.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
-import { filesHolding } from "../../helpers/byte-search.ts";
+import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
+import { redactThrough } from "../../helpers/redact-engine.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
 
@@ -42,24 +42,6 @@ const ship = () =>
     source: dataDirWalSource(liveDir),
     history: readDataDirHistory(liveDir),
   }).ship();
-
-/** Every file of the URL, `.zst` objects decompressed, holding the marker. */
-function objectsHolding(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else {
-        const raw = readFileSync(path);
-        const plain = name.endsWith(".zst") ? Buffer.from(decodeObject(path, raw)) : raw;
-        if (plain.includes(Buffer.from(marker))) found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 const archiveKeys = () =>
   readdirSync(join(targetDir, "archive"), { recursive: true })
@@ -81,17 +63,8 @@ beforeAll(async () => {
   targetId = (r.outcomes[0] as { id: string }).id;
   await writeAssertions(live, 5);
   await ship(); // before the redaction: the archive holds the frame
-  const red = await live.ingest([
-    prepare(
-      operator.sign({
-        concept: "_stemedb/redactions",
-        predicate: "redacts",
-        value: { target: targetId, reason: "personal_data" },
-      }),
-    ),
-  ]);
-  redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-  await live.redactions.scrub();
+  const red = await redactThrough(live, operator, targetId, "personal_data");
+  redactionSeq = red.seq;
   await writeAssertions(live, 5);
   await ship(); // the redaction, and the ledger
 }, 60_000);
@@ -102,7 +75,7 @@ afterAll(async () => {
 });
 
 test("before the scrub the archive holds the target; a crash after the put leaves both objects", async () => {
-  expect(objectsHolding(targetDir).length).toBe(1);
+  expect(objectsHolding(targetDir, marker).length).toBe(1);
   const before = archiveKeys();
   const crash = new Error("killed after the put");
   await expect(
@@ -129,7 +102,7 @@ test("before the scrub the archive holds the target; a crash after the put leave
 test("the next pass deletes the old object; nothing at the URL holds the target", async () => {
   const report = await scrubArchive(target, new Set([targetId]));
   expect(report.leftovers).toBe(1);
-  expect(objectsHolding(targetDir)).toEqual([]);
+  expect(objectsHolding(targetDir, marker)).toEqual([]);
   const again = await scrubArchive(target, new Set([targetId]));
   expect(again).toMatchObject({ replaced: 0, leftovers: 0, frames: 0 });
 });

@@ -7,10 +7,8 @@
  * before the redaction applies it from the `redactions/` ledger.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
-import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
 import type { Engine as EngineType } from "../../../src/engine/engine.ts";
@@ -19,7 +17,8 @@ import { fromHex, toHex } from "../../../src/hex.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { verifyDataDir } from "../../../src/verify/verify-data-dir.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
-import { filesHolding } from "../../helpers/byte-search.ts";
+import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
+import { redactThrough } from "../../helpers/redact-engine.ts";
 import { shipRange } from "../../helpers/ship-archive.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
@@ -57,17 +56,8 @@ beforeAll(async () => {
   ]);
   targetId = (r.outcomes[0] as { id: string }).id;
   await writeAssertions(live, 20);
-  const red = await live.ingest([
-    prepare(
-      operator.sign({
-        concept: "_stemedb/redactions",
-        predicate: "redacts",
-        value: { target: targetId, reason: "personal_data" },
-      }),
-    ),
-  ]);
-  redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-  await live.redactions.scrub();
+  const red = await redactThrough(live, operator, targetId, "personal_data");
+  redactionSeq = red.seq;
   await writeAssertions(live, 5);
   // Shipped after the scrub: the range holds the stub, not the frame.
   await shipRange(liveDir, target, backup.last_lsn + 1, live.log.lastLsn);
@@ -80,25 +70,6 @@ afterAll(async () => {
   await live.close();
   tmp[Symbol.dispose]();
 });
-
-/** Every file of the backup URL, zstd objects decompressed, that holds `needle`. */
-function objectsHolding(dir: string, needle: string): string[] {
-  const bytes = Buffer.from(needle);
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else {
-        const raw = readFileSync(path);
-        const plain = name.endsWith(".zst") ? Buffer.from(decodeObject(path, raw)) : raw;
-        if (plain.includes(bytes)) found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 test("the URL's objects (decompressed) and files hold no byte of the target", () => {
   expect(objectsHolding(targetDir, marker)).toEqual([]);

@@ -15,6 +15,7 @@ import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import type { Engine } from "../../../src/engine/engine.ts";
 import { ledgerKey, readLedger } from "../../../src/redaction/redaction-ledger.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
+import { redactThrough } from "../../helpers/redact-engine.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
 
@@ -38,18 +39,9 @@ beforeAll(async () => {
     ),
   ]);
   targetId = (r.outcomes[0] as { id: string }).id;
-  const red = await live.ingest([
-    prepare(
-      operator.sign({
-        concept: "_stemedb/redactions",
-        predicate: "redacts",
-        value: { target: targetId, reason: "personal_data" },
-      }),
-    ),
-  ]);
-  redactionId = (red.outcomes[0] as { id: string }).id;
-  redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-  await live.redactions.scrub();
+  const red = await redactThrough(live, operator, targetId, "personal_data");
+  redactionId = red.id;
+  redactionSeq = red.seq;
   await writeAssertions(live, 5);
 }, 60_000);
 

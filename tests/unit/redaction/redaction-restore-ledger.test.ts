@@ -21,6 +21,7 @@ import { verifyInclusion } from "../../../src/merkle/verify-proofs.ts";
 import { verifyDataDir } from "../../../src/verify/verify-data-dir.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { filesHolding } from "../../helpers/byte-search.ts";
+import { redactThrough } from "../../helpers/redact-engine.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
 
@@ -53,17 +54,8 @@ beforeAll(async () => {
   // The only snapshot: taken before the redaction, its state holds the target's row.
   snapshot = (await takeBackup({ dataDir: liveDir, target, version: "t", now: () => testClock.t }))
     .prefix;
-  const red = await live.ingest([
-    prepare(
-      operator.sign({
-        concept: "_stemedb/redactions",
-        predicate: "redacts",
-        value: { target: targetId, reason: "personal_data" },
-      }),
-    ),
-  ]);
-  redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-  await live.redactions.scrub();
+  const red = await redactThrough(live, operator, targetId, "personal_data");
+  redactionSeq = red.seq;
   await writeAssertions(live, 5);
   // The archiver ships after the scrub (the stub), and writes the ledger.
   await new ArchiveShipper({
