@@ -17,6 +17,8 @@
  * (before its oldest snapshot, before anything, beyond a gap) is an error that
  * names what it can restore, never an empty data dir.
  */
+
+import { Database } from "bun:sqlite";
 import {
   copyFileSync,
   existsSync,
@@ -34,6 +36,8 @@ import { toHex } from "../hex.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
+import { writeDataDirLedger } from "../redaction/data-dir-ledger.ts";
+import { readLedger } from "../redaction/redaction-ledger.ts";
 import { mixedError, overlapDiffers } from "./archive-overlap.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { writeDataDirHistory } from "./data-dir-history.ts";
@@ -87,6 +91,8 @@ export interface RestoreReport {
     sources: { key: string; first_lsn: number; last_lsn: number }[];
   };
   staged: StageResult;
+  /** Redactions in the URL's ledger, each applied to the restored data dir (SPEC §12). */
+  redactions: number;
   /** The restored root (null for a dry run, which places nothing). */
   root: string | null;
   tree_heads_checked: TreeHeadCheck[];
@@ -158,6 +164,8 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
         throw mixedError(plan.history, source.key, other.key, lsn);
       }
     }
+    // SPEC §12: every redaction the URL knows is applied, also past the point (data-dir-ledger.ts).
+    const ledger = await readLedger(o.target);
     const verified = performance.now();
     const report: RestoreReport = {
       url: o.target.url,
@@ -181,12 +189,14 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
         skipped: plan.skipped,
       },
       staged,
+      redactions: ledger.length,
       root: null,
       tree_heads_checked: [],
       tree_heads_beyond: [],
       exact_tree_head: false,
       millis: { verify: Math.round(verified - started), replay: 0, total: 0 },
     };
+    if (staging !== undefined && ledger.length > 0) writeDataDirLedger(staging, ledger);
     if (staging !== undefined) {
       step(`placing into ${o.dataDir} and replaying ${staged.records} record(s)`);
       report.new_history = branchHistory(plan.history, staged.last_lsn, (o.now ?? Date.now)());
@@ -205,6 +215,7 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
       } finally {
         await engine.close();
       }
+      if (ledger.length > 0 && plan.snapshot !== null) rebuildState(o.dataDir);
       report.millis.replay = Math.round(performance.now() - verified);
     }
     report.millis.total = Math.round(performance.now() - started);
@@ -283,6 +294,22 @@ function checkTreeHeads(
     checked.set(`${sth.tree_size}:${sth.root}`, { key, tree_size: sth.tree_size, root });
   }
   return [...checked.values()].sort((a, b) => a.tree_size - b.tree_size);
+}
+
+/**
+ * SPEC §12: a snapshot's state is a VACUUM INTO copy, and a row of it may also sit in the free
+ * space of the pages its B-tree was built through, where the apply path's secure_delete does not
+ * reach. After the redactions are applied the file is rebuilt (VACUUM) and the WAL truncated, so
+ * no page keeps a redacted row's bytes.
+ */
+function rebuildState(dataDir: string): void {
+  const db = new Database(join(dataDir, "db", "state.sqlite"));
+  try {
+    db.run("VACUUM");
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
 }
 
 /** A file-system failure while staging or placing (a full disk, EIO) as `storage_unavailable`. */

@@ -37,6 +37,12 @@ import { MerkleTree } from "../merkle/merkle-tree.ts";
 import { loadNodeKey } from "../merkle/node-key.ts";
 import { OverlayNodeStore } from "../merkle/overlay-node-store.ts";
 import { signTreeHead } from "../merkle/tree-head.ts";
+import {
+  type LedgerEntry,
+  redactionsInFrames,
+  redactionsInState,
+  writeLedger,
+} from "../redaction/redaction-ledger.ts";
 import { MetaTable } from "../store/meta-table.ts";
 import { SqliteNodeStore } from "../store/sqlite-node-store.ts";
 import { openStateReadonly } from "../verify/open-state-readonly.ts";
@@ -123,6 +129,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
     const snap = new Database(snapshotFile, { readonly: true });
     let tail: Uint8Array;
     let points: ReturnType<typeof extendTree>;
+    let ledger: LedgerEntry[];
     try {
       const meta = new MetaTable(snap);
       const snapshotLsn = meta.get("last_lsn");
@@ -134,6 +141,7 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
       const lastLsn = clustered ? snapshotLsn : Math.max(snapshotLsn, liveLastLsn);
       tail = readLogFrames(o.dataDir, snapshotLsn + 1, lastLsn);
       points = extendTree(tree, { first_lsn: snapshotLsn + 1, last_lsn: lastLsn }, tail);
+      ledger = [...redactionsInState(snap), ...redactionsInFrames(tail, snapshotLsn + 1)];
     } finally {
       snap.close();
     }
@@ -143,6 +151,8 @@ export async function takeBackup(o: BackupOptions): Promise<BackupSummary> {
 
     const history = readDataDirHistory(o.dataDir);
     await recordHistory(o.target, history);
+    // SPEC §12: every redaction the snapshot or its log holds is in the ledger before them.
+    await writeLedger(o.target, ledger);
     const prefix = snapshotPrefix(history.id, points.snapshotLsn, createdAt);
     const objects: BackupSummary["objects"] = [];
     const put = async (name: string, plain: Uint8Array) => {

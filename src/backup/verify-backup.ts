@@ -28,6 +28,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
+import { readLedger } from "../redaction/redaction-ledger.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
@@ -100,6 +101,7 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
     checkHistories(histories, checks);
     const serverKeys = await checkSnapshots(target, checks, fetchOnce);
     await checkArchive(target, archive, histories, checks, fetchOnce);
+    await checkLedger(target, checks);
 
     let counts = emptyCounts();
     for (const { history, dir, result } of restores) {
@@ -129,6 +131,19 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
     return { dir: target.url, ok: checks.ok, checks: checks.checks, counts };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** SPEC §12: every object of the redaction ledger holds a signed redaction (redaction-ledger.ts). */
+async function checkLedger(target: BackupTarget, checks: CheckCollector): Promise<void> {
+  try {
+    const ledger = await readLedger(target);
+    checks.finish(
+      "backup.redactions",
+      `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)`,
+    );
+  } catch (e) {
+    checks.fail("backup.redactions", errorText(e), { object: objectOf(e) ?? target.url });
   }
 }
 

@@ -29,6 +29,7 @@ import { firstHistory } from "../backup/history.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { StorageBreaker } from "../defense/storage-breaker.ts";
 import { StemeError } from "../errors.ts";
+import { fromHex, toHex } from "../hex.ts";
 import { acceptAll, type IngestPolicy } from "../ingest-policy.ts";
 import type { EngineLog, LogOpener } from "../log/engine-log.ts";
 import type { LogRecord } from "../log/record-frame.ts";
@@ -39,7 +40,10 @@ import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { type SignedTreeHead, signTreeHead } from "../merkle/tree-head.ts";
 import type { PreparedAssertion } from "../protocol/assertion.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
+import { applyRedaction } from "../redaction/apply-redaction.ts";
+import { readDataDirLedger } from "../redaction/data-dir-ledger.ts";
 import type { RedactedEntry } from "../redaction/redacted-table.ts";
+import type { LedgerEntry } from "../redaction/redaction-ledger.ts";
 import { RedactionScrubber } from "../redaction/redaction-scrubber.ts";
 import type { AgentEntry, AgentUpdate } from "../store/agent-table.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
@@ -200,7 +204,9 @@ export class Engine {
         options,
       );
       recovery.replayedRecords = await log.follow(from, (records) => engine.#applyLog(records));
-      refuseOrphanStubs(state);
+      const ledger = readDataDirLedger(options.dataDir);
+      applyLedger(state, ledger);
+      refuseOrphanStubs(state, ledger);
       recovery.millis = performance.now() - started;
       engine.#writeMetadata();
       await engine.redactions.scrub(); // finishes a scrub a crash interrupted (SPEC §12)
@@ -430,13 +436,31 @@ function isNewDataDir(dataDir: string): boolean {
   return ["db/state.sqlite", "wal", HISTORY_FILE].every((p) => !existsSync(join(dataDir, p)));
 }
 
-/** SPEC §12: a stub is valid only with a redaction of its id after it in the log. */
-function refuseOrphanStubs(state: State): void {
-  const orphan = state.redacted.orphanStubs()[0];
+/**
+ * SPEC §12: a restore applies every redaction the URL knew, also those past
+ * its point (the ledger it left in the data dir, data-dir-ledger.ts).
+ */
+function applyLedger(state: State, ledger: readonly LedgerEntry[]): void {
+  if (ledger.length === 0) return;
+  state.transaction(() => {
+    for (const e of ledger) {
+      applyRedaction(state, {
+        target: fromHex(e.target, 32),
+        reason: e.reason,
+        redactionSeq: null,
+      });
+    }
+  });
+}
+
+/** SPEC §12: a stub is valid only with a redaction of its id after it in the log, or in the ledger. */
+function refuseOrphanStubs(state: State, ledger: readonly LedgerEntry[]): void {
+  const known = new Set(ledger.map((e) => e.target));
+  const orphan = state.redacted.orphanStubs().find((s) => !known.has(toHex(s.id)));
   if (orphan === undefined) return;
   throw new StemeError(
     "corrupt_segment",
-    `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (or this is a restore to a point before its redaction, which needs the redaction ledger); restore from a backup to a later point`,
+    `the log holds a redaction stub for seq ${orphan.seq} but no redaction of that id: an assertion was removed without a redaction (in the log or the restore's ledger); restore from a backup to a later point`,
     { seq: orphan.seq },
   );
 }

@@ -36,6 +36,8 @@ export interface AppDeps {
   rateBuffers?: RateBuffers;
   /** Continuous archival (SPEC §7), when configured: shown by health and metrics. */
   archive?: ArchiveFigures;
+  /** The archive URL's redaction scrub (SPEC §12), when this server ships: its backlog in health and metrics. */
+  redactionArchive?: { backlog(): number };
   /** What the backup URL holds (snapshots, last drill), when `archiveTo` is set: `GET /v1/backup`. */
   backupListing?: BackupOverviewSource;
   /** The writer's published changes, for this thread's answer cache (default: no cache). */
@@ -68,6 +70,7 @@ export interface RouteDeps extends ReadRouteDeps {
   ingest: IngestService;
   agentBreakers: AgentBreakerStatus;
   archive: ArchiveFigures | undefined;
+  redactionArchive: { backlog(): number } | undefined;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

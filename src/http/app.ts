@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     ingest,
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     archive: deps.archive,
+    redactionArchive: deps.redactionArchive,
     startedAt: performance.now(),
     answers: answerCache(deps.config, metrics, deps.changes),
   };

@@ -5,6 +5,7 @@ import type { RedactionStatus } from "../redaction/redaction-status.ts";
 export class RedactionMetrics {
   readonly #redacted: Gauge;
   readonly #localBacklog: Gauge;
+  readonly #archiveBacklog: Gauge;
 
   constructor(registry: Registry) {
     const g = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
@@ -13,10 +14,15 @@ export class RedactionMetrics {
       "stemedb_redaction_local_backlog",
       "Redactions whose bytes the segment log or the SQLite WAL may still hold (scrubbed at start)",
     );
+    this.#archiveBacklog = g(
+      "stemedb_redaction_archive_backlog",
+      "Redactions whose archive URL objects may still hold the bytes (absent without an archive scrub)",
+    );
   }
 
   observe(s: RedactionStatus): void {
     this.#redacted.set(s.redacted);
     this.#localBacklog.set(s.local_backlog);
+    if (s.archive_backlog !== null) this.#archiveBacklog.set(s.archive_backlog);
   }
 }

@@ -24,6 +24,8 @@ import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
+import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
+import { ArchiveScrubJob } from "../redaction/archive-scrub-job.ts";
 import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
@@ -107,6 +109,7 @@ export async function startServer(
   let server: ReturnType<typeof Bun.serve> | undefined;
   let readers: ReaderThreads;
   let archiver: Archiver | undefined;
+  let redactionArchive: ArchiveScrubJob | undefined;
   try {
     archiver = serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION);
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
@@ -117,6 +120,17 @@ export async function startServer(
         : new BackupListing({
             url: archiveTo,
             open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
+          });
+    // SPEC §12: the server that ships also scrubs the URL's objects of redacted assertions.
+    redactionArchive =
+      archiveTo === undefined || !config.archiveShip
+        ? undefined
+        : new ArchiveScrubJob({
+            state: engine.state,
+            open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
+            logger,
+            intervalMs: config.archiveIntervalMs,
+            signer: loadOrCreateNodeKey(config.dataDir).signer,
           });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.
@@ -135,6 +149,7 @@ export async function startServer(
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(archiver ? { archive: archiver } : {}),
       ...(backupListing ? { backupListing } : {}),
+      ...(redactionArchive ? { redactionArchive } : {}),
     });
     // probePort took the port without SO_REUSEPORT above; one taken since still fails clearly.
     try {
@@ -173,6 +188,7 @@ export async function startServer(
   });
   // Continuous archival (SPEC §7): ticks on its own; a failing target never blocks writes.
   archiver?.start();
+  redactionArchive?.start();
 
   // Log retention (SPEC §5): hourly, and never concurrently with itself. With
   // archival configured, only segments the target's listing shows archived go.
@@ -200,6 +216,7 @@ export async function startServer(
       // Readers and the main thread drain together; the main app keeps answering
       // what readers forward until they are done, and the engine closes last.
       await Promise.all([readers.stop(), server.stop(false)]);
+      await redactionArchive?.stop();
       await archiver?.stop(); // ships what the drained requests wrote (bounded)
       pool.close();
       await engine.close();

@@ -28,8 +28,8 @@ export interface RedactionApply {
   /** The redacted assertion's id. */
   target: Uint8Array;
   reason: string;
-  /** The redaction's own seq. */
-  redactionSeq: number;
+  /** The redaction's own seq; null for one known only from a restored data dir's ledger (data-dir-ledger.ts). */
+  redactionSeq: number | null;
 }
 
 /** Scrubs the target's row; a target already redacted (or unknown) leaves the state as it is. */
@@ -47,7 +47,7 @@ export function applyRedaction(state: State, r: RedactionApply): string | undefi
     .get(r.target.subarray(0, 8), r.target);
   if (row === null) {
     const stub = state.redacted.byId(r.target);
-    if (stub !== undefined && stub.redaction === null) {
+    if (stub !== undefined && stub.redaction === null && r.redactionSeq !== null) {
       state.redacted.complete(stub.seq, r.redactionSeq, r.reason);
     }
     return undefined; // redacted before (the first redaction stands), or never recorded

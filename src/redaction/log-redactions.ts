@@ -1,6 +1,7 @@
 /**
  * `stemedb verify`'s log pass over redactions (SPEC §12). A stub record is
- * valid only when a redaction of its id is in the log or in the state, and —
+ * valid only when a redaction of its id is in the log, the state or the
+ * data dir's ledger (a restore's, data-dir-ledger.ts), and —
  * once applied — only when the state has that id redacted at that seq. An
  * assertion frame whose row the state has redacted means the scrub has not
  * run yet (it runs at the next start): reported, since the bytes are still
@@ -11,6 +12,7 @@ import type { AssertionRecord, StubRecord } from "../engine/log-records.ts";
 import { toHex } from "../hex.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import type { CheckCollector, VerifyWhere } from "../verify/verify-report.ts";
+import type { LedgerEntry } from "./redaction-ledger.ts";
 import { REDACTIONS_CONCEPT, redactionOf } from "./redaction-shape.ts";
 
 const NEEDLE = new TextEncoder().encode(`"concept":"${REDACTIONS_CONCEPT}"`);
@@ -25,8 +27,14 @@ export class LogRedactions {
   readonly #stubs = new Map<string, { seq: number; where: VerifyWhere }>();
   readonly #targets = new Set<string>();
 
-  constructor(db: Database | undefined, checks: CheckCollector) {
+  constructor(
+    db: Database | undefined,
+    checks: CheckCollector,
+    /** A restored data dir's ledger (data-dir-ledger.ts): redactions past its log. */
+    ledger: readonly LedgerEntry[] = [],
+  ) {
     this.#checks = checks;
+    for (const e of ledger) this.#targets.add(e.target);
     this.#bySeq = db?.query("SELECT id, redaction_seq FROM redacted WHERE seq = ?");
     this.#byId = db?.query("SELECT redaction_seq FROM redacted WHERE id = ?");
   }

@@ -78,7 +78,7 @@ export class RedactedTable {
   }
 
   /** Records a redaction of the row at `seq` (the row itself is deleted by the caller). */
-  record(seq: number, id: Uint8Array, redactionSeq: number, reason: string): void {
+  record(seq: number, id: Uint8Array, redactionSeq: number | null, reason: string): void {
     this.#db
       .query("INSERT INTO redacted (seq, id, redaction_seq, reason) VALUES (?, ?, ?, ?)")
       .run(seq, id, redactionSeq, reason);

@@ -10,6 +10,7 @@ import type { Database } from "bun:sqlite";
 import { toHex } from "../hex.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import type { CheckCollector } from "../verify/verify-report.ts";
+import type { LedgerEntry } from "./redaction-ledger.ts";
 import { checkBodylessLeaf } from "./redaction-rule.ts";
 
 export interface RedactedLeaf {
@@ -30,7 +31,10 @@ export function checkRedactedLeaves(
   leaves: readonly RedactedLeaf[],
   checks: CheckCollector,
   trustedOperators?: ReadonlySet<string>,
+  /** A restored data dir's ledger (data-dir-ledger.ts): redactions past its tree. */
+  ledger: readonly LedgerEntry[] = [],
 ): void {
+  const fromLedger = new Map(ledger.map((e) => [e.target, e]));
   const redactionOf = db.query<{ seq: number; canonical: Uint8Array }, [Uint8Array]>(
     `SELECT a.seq, a.canonical FROM redacted AS r JOIN assertions AS a ON a.seq = r.redaction_seq
      WHERE r.id = ?`,
@@ -40,11 +44,20 @@ export function checkRedactedLeaves(
     const id = toHex(leaf.id);
     const row = redactionOf.get(leaf.id);
     let evidence: { seq: number; assertion: Assertion } | undefined;
+    const known = fromLedger.get(id);
     try {
       evidence =
-        row === null
-          ? undefined
-          : { seq: row.seq, assertion: JSON.parse(decoder.decode(row.canonical)) as Assertion };
+        row !== null
+          ? { seq: row.seq, assertion: JSON.parse(decoder.decode(row.canonical)) as Assertion }
+          : known === undefined
+            ? undefined
+            : {
+                seq: known.seq,
+                assertion: {
+                  ...(JSON.parse(decoder.decode(known.record.canonical)) as object),
+                  sig: toHex(known.record.sig),
+                } as Assertion,
+              };
     } catch {
       evidence = undefined; // its row fails the content check on its own
     }

@@ -28,6 +28,8 @@ import { scanSegments } from "../log/scan-segments.ts";
 import { hashEquals } from "../merkle/hash.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { nativeSigner } from "../protocol/native-ed25519.ts";
+import { readDataDirLedger } from "../redaction/data-dir-ledger.ts";
+import type { LedgerEntry } from "../redaction/redaction-ledger.ts";
 import { requireMigrated } from "../store/migrate.ts";
 import { openStateReadonly } from "./open-state-readonly.ts";
 import { verifyLogRecords } from "./verify-log.ts";
@@ -92,6 +94,12 @@ export async function verifyDataDir(
   const statePath = join(dir, "db", "state.sqlite");
   let db: Database | undefined;
   let state: StateFacts | undefined;
+  let ledger: LedgerEntry[] = [];
+  try {
+    ledger = readDataDirLedger(dir);
+  } catch (e) {
+    checks.fail("log.redactions", `the restore's redaction ledger: ${(e as Error).message}`);
+  }
   try {
     if (!existsSync(statePath)) {
       checks.fail("sqlite.integrity", `${statePath} does not exist`);
@@ -108,6 +116,7 @@ export async function verifyDataDir(
           checks,
           metaSize === undefined ? [] : [metaSize],
           options.trustedOperators,
+          ledger,
         );
         counts.assertions = state.rows;
         counts.tree_size = state.treeSize;
@@ -116,7 +125,7 @@ export async function verifyDataDir(
     }
     metadataChecks(dir, metadata, state, checks);
     if (!clustered) {
-      const log = verifyLogRecords(walDir, scan, db, state, checks);
+      const log = verifyLogRecords(walDir, scan, db, state, checks, ledger);
       counts.log_assertions = log.assertions;
     }
   } catch (e) {

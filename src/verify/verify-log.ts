@@ -24,6 +24,7 @@ import { hashEquals } from "../merkle/hash.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
 import { LogRedactions } from "../redaction/log-redactions.ts";
+import type { LedgerEntry } from "../redaction/redaction-ledger.ts";
 import type { CheckCollector } from "./verify-report.ts";
 import type { StateFacts } from "./verify-state.ts";
 
@@ -46,6 +47,7 @@ export function verifyLogRecords(
   db: Database | undefined,
   state: StateFacts | undefined,
   checks: CheckCollector,
+  ledger: readonly LedgerEntry[] = [],
 ): LogFacts {
   const bySeq = db?.query("SELECT id, sig, status FROM assertions WHERE seq = ?");
   // Schema v2 indexes the id's first 8 bytes (assertions_by_id); the full id is compared on a hit.
@@ -53,7 +55,7 @@ export function verifyLogRecords(
     "SELECT seq, status FROM assertions WHERE substr(id, 1, 8) = substr(?1, 1, 8) AND id = ?1",
   );
   const lastApplied = state?.lastLsn ?? 0;
-  const redactions = new LogRedactions(db, checks);
+  const redactions = new LogRedactions(db, checks, ledger);
   let records = 0;
   let assertions = 0;
   let appliedAssertions = 0;

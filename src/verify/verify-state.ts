@@ -24,6 +24,7 @@ import { parseAssertion } from "../protocol/assertion-schema.ts";
 import { canonicalString } from "../protocol/canonical.ts";
 import { nativeVerify } from "../protocol/native-ed25519.ts";
 import { assertionMessage } from "../protocol/signed-bytes.ts";
+import type { LedgerEntry } from "../redaction/redaction-ledger.ts";
 import { checkRedactedLeaves, redactedLeaves } from "../redaction/verify-redacted.ts";
 import type { StoredAssertion } from "../store/assertion-table.ts";
 import { reverseConcept } from "../store/concept-path.ts";
@@ -95,6 +96,7 @@ export function verifyState(
   checks: CheckCollector,
   rootSizes: readonly number[] = [],
   trustedOperators?: ReadonlySet<string>,
+  ledger: readonly LedgerEntry[] = [],
 ): StateFacts {
   const meta = new Map(
     (db.query("SELECT key, value FROM meta").all() as { key: string; value: number }[]).map((r) => [
@@ -152,7 +154,7 @@ export function verifyState(
     leaf(row.seq, row.id, row);
   }
   redactedUpTo(Number.POSITIVE_INFINITY);
-  checkRedactedLeaves(db, redacted, checks, trustedOperators);
+  checkRedactedLeaves(db, redacted, checks, trustedOperators, ledger);
   checks.finish("assertions.seq", `${rows} assertion(s), seq 1..${rows}`);
   checks.finish("assertions.ids", "every id is BLAKE3-256 of its canonical bytes");
   checks.finish(

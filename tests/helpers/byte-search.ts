@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { decodeObject } from "../../src/backup/object-codec.ts";
 
 export function filesHolding(dir: string, needle: string | Uint8Array): string[] {
   const bytes = typeof needle === "string" ? Buffer.from(needle, "utf8") : Buffer.from(needle);
@@ -15,6 +16,25 @@ export function filesHolding(dir: string, needle: string | Uint8Array): string[]
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (readFileSync(path).includes(bytes)) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Every file under a backup URL's directory holding `needle`, its `.zst` objects decompressed. */
+export function objectsHolding(dir: string, needle: string): string[] {
+  const bytes = Buffer.from(needle, "utf8");
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else {
+        const raw = readFileSync(path);
+        const plain = name.endsWith(".zst") ? Buffer.from(decodeObject(path, raw)) : raw;
+        if (plain.includes(bytes)) found.push(path);
+      }
     }
   };
   walk(dir);

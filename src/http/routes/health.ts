@@ -129,7 +129,7 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       ...(figures.kind === "stream" ? { cluster: clusterFigures(figures) } : {}),
       quarantine: quarantineFigures(engine.state.quarantine),
       archive: archive ?? { configured: false },
-      redactions: redactionStatus(engine.state),
+      redactions: redactionStatus(engine.state, deps.redactionArchive?.backlog() ?? null),
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
         assert_per_agent: config.rateAssertPerAgent,

@@ -12,7 +12,9 @@ export function metricsRoutes(deps: RouteDeps): Hono<HttpEnv> {
   const redactionMetrics = new RedactionMetrics(metrics.registry);
   const app = new Hono<HttpEnv>();
   app.get("/metrics", async (c) => {
-    redactionMetrics.observe(redactionStatus(engine.state));
+    redactionMetrics.observe(
+      redactionStatus(engine.state, deps.redactionArchive?.backlog() ?? null),
+    );
     metrics.observeEngine(engine);
     metrics.observeQuarantine(engine.state.quarantine);
     metrics.observeAgentBreakers(agentBreakers);

@@ -3,15 +3,12 @@
  * (SPEC §12, §7): a snapshot taken after it, and archive objects whose range
  * holds the stub, restore through the one apply path to the same root with
  * the target redacted; the restored data dir, the URL's files and the
- * decompressed objects hold no byte of the target. (Objects and snapshots
- * written BEFORE a redaction are not scrubbed by this release: the
- * `redactions/` ledger of the backup contract is still to come.)
+ * decompressed objects hold no byte of the target. A restore to a point
+ * before the redaction applies it from the `redactions/` ledger.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
-import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
 import type { Engine as EngineType } from "../../../src/engine/engine.ts";
@@ -20,7 +17,8 @@ import { fromHex, toHex } from "../../../src/hex.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { verifyDataDir } from "../../../src/verify/verify-data-dir.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
-import { filesHolding } from "../../helpers/byte-search.ts";
+import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
+import { redactThrough } from "../../helpers/redact-engine.ts";
 import { shipRange } from "../../helpers/ship-archive.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
@@ -58,17 +56,8 @@ beforeAll(async () => {
   ]);
   targetId = (r.outcomes[0] as { id: string }).id;
   await writeAssertions(live, 20);
-  const red = await live.ingest([
-    prepare(
-      operator.sign({
-        concept: "_stemedb/redactions",
-        predicate: "redacts",
-        value: { target: targetId, reason: "personal_data" },
-      }),
-    ),
-  ]);
-  redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-  await live.redactions.scrub();
+  const red = await redactThrough(live, operator, targetId, "personal_data");
+  redactionSeq = red.seq;
   await writeAssertions(live, 5);
   // Shipped after the scrub: the range holds the stub, not the frame.
   await shipRange(liveDir, target, backup.last_lsn + 1, live.log.lastLsn);
@@ -81,25 +70,6 @@ afterAll(async () => {
   await live.close();
   tmp[Symbol.dispose]();
 });
-
-/** Every file of the backup URL, zstd objects decompressed, that holds `needle`. */
-function objectsHolding(dir: string, needle: string): string[] {
-  const bytes = Buffer.from(needle);
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else {
-        const raw = readFileSync(path);
-        const plain = name.endsWith(".zst") ? Buffer.from(decodeObject(path, raw)) : raw;
-        if (plain.includes(bytes)) found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 test("the URL's objects (decompressed) and files hold no byte of the target", () => {
   expect(objectsHolding(targetDir, marker)).toEqual([]);
@@ -120,8 +90,24 @@ test("restore latest: the target stays redacted, verify passes, no file holds it
   expect((await verifyDataDir(dir)).checks.filter((c) => !c.ok)).toEqual([]);
 });
 
-test("restore to a point between the target and its redaction fails closed (the ledger that would carry the redaction there is not built yet)", async () => {
+test("restore to a point between the target and its redaction applies the ledger's redaction", async () => {
   const dir = join(tmp.path, "r-before");
-  const r = restoreDataDir({ target, dataDir: dir, point: { kind: "seq", seq: redactionSeq - 1 } });
-  await expect(r).rejects.toMatchObject({ code: "corrupt_segment" });
+  const r = await restoreDataDir({
+    target,
+    dataDir: dir,
+    point: { kind: "seq", seq: redactionSeq - 1 },
+  });
+  expect(r.redactions).toBe(1);
+  expect(r.staged.tree_size).toBe(redactionSeq - 1);
+  expect(r.root).toBe(toHex(live.tree.root(redactionSeq - 1)));
+  expect(filesHolding(dir, marker)).toEqual([]);
+  const engine = await Engine.open({ dataDir: dir, logger: silentLogger });
+  try {
+    const entry = engine.getRedacted(fromHex(targetId, 32));
+    expect(entry?.seq).toBeLessThan(redactionSeq);
+    expect(entry?.redaction).toBeNull(); // known from the ledger, past the restored tree
+  } finally {
+    await engine.close();
+  }
+  expect((await verifyDataDir(dir)).checks.filter((c) => !c.ok)).toEqual([]);
 });

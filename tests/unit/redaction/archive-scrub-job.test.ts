@@ -1,0 +1,114 @@
+/**
+ * The server's archive scrub job (SPEC §12): a redaction of a target the
+ * archive shipped before is pending in health (`redactions.archive_backlog`)
+ * and `/metrics` until a pass replaces the object; then 0, and no
+ * decompressed object at the URL holds the target's marker.
+ */
+import { expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
+import { listSnapshots } from "../../../src/backup/backup-catalog.ts";
+import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
+import { DirTarget } from "../../../src/backup/dir-target.ts";
+import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
+import { takeBackup } from "../../../src/backup/take-backup.ts";
+import { verifyBackup } from "../../../src/backup/verify-backup.ts";
+import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
+import { createApp } from "../../../src/http/app.ts";
+import { silentLogger } from "../../../src/logger.ts";
+import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
+import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
+import { prepare, testAgent } from "../../helpers/agents.ts";
+import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+import { ADMIN_TOKEN, openTestApp } from "../http/http-test-helpers.ts";
+
+test("archive_backlog counts a redaction until the URL is scrubbed", async () => {
+  using out = tempDir();
+  const t = await openTestApp({ archiveTo: out.path });
+  const target = new DirTarget(out.path);
+  const job = new ArchiveScrubJob({
+    state: t.engine.state,
+    open: async () => target,
+    logger: silentLogger,
+    intervalMs: 3_600_000,
+    signer: (loadNodeKey(t.dir) as NodeKey).signer,
+  });
+  const app = createApp({
+    engine: t.engine,
+    config: t.config,
+    logger: silentLogger,
+    adminToken: ADMIN_TOKEN,
+    redactionArchive: job,
+  });
+  const backlog = async () =>
+    (
+      (await (await app.request("/v1/health")).json()) as {
+        redactions: { archive_backlog: number };
+      }
+    ).redactions.archive_backlog;
+  try {
+    const marker = `MARKER-${crypto.randomUUID()}`;
+    const operator = testAgent(98);
+    await t.engine.updateAgent({ agent: operator.key, role: "operator" });
+    const r = await t.engine.ingest([
+      prepare(testAgent(99).sign({ concept: "acme/x", predicate: "note", value: marker })),
+    ]);
+    const targetId = (r.outcomes[0] as { id: string }).id;
+    const ship = () =>
+      new ArchiveShipper({
+        target,
+        source: dataDirWalSource(t.dir),
+        history: readDataDirHistory(t.dir),
+      }).ship();
+    await ship();
+    // A snapshot whose state holds the target's row.
+    const backup = await takeBackup({ dataDir: t.dir, target, version: "t" });
+    expect(objectsHolding(out.path, marker).length).toBe(2);
+    expect(await backlog()).toBe(0);
+    const red = await t.engine.ingest([
+      prepare(
+        operator.sign({
+          concept: "_stemedb/redactions",
+          predicate: "redacts",
+          value: { target: targetId, reason: "leaked_secret" },
+        }),
+      ),
+    ]);
+    const redactionSeq = (red.outcomes[0] as { seq: number }).seq;
+    await t.engine.redactions.scrub();
+    await ship();
+    expect(await backlog()).toBe(1);
+    const metrics = await (await app.request("/metrics")).text();
+    expect(metrics).toContain("stemedb_redaction_archive_backlog 1");
+    await job.run();
+    expect(await backlog()).toBe(0);
+    expect(await (await app.request("/metrics")).text()).toContain(
+      "stemedb_redaction_archive_backlog 0",
+    );
+    expect(objectsHolding(out.path, marker)).toEqual([]);
+    // The snapshot: rebuilt under the same lsn with a newer created time, the old one gone.
+    const { snapshots } = await listSnapshots(target);
+    expect(snapshots.map((x) => x.snapshotLsn)).toEqual([backup.snapshot_lsn]);
+    expect(snapshots[0]?.prefix).not.toBe(backup.prefix);
+    expect(snapshots[0]?.complete).toBe(true);
+    expect((await verifyBackup(target)).checks.filter((c) => !c.ok)).toEqual([]);
+    // Restored from the scrubbed URL: latest and before the redaction, no byte of the target.
+    for (const [name, point] of [
+      ["latest", { kind: "latest" as const }],
+      ["before", { kind: "seq" as const, seq: redactionSeq - 1 }],
+    ] as const) {
+      const dir = join(out.path, "..", `${out.path.split("/").pop()}-${name}`);
+      try {
+        await restoreDataDir({ target, dataDir: dir, point });
+        expect(filesHolding(dir, marker)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await job.stop();
+    await t.close();
+  }
+});
