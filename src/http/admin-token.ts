@@ -5,9 +5,10 @@
  * it is created.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import { createFileOnce, mkdirDurable } from "../durable-file.ts";
 import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -21,13 +22,11 @@ export function resolveAdminToken(
 ): string {
   if (config.adminToken !== undefined) return config.adminToken;
   const path = join(dataDir, ADMIN_TOKEN_FILE);
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    // `wx`: never overwrite a token another process just wrote.
-    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  mkdirDurable(dataDir);
+  // Created whole or not at all, never over a token another process just wrote,
+  // and durable before it is used: a power cut must not change the token.
+  if (createFileOnce(path, `${randomBytes(32).toString("hex")}\n`, 0o600)) {
     logger.info("generated the admin token; pass it as Authorization: Bearer", { path });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {

@@ -2,7 +2,7 @@
 """cutfs: a FUSE file system that forgets what was never synced (a power cut).
 
 Jepsen's LazyFS idea for StemeDB's power-loss tests (tests/powerloss/). Every
-write, truncate and name change (create, mkdir, rename, unlink, rmdir) is held
+write, truncate and name change (create, mkdir, rename, link, unlink, rmdir) is held
 in this process's memory; what a power cut keeps is the *durable* state:
 
   * a file's bytes and size as of its last fsync or fdatasync (FUSE_FSYNC,
@@ -381,7 +381,15 @@ class CutFS(Operations):
         return 0
 
     def link(self, target, source):
-        raise FuseOSError(errno.ENOTSUP)
+        # fusepy passes (new name, existing name): a second name for one node.
+        n = self.lookup(source)
+        if n.kind == "d":
+            raise FuseOSError(errno.EPERM)
+        d, name = self.parent(target)
+        if name in d.children:
+            raise FuseOSError(errno.EEXIST)
+        d.children[name] = n
+        return 0
 
     def symlink(self, target, source):
         raise FuseOSError(errno.ENOTSUP)
