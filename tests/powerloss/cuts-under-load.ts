@@ -212,7 +212,14 @@ async function checkServer(
  */
 export async function runCutsUnderLoad(
   fs: Cutfs,
-  options: { cuts: number; seed: number; maxAcksPerRound?: number; log?: (line: string) => void },
+  options: {
+    cuts: number;
+    seed: number;
+    maxAcksPerRound?: number;
+    /** Stop cutting at this time (ms since the epoch) even before `cuts`. */
+    until?: number;
+    log?: (line: string) => void;
+  },
 ): Promise<CutFigures> {
   const rnd = prng(options.seed);
   const dataDir = join(fs.dir, "data");
@@ -241,12 +248,15 @@ export async function runCutsUnderLoad(
       f.failures.push(`cut ${f.cuts}: the admin token changed (${JSON.stringify(liveToken)})`);
     }
     token ??= liveToken;
+    const done =
+      f.cuts >= options.cuts || Date.now() >= (options.until ?? Number.POSITIVE_INFINITY);
     if (f.cuts > 0) {
       // Every round: the writes acknowledged since the last check and a sample
       // of the older ones; after the last cut, every one.
       const all = [...acks.keys()];
-      const last = f.cuts === options.cuts;
-      const ids = last ? all : [...all.slice(checked), ...rnd.sample(all.slice(0, checked), Math.min(checked, 200))];
+      const ids = done
+        ? all
+        : [...all.slice(checked), ...rnd.sample(all.slice(0, checked), Math.min(checked, 200))];
       checked = all.length;
       await checkServer(server.url, acks, heads, rnd, f, identity, ids);
       options.log?.(
@@ -256,7 +266,7 @@ export async function runCutsUnderLoad(
       const { body: now } = await getJson<Sth>(`${server.url}/v1/merkle/root`);
       heads.set(now.tree_size, now);
     }
-    if (f.cuts === options.cuts || f.failures.length > 20) {
+    if (done || f.failures.length > 20) {
       await server.stop("SIGTERM");
       break;
     }

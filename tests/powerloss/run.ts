@@ -1,11 +1,11 @@
 /**
  * `npm run powerloss` — the long power-loss run (ops/docs/durability.md):
  *
- *   bun tests/powerloss/run.ts [--cuts N] [--seed S] [--fuzz N]
+ *   bun tests/powerloss/run.ts [--cuts N] [--minutes M] [--seed S] [--fuzz N]
  *
  * `--cuts N` (default 100) power cuts under concurrent single and batch
  * writers on one data dir on cutfs (cuts-under-load.ts), then `stemedb verify`
- * on what the last cut left; `--fuzz N` (default 0) seeded HTTP requests
+ * on what the last cut left (`--minutes M` stops cutting after M minutes); `--fuzz N` (default 0) seeded HTTP requests
  * through the in-process app (http-fuzz.ts, SPEC §3: never a 5xx) afterwards.
  * Prints one progress line per cut and a summary; exits 1 on any failure.
  * Needs root, /dev/fuse and python3-fusepy.
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     cuts: { type: "string", default: "100" },
     seed: { type: "string" },
     fuzz: { type: "string", default: "0" },
+    minutes: { type: "string" },
   },
 });
 const cuts = Number(values.cuts);
@@ -31,7 +32,12 @@ let failed = false;
 
 if (cuts > 0) {
   await using fs = await mountCutfs();
-  const f = await runCutsUnderLoad(fs, { cuts, seed, log: (line) => console.error(line) });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => void fs.unmount().finally(() => process.exit(130)));
+  }
+  const until =
+    values.minutes === undefined ? undefined : Date.now() + Number(values.minutes) * 60_000;
+  const f = await runCutsUnderLoad(fs, { cuts, seed, until, log: (line) => console.error(line) });
   const verify = await verifyDataDir(join(fs.dir, "data"));
   const stats = await fs.stats();
   for (const line of f.failures) console.log(`FAIL ${line}`);
