@@ -112,8 +112,14 @@ function startWriters(url: string, rnd: Prng, acks: Map<string, Receipt>, heads:
     ...Array.from({ length: 6 }, (_, w) => writer(w, false)),
     ...Array.from({ length: 3 }, (_, w) => writer(100 + w, true)),
   ]);
+  let finished = false;
+  void done.then(() => {
+    finished = true;
+  });
   return {
     acked: () => acked,
+    /** False once every writer gave up (the server answered 5xx or went away). */
+    alive: () => !finished,
     async stop() {
       running = false;
       await done;
@@ -243,41 +249,48 @@ export async function runCutsUnderLoad(
     // One server per round: it first answers for everything handed out before
     // the last cut, then takes load until the next one.
     const server = await startOnLayer(dataDir, fs.dir);
-    const liveToken = readFileSync(join(dataDir, "admin.token"), "utf8");
-    if (token !== undefined && liveToken !== token) {
-      f.failures.push(`cut ${f.cuts}: the admin token changed (${JSON.stringify(liveToken)})`);
+    try {
+      const liveToken = readFileSync(join(dataDir, "admin.token"), "utf8");
+      if (token !== undefined && liveToken !== token) {
+        f.failures.push(`cut ${f.cuts}: the admin token changed (${JSON.stringify(liveToken)})`);
+      }
+      token ??= liveToken;
+      const done =
+        f.cuts >= options.cuts || Date.now() >= (options.until ?? Number.POSITIVE_INFINITY);
+      if (f.cuts > 0) {
+        // Every round: the writes acknowledged since the last check and a sample
+        // of the older ones; after the last cut, every one.
+        const all = [...acks.keys()];
+        const ids = done
+          ? all
+          : [...all.slice(checked), ...rnd.sample(all.slice(0, checked), Math.min(checked, 200))];
+        checked = all.length;
+        await checkServer(server.url, acks, heads, rnd, f, identity, ids);
+        options.log?.(
+          `cut ${f.cuts}: ${acks.size} acknowledged so far, ${f.lost} lost, ${f.failures.length} failures`,
+        );
+        heads.clear(); // checked; what comes next extends the current tree
+        const { body: now } = await getJson<Sth>(`${server.url}/v1/merkle/root`);
+        heads.set(now.tree_size, now);
+      }
+      if (done || f.failures.length > 20) {
+        await server.stop("SIGTERM");
+        break;
+      }
+      const writers = startWriters(server.url, rnd, acks, heads);
+      const target = rnd.int(5, options.maxAcksPerRound ?? 300);
+      while (writers.acked() < target && writers.alive()) await Bun.sleep(2);
+      if (!writers.alive())
+        f.failures.push(`cut ${f.cuts + 1}: every writer stopped before the cut (5xx)`);
+      await fs.cut();
+      await server.stop("SIGKILL");
+      await writers.stop();
+      await fs.resume();
+      f.cuts++;
+    } catch (e) {
+      await server.stop("SIGKILL");
+      throw e;
     }
-    token ??= liveToken;
-    const done =
-      f.cuts >= options.cuts || Date.now() >= (options.until ?? Number.POSITIVE_INFINITY);
-    if (f.cuts > 0) {
-      // Every round: the writes acknowledged since the last check and a sample
-      // of the older ones; after the last cut, every one.
-      const all = [...acks.keys()];
-      const ids = done
-        ? all
-        : [...all.slice(checked), ...rnd.sample(all.slice(0, checked), Math.min(checked, 200))];
-      checked = all.length;
-      await checkServer(server.url, acks, heads, rnd, f, identity, ids);
-      options.log?.(
-        `cut ${f.cuts}: ${acks.size} acknowledged so far, ${f.lost} lost, ${f.failures.length} failures`,
-      );
-      heads.clear(); // checked; what comes next extends the current tree
-      const { body: now } = await getJson<Sth>(`${server.url}/v1/merkle/root`);
-      heads.set(now.tree_size, now);
-    }
-    if (done || f.failures.length > 20) {
-      await server.stop("SIGTERM");
-      break;
-    }
-    const writers = startWriters(server.url, rnd, acks, heads);
-    const target = rnd.int(5, options.maxAcksPerRound ?? 300);
-    while (writers.acked() < target) await Bun.sleep(2);
-    await fs.cut();
-    await server.stop("SIGKILL");
-    await writers.stop();
-    await fs.resume();
-    f.cuts++;
   }
   f.acknowledged = acks.size;
   return f;

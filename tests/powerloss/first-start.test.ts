@@ -49,15 +49,18 @@ run(
     await fs.resume();
 
     const again = await startOnLayer(dataDir, fs.dir);
-    const got = await fetch(`${again.url}/v1/assertions/${ack.id}`);
-    expect(got.status).toBe(200);
-    expect(((await got.json()) as { seq: number }).seq).toBe(ack.seq);
-    const root = (await (await fetch(`${again.url}/v1/merkle/root`)).json()) as {
-      server_key: string;
-    };
-    expect(root.server_key).toBe(ack.sth.server_key);
-    expect(readFileSync(join(dataDir, "admin.token"), "utf8")).toBe(token);
-    expect((await again.stop("SIGTERM")).code).toBe(0);
+    try {
+      const got = await fetch(`${again.url}/v1/assertions/${ack.id}`);
+      expect(got.status).toBe(200);
+      expect(((await got.json()) as { seq: number }).seq).toBe(ack.seq);
+      const root = (await (await fetch(`${again.url}/v1/merkle/root`)).json()) as {
+        server_key: string;
+      };
+      expect(root.server_key).toBe(ack.sth.server_key);
+      expect(readFileSync(join(dataDir, "admin.token"), "utf8")).toBe(token);
+    } finally {
+      expect((await again.stop("SIGTERM")).code).toBe(0);
+    }
     await fs.cut(); // the clean stop's metadata.json must be durable too
     await fs.resume();
     const verify = await verifyDataDir(dataDir);
