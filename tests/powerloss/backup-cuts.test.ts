@@ -65,7 +65,7 @@ run(
     expect(await restoredFrom(done, join(src.path, "r-done"))).toEqual(want);
 
     const seen: string[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 2; round++) {
       const target = join(fs.dir, `t${round}`);
       const proc = cli(["backup", "--data-dir", dataDir, "--to", target]);
       await Bun.sleep(rnd.int(0, Math.round(millis)));

@@ -54,11 +54,15 @@ export const SERVE_ENV = {
   STEMEDB_LOG_LEVEL: "warn",
 };
 
-export function startOnLayer(dataDir: string, cwd: string): Promise<ServeProcess> {
+export function startOnLayer(
+  dataDir: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   return startServeProcess(process.execPath, ["--data-dir", dataDir, "--port", "0"], {
     cwd,
     script: MAIN,
-    env: SERVE_ENV,
+    env: { ...SERVE_ENV, ...env },
   });
 }
 
@@ -224,6 +228,8 @@ export async function runCutsUnderLoad(
     maxAcksPerRound?: number;
     /** Stop cutting at this time (ms since the epoch) even before `cuts`. */
     until?: number;
+    /** More STEMEDB_* settings for the server (e.g. archival). */
+    env?: Record<string, string>;
     log?: (line: string) => void;
   },
 ): Promise<CutFigures> {
@@ -248,7 +254,7 @@ export async function runCutsUnderLoad(
   for (;;) {
     // One server per round: it first answers for everything handed out before
     // the last cut, then takes load until the next one.
-    const server = await startOnLayer(dataDir, fs.dir);
+    const server = await startOnLayer(dataDir, fs.dir, options.env);
     try {
       const liveToken = readFileSync(join(dataDir, "admin.token"), "utf8");
       if (token !== undefined && liveToken !== token) {

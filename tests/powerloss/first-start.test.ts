@@ -78,7 +78,7 @@ run(
   async () => {
     await using fs = await mountCutfs();
     const rnd = prng(Number(process.env.STEMEDB_POWERLOSS_SEED ?? Date.now() % 1_000_000));
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 2; round++) {
       const dataDir = join(fs.dir, `data-${round}`);
       mkdirSync(dataDir);
       await fs.sync();

@@ -89,7 +89,7 @@ run(
 
     // Cuts at random moments of a restore: refused, empty or complete.
     const seen: string[] = [];
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       const dataDir = join(fs.dir, `r${round}`);
       mkdirSync(dataDir);
       await fs.sync();

@@ -20,7 +20,7 @@ import { verifyDataDir } from "../../src/verify/verify-data-dir.ts";
 import { prng } from "../helpers/prng.ts";
 import { cutfsAvailable, cutfsTitle, mountCutfs } from "./cutfs/cutfs-mount.ts";
 
-const CUTS = 4;
+const CUTS = 3;
 const CHILD = join(import.meta.dir, "retention-child.ts");
 const FILE = "tests/powerloss/retention-cuts.test.ts";
 const run = cutfsAvailable ? test : test.skip;
