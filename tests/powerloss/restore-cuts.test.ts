@@ -94,7 +94,7 @@ run(
       mkdirSync(dataDir);
       await fs.sync();
       const proc = restore(backup, dataDir);
-      await Bun.sleep(rnd.int(0, Math.round(millis)));
+      await Bun.sleep(rnd.int(Math.round(millis * 0.3), Math.round(millis)));
       await fs.cut();
       proc.kill("SIGKILL");
       await proc.exited;
