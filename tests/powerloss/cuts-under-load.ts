@@ -13,10 +13,11 @@
  * (cuts-under-load.test.ts) and `npm run powerloss` (run.ts).
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fromHex } from "../../src/hex.ts";
 import { leafHash } from "../../src/merkle/hash.ts";
 import { verifyConsistency, verifyInclusion } from "../../src/merkle/verify-proofs.ts";
+import { runBinary } from "../e2e/binary.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { type Prng, prng } from "../helpers/prng.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
@@ -304,14 +305,6 @@ export async function runCutsUnderLoad(
 
 /** `stemedb verify DATA_DIR` on what the last cut left. */
 export async function verifyDataDir(dataDir: string): Promise<{ code: number; output: string }> {
-  const proc = Bun.spawn([process.execPath, MAIN, "verify", dataDir], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, output: out + err };
+  const r = await runBinary(process.execPath, [MAIN, "verify", dataDir], { cwd: dirname(dataDir) });
+  return { code: r.code, output: r.stdout + r.stderr };
 }

@@ -4,8 +4,8 @@
  * last applied seq). SQLite runs with synchronous=NORMAL, so its WAL is not
  * fsynced at commit: only the log makes a write durable, and retention may
  * remove a segment only after a checkpoint made its rows durable in SQLite.
- * A child engine (retention-child.ts) rolls 4 KiB segments and runs retention
- * every 20th batch; the parent cuts the power at random moments, then opens
+ * A child engine (tests/crash/ingest-child.ts) rolls 4 KiB segments and runs
+ * retention every 20th batch; the parent cuts the power at random moments, then opens
  * the data dir itself: every acknowledged write with its seq, every tree head
  * a prefix of the tree, `verify` passing.
  */
@@ -17,11 +17,13 @@ import { fromHex } from "../../src/hex.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { verifyConsistency } from "../../src/merkle/verify-proofs.ts";
 import { verifyDataDir } from "../../src/verify/verify-data-dir.ts";
+import { childLines } from "../helpers/child-lines.ts";
 import { prng } from "../helpers/prng.ts";
 import { cutfsAvailable, cutfsTitle, mountCutfs } from "./cutfs/cutfs-mount.ts";
 
 const CUTS = 3;
-const CHILD = join(import.meta.dir, "retention-child.ts");
+const CHILD = join(import.meta.dir, "../crash/ingest-child.ts");
+const CHILD_OPTIONS = JSON.stringify({ segmentBytes: 4096, retentionHours: 0, retentionEvery: 20 });
 const FILE = "tests/powerloss/retention-cuts.test.ts";
 const run = cutfsAvailable ? test : test.skip;
 
@@ -40,26 +42,19 @@ run(
     const heads = new Map<number, string>();
     let removed = 0;
     for (let cut = 0; cut < CUTS; cut++) {
-      const child = Bun.spawn([process.execPath, CHILD, dataDir], {
+      const child = Bun.spawn([process.execPath, CHILD, dataDir, CHILD_OPTIONS], {
         stdout: "pipe",
         stderr: "pipe",
       });
       const target = rnd.int(50, 300);
       let acks = 0;
-      let buffered = "";
-      const decoder = new TextDecoder();
-      for await (const chunk of child.stdout) {
-        buffered += decoder.decode(chunk, { stream: true });
-        const lines = buffered.split("\n");
-        buffered = lines.pop() ?? "";
-        for (const line of lines) {
-          const [kind, id, seq, size, root] = line.split(" ");
-          if (kind === "ack") {
-            acked.set(id as string, Number(seq));
-            heads.set(Number(size), root as string);
-            acks++;
-          } else if (kind === "retention") removed += Number(id);
-        }
+      for await (const line of childLines(child.stdout)) {
+        const [kind, id, seq, size, root] = line.split(" ");
+        if (kind === "ack") {
+          acked.set(id as string, Number(seq));
+          heads.set(Number(size), root as string);
+          acks++;
+        } else if (kind === "retention") removed += Number(id);
         if (acks >= target) break;
       }
       await fs.cut();
