@@ -49,6 +49,9 @@ function writeTemp(path: string, content: string, mode: number): string {
   try {
     writeSync(fd, content);
     fsyncSync(fd);
+  } catch (e) {
+    unlinkSync(tmp); // a full disk must not leave temporary files behind
+    throw e;
   } finally {
     closeSync(fd);
   }
