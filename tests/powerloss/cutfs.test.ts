@@ -127,6 +127,37 @@ run(t("an unlink or a truncate without fsync comes back with the synced bytes"),
   expect(readFileSync(join(dir, "short"), "utf8")).toBe("0123456789");
 });
 
+run(
+  t("a torn cut keeps, page by page, the old or the new bytes, and the old or the new size"),
+  async () => {
+    const dir = freshDir();
+    const path = join(dir, "f");
+    const page = (c: string) => c.repeat(4096);
+    writeFile(path, page("a") + page("b"), "fsync");
+    syncDir(dir);
+    const shapes = new Set<string>();
+    for (let seed = 0; seed < 12; seed++) {
+      const fd = openSync(path, "r+");
+      writeSync(fd, page("X"), 0);
+      writeSync(fd, page("Y") + page("Z"), 4096);
+      closeSync(fd);
+      await fs.cut(seed);
+      await fs.resume();
+      const text = readFileSync(path, "latin1");
+      expect([8192, 12288]).toContain(text.length);
+      const pages = Array.from({ length: text.length / 4096 }, (_, i) =>
+        text.slice(i * 4096, i * 4096 + 4096),
+      );
+      expect([page("a"), page("X")]).toContain(pages[0] as string);
+      expect([page("b"), page("Y")]).toContain(pages[1] as string);
+      if (pages[2] !== undefined) expect([page("Z"), page("\0")]).toContain(pages[2]);
+      shapes.add(pages.map((p) => p[0]).join(""));
+      writeFile(path, "", "fsync"); // what the torn cut kept is now the synced state
+    }
+    expect(shapes.size).toBeGreaterThan(2); // the seeds tear differently
+  },
+);
+
 run(t("a cut freezes the layer: nothing is written until resume"), async () => {
   const dir = freshDir();
   await fs.cut();

@@ -25,7 +25,7 @@ run(
     });
     console.log(
       `power loss (seed ${seed}): ${f.cuts} cuts, ${f.acknowledged} acknowledged, ${f.lost} lost, ` +
-        `${f.headsChecked} heads and ${f.receiptsChecked} receipts proved`,
+        `${f.headsChecked} heads and ${f.receiptsChecked} receipts proved, ${f.tornTails} torn log tails cut`,
     );
     expect(f.failures).toEqual([]);
     expect(f.acknowledged).toBeGreaterThan(CUTS * 5);

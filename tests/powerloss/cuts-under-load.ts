@@ -8,7 +8,9 @@
  * from every tree head to the current one), keep its node key and admin token,
  * and `stemedb verify` must pass at the end.
  *
- * Segments roll at 64 KiB and retention is 0 hours, so rolls and removals of
+ * Every other cut is torn (files keep a random part of their unsynced pages,
+ * as when the kernel had written some back), so recovery meets torn log tails
+ * and half-written SQLite pages too. Segments roll at 64 KiB and retention is 0 hours, so rolls and removals of
  * applied segments happen under the cuts too. Shared by the CI test
  * (cuts-under-load.test.ts) and `npm run powerloss` (run.ts).
  */
@@ -33,6 +35,8 @@ export interface CutFigures {
   wrongSeq: number;
   headsChecked: number;
   receiptsChecked: number;
+  /** Restarts whose recovery cut a torn log tail (health `recovery.truncated_bytes` > 0). */
+  tornTails: number;
   /** What went wrong, in words (empty on a clean run). */
   failures: string[];
 }
@@ -148,6 +152,10 @@ async function checkServer(
   ids: string[],
 ) {
   const { body: now } = await getJson<Sth>(`${url}/v1/merkle/root`);
+  const { body: health } = await getJson<{ recovery?: { truncated_bytes?: number } }>(
+    `${url}/v1/health`,
+  );
+  if ((health.recovery?.truncated_bytes ?? 0) > 0) f.tornTails++;
   if (identity.key !== undefined && now.server_key !== identity.key) {
     f.failures.push(`node key changed after cut ${f.cuts}: ${identity.key} -> ${now.server_key}`);
   }
@@ -250,6 +258,7 @@ export async function runCutsUnderLoad(
     wrongSeq: 0,
     headsChecked: 0,
     receiptsChecked: 0,
+    tornTails: 0,
     failures: [],
   };
   for (;;) {
@@ -289,7 +298,8 @@ export async function runCutsUnderLoad(
       while (writers.acked() < target && writers.alive()) await Bun.sleep(2);
       if (!writers.alive())
         f.failures.push(`cut ${f.cuts + 1}: every writer stopped before the cut (5xx)`);
-      await fs.cut();
+      // Every other cut is torn: files keep a random part of their unsynced pages.
+      await fs.cut(f.cuts % 2 === 1 ? rnd.int(0, 2 ** 31) : undefined);
       await server.stop("SIGKILL");
       await writers.stop();
       await fs.resume();

@@ -43,7 +43,8 @@ if (cuts > 0) {
   for (const line of f.failures) console.log(`FAIL ${line}`);
   console.log(
     `power loss (seed ${seed}): ${f.cuts} cuts, ${f.acknowledged} acknowledged writes, ${f.lost} lost, ` +
-      `${f.wrongSeq} with another seq, ${f.headsChecked} tree heads and ${f.receiptsChecked} receipts proved; ` +
+      `${f.wrongSeq} with another seq, ${f.headsChecked} tree heads and ${f.receiptsChecked} receipts proved, ` +
+      `${f.tornTails} torn log tails cut at recovery; ` +
       `verify ${verify.code === 0 ? "PASS" : "FAIL"}; the layer dropped ${stats.dropped_bytes} unsynced bytes ` +
       `and ${stats.dropped_names} unsynced names (${stats.counts.fdatasync ?? 0} fdatasync, ` +
       `${stats.counts.fsync_full ?? 0} fsync, ${stats.counts.fsyncdir ?? 0} fsyncdir reached FUSE)`,

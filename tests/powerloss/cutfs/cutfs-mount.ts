@@ -48,8 +48,12 @@ export interface CutfsStats {
 export interface Cutfs {
   /** The mount point: put the data dir under it. */
   dir: string;
-  /** Freezes the layer (EIO from now on) and drops everything unsynced. */
-  cut(): Promise<void>;
+  /**
+   * Freezes the layer (EIO from now on) and drops everything unsynced. With
+   * `tornSeed`, each file keeps a random part of its unsynced pages (and maybe
+   * its unsynced size): torn writes, as when the kernel had written some back.
+   */
+  cut(tornSeed?: number): Promise<void>;
   /** Unfreezes: the next process sees only what was synced before the cut. */
   resume(): Promise<void>;
   /** Everything becomes durable (test set-up only). */
@@ -119,7 +123,8 @@ export async function mountCutfs(): Promise<Cutfs> {
   };
   return {
     dir,
-    cut: async () => void (await ask("cut")),
+    cut: async (tornSeed?: number) =>
+      void (await ask(tornSeed === undefined ? "cut" : `cut-torn ${tornSeed}`)),
     resume: async () => void (await ask("resume")),
     sync: async () => void (await ask("sync")),
     stats: async () => JSON.parse(await ask("stats")) as CutfsStats,

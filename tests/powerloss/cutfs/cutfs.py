@@ -19,6 +19,11 @@ The control channel is a unix socket (one command per line, one answer line):
   cut     freeze (every operation now fails with EIO) and drop everything
           unsynced: the tree becomes the durable tree. The caller then
           SIGKILLs the program using the mount and sends `resume`.
+  cut-torn SEED
+          the same, except that each file keeps a random part (drawn from
+          SEED) of its unsynced pages and maybe its unsynced size: the torn
+          writes a real power cut leaves when the kernel had written some
+          pages back. Names are dropped as in `cut`.
   resume  unfreeze (a new process sees only the durable tree).
   sync    make everything durable (like sync(2), for test set-up).
   stats   one JSON line: operation counts (fsync vs fdatasync vs fsyncdir as
@@ -42,6 +47,7 @@ Usage: cutfs.py MOUNTPOINT STORE_DIR CONTROL_SOCKET
 import errno
 import json
 import os
+import random
 import socket
 import stat
 import sys
@@ -139,6 +145,26 @@ class Node:
         self.pages.clear()
         self.durable_size = self.zero_from = self.size
 
+    def forget_torn(self, rnd):
+        """A torn cut: the kernel had written back a random part of the unsynced
+        pages, and the new size may or may not have reached the disk (a hole
+        reads as zeros, as after ext4's delayed allocation)."""
+        if not self.pages and self.size == self.durable_size and self.zero_from >= self.durable_size:
+            return 0
+        size = self.size if rnd.random() < 0.5 else self.durable_size
+        kept = [i for i in sorted(self.pages) if rnd.random() < 0.5 and i * PAGE < size]
+        dropped = sum(len(p) for i, p in self.pages.items() if i not in kept)
+        with open(self.base, "r+b") as f:
+            if self.zero_from < self.durable_size and rnd.random() < 0.5:
+                f.truncate(self.zero_from)
+            f.truncate(size)
+            for i in kept:
+                f.seek(i * PAGE)
+                f.write(self.pages[i][: min(PAGE, size - i * PAGE)])
+        self.pages.clear()
+        self.durable_size = self.size = self.zero_from = size
+        return dropped
+
     def forget(self):
         """The cut: unsynced bytes and size changes are gone."""
         dropped = sum(len(p) for p in self.pages.values())
@@ -207,7 +233,10 @@ class CutFS(Operations):
         return n
 
     # -- control -----------------------------------------------------------
-    def cut(self):
+    def cut(self, torn_seed=None):
+        """Drops what was never synced; with `torn_seed`, files keep a random
+        part of their unsynced pages (names are dropped as in a plain cut)."""
+        rnd = random.Random(torn_seed) if torn_seed is not None else None
         with self.mutex:
             self.frozen = True
             self.cuts += 1
@@ -216,7 +245,7 @@ class CutFS(Operations):
                     self.dropped_names += len(set(n.children.items()) ^ set(n.durable.items()))
                     n.children = dict(n.durable)
                 else:
-                    self.dropped_bytes += n.forget()
+                    self.dropped_bytes += n.forget_torn(rnd) if rnd else n.forget()
             self.handles.clear()
 
     def sync_all(self):
@@ -408,6 +437,9 @@ def serve_control(fs, sock_path):
                 cmd = line.strip()
                 if cmd == "cut":
                     fs.cut()
+                    answer = "ok"
+                elif cmd.startswith("cut-torn "):
+                    fs.cut(int(cmd.split()[1]))
                     answer = "ok"
                 elif cmd == "resume":
                     with fs.mutex:
