@@ -266,6 +266,10 @@ export async function runHttpFuzz(options: {
   const failures: string[] = [];
   try {
     for (let n = 0; n < options.requests; n++) {
+      if (n > 0 && n % 10_000 === 0)
+        options.log?.(
+          `http fuzz: ${n} requests, ${acked.size} acknowledged, ${failures.length} failures`,
+        );
       const r = draw(rnd, sign, [...acked].slice(-50), n);
       const headers: Record<string, string> = {};
       if (r.type) headers["content-type"] = r.type;

@@ -54,7 +54,7 @@ if (cuts > 0) {
 }
 
 if (fuzz > 0) {
-  const r = await runHttpFuzz({ requests: fuzz, seed });
+  const r = await runHttpFuzz({ requests: fuzz, seed, log: (line) => console.error(line) });
   for (const line of r.failures) console.log(`FAIL ${line}`);
   console.log(
     `http fuzz (seed ${seed}): ${r.requests} requests, ${r.acknowledged} acknowledged, ` +
