@@ -232,6 +232,8 @@ function draw(rnd: Prng, sign: (v: number) => Assertion, known: string[], n: num
 export async function runHttpFuzz(options: {
   requests: number;
   seed: number;
+  /** Called every 10,000 requests with the count so far. */
+  log?: (line: string) => void;
 }): Promise<FuzzResult> {
   const rnd = prng(options.seed);
   const dir = mkdtempSync(join(tmpdir(), "stemedb-fuzz-"));
