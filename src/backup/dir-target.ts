@@ -2,7 +2,8 @@
  * A local directory as a backup target (SPEC §7: a target URL may be a path).
  * `put` writes into `.partial/` under the root, fsyncs, then hard-links the file
  * to its key — `link` fails if the key exists, so an object is never replaced —
- * and fsyncs the directory (and any directory the put created). A crash mid-put leaves only a `.partial/` file,
+ * and fsyncs the directory (every directory the put created, the root's own
+ * name included, is made durable first: src/durable-file.ts). A crash mid-put leaves only a `.partial/` file,
  * which `list` and `get` never see and the next `put` of that key replaces.
  */
 import {
@@ -10,7 +11,6 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -20,6 +20,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { mkdirDurable, syncDirectory } from "../durable-file.ts";
 import { StemeError } from "../errors.ts";
 import { type BackupTarget, type ObjectInfo, oneChunk } from "./backup-target.ts";
 
@@ -30,15 +31,6 @@ const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 export function checkKey(key: string): void {
   if (!KEY.test(key) || key.split("/").some((s) => s === "." || s === ".." || s === PARTIAL)) {
     throw new TypeError(`bad backup object key: ${JSON.stringify(key)}`);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -59,7 +51,6 @@ export class DirTarget implements BackupTarget {
     checkKey(key);
     const final = join(this.#root, key);
     const partialDir = join(this.#root, PARTIAL);
-    let created: string | undefined;
     let partial: string | undefined;
     // Refused before any byte is written (a large object streams for a while); `link` still decides.
     if (existsSync(final)) {
@@ -68,8 +59,10 @@ export class DirTarget implements BackupTarget {
       });
     }
     try {
-      mkdirSync(partialDir, { recursive: true });
-      created = mkdirSync(dirname(final), { recursive: true });
+      // Durable names for every directory made here, the root's own included:
+      // a backup into a new directory must not vanish in a power cut.
+      mkdirDurable(partialDir);
+      mkdirDurable(dirname(final));
       partial = join(partialDir, key.replaceAll("/", "__"));
       const fd = openSync(partial, "w", 0o600);
       try {
@@ -92,13 +85,8 @@ export class DirTarget implements BackupTarget {
       throw new StemeError("backup_unavailable", `cannot write ${final}`, { object: key }, e);
     }
     rmSync(partial, { force: true });
-    // The new name, and every directory this put created, must survive a crash.
-    fsyncDir(dirname(final));
-    if (created !== undefined) {
-      for (let dir = created; dir.length > this.#root.length; dir = dirname(dir)) {
-        fsyncDir(dirname(dir));
-      }
-    }
+    // The new name must survive a crash (its directories' names already do).
+    syncDirectory(dirname(final));
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -20,15 +20,16 @@
 
 import { Database } from "bun:sqlite";
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { mkdirDurable, syncDirectory, writeFileDurable } from "../durable-file.ts";
 import { lockDataDir } from "../engine/data-dir-lock.ts";
 import { Engine } from "../engine/engine.ts";
 import { StemeError } from "../errors.ts";
@@ -239,14 +240,19 @@ function assertReplaceable(dataDir: string, force: boolean): void {
   }
 }
 
-/** Replaces DIR's contents with the staged db/ and wal/, holding DIR's LOCK (so never under a server). */
+/**
+ * Replaces DIR's contents with the staged db/ and wal/, holding DIR's LOCK (so
+ * never under a server). Durable when it returns (ops/docs/durability.md): the
+ * staged files were fsynced, db/ and DIR (and DIR's own name) are fsynced here,
+ * so a power cut after `restore` exited 0 cannot take the restore back.
+ */
 function place(
   staging: string,
   dataDir: string,
   nodeKeyFile: string | undefined,
   history: HistoryRecord,
 ): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  mkdirDurable(dataDir, 0o700);
   const lock = lockDataDir(dataDir);
   try {
     for (const name of readdirSync(dataDir)) {
@@ -255,7 +261,11 @@ function place(
     writeDataDirHistory(dataDir, history); // before anything can open the data dir
     renameSync(join(staging, "db"), join(dataDir, "db"));
     renameSync(join(staging, "wal"), join(dataDir, "wal"));
-    if (nodeKeyFile !== undefined) copyFileSync(nodeKeyFile, join(dataDir, NODE_KEY_FILE));
+    if (nodeKeyFile !== undefined) {
+      writeFileDurable(join(dataDir, NODE_KEY_FILE), readFileSync(nodeKeyFile, "utf8"), 0o600);
+    }
+    syncDirectory(join(dataDir, "db")); // state.sqlite's name, made in the staging dir
+    syncDirectory(dataDir);
   } finally {
     lock.release();
   }

@@ -9,7 +9,7 @@
  * snapshot's state streams into its file (never whole in memory); it counts
  * as verified only once its last chunk passed the checks.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRecord, isLeafRecord } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
@@ -113,6 +113,7 @@ async function saveChunks(
       if (fd === undefined) continue;
       for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
     }
+    if (fd !== undefined) fsyncSync(fd); // place() makes the names durable; the bytes must be already
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

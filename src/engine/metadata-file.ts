@@ -1,10 +1,11 @@
 /**
  * `metadata.json` in the data dir (SPEC §5: version, count, root): written on
  * open and on a clean close. Informational for operators and tools; the log
- * and the state are the truth, so nothing reads it back to recover.
+ * and the state are the truth, so nothing reads it back to recover. Replaced
+ * atomically: `stemedb verify` reads it, and a power cut must not leave it empty.
  */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileDurable } from "../durable-file.ts";
 import type { SignedTreeHead } from "../merkle/tree-head.ts";
 
 export function writeMetadataFile(dataDir: string, sth: SignedTreeHead, nowMs: number): void {
@@ -16,5 +17,5 @@ export function writeMetadataFile(dataDir: string, sth: SignedTreeHead, nowMs: n
     server_key: sth.server_key,
     written_at: nowMs,
   };
-  writeFileSync(join(dataDir, "metadata.json"), `${JSON.stringify(meta, null, 2)}\n`);
+  writeFileDurable(join(dataDir, "metadata.json"), `${JSON.stringify(meta, null, 2)}\n`);
 }

@@ -10,9 +10,10 @@
  * and the registry refuses a key equal to the admin token whatever its shape.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import { createFileOnce, mkdirDurable, writeFileDurable } from "../durable-file.ts";
 import { StemeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -43,13 +44,11 @@ export function resolveAdminToken(
 
 function readTokenFile(dataDir: string, logger: Logger): string {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    // `wx`: never overwrite a token another process just wrote.
-    writeFileSync(path, `${newAdminToken()}\n`, { mode: 0o600, flag: "wx" });
+  mkdirDurable(dataDir);
+  // Created whole or not at all, never over a token another process just wrote,
+  // and durable before it is used: a power cut must not change the token.
+  if (createFileOnce(path, `${newAdminToken()}\n`, 0o600)) {
     logger.info("generated the admin token; pass it as Authorization: Bearer", { path });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
@@ -71,14 +70,12 @@ function readTokenFile(dataDir: string, logger: Logger): string {
 
 /**
  * Replaces `<data dir>/admin.token` with a fresh token (written beside it at
- * mode 0600, then renamed over it, so a reader sees the old or the new token,
- * never half of one). A running server keeps the token it read at start until
+ * mode 0600, fsynced, then renamed over it and the directory fsynced, so a
+ * reader, or a power cut, leaves the old or the new token, never half of one). A running server keeps the token it read at start until
  * it is restarted. Returns the file's path.
  */
 export function rotateAdminToken(dataDir: string): string {
   const path = join(dataDir, ADMIN_TOKEN_FILE);
-  const scratch = `${path}.new`;
-  writeFileSync(scratch, `${newAdminToken()}\n`, { mode: 0o600, flag: "w" });
-  renameSync(scratch, path);
+  writeFileDurable(path, `${newAdminToken()}\n`, 0o600);
   return path;
 }

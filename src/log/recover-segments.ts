@@ -11,6 +11,7 @@
  */
 
 import { mkdirSync } from "node:fs";
+import { mkdirDurable } from "../durable-file.ts";
 import { createSegment } from "./create-segment.ts";
 import type { FileOps, WritableFile } from "./file-ops.ts";
 import { badFormatVersion, corruptSegment, storageUnavailable } from "./log-errors.ts";
@@ -43,7 +44,10 @@ export interface RecoveredLog {
 
 export async function recoverSegments(p: RecoverParams): Promise<RecoveredLog> {
   try {
-    mkdirSync(p.dir, { recursive: true });
+    // The directory's own name must be durable too: a power cut after the
+    // first acknowledged write must not take the whole log with it.
+    if (p.fsyncDir) mkdirDurable(p.dir);
+    else mkdirSync(p.dir, { recursive: true });
   } catch (e) {
     throw storageUnavailable(`cannot create directory ${p.dir}`, e);
   }

@@ -4,30 +4,21 @@
  * `<dataDir>/node.key`: one line holding the 32-byte seed as 64 lowercase hex
  * characters, mode 0600.
  *
- * Creation is crash-safe and race-free: the seed is written and fsynced to a
- * private temporary file (opened O_CREAT|O_EXCL with mode 0600, so it is never
- * readable by others, whatever the umask), then hard-linked to `node.key`, which
- * fails if the name exists. `node.key` is therefore either absent or complete,
- * and two processes starting at once end up with the same key.
+ * Creation is crash-safe and race-free (durable-file.ts `createFileOnce`): the
+ * seed is written and fsynced to a private temporary file (O_CREAT|O_EXCL, mode
+ * 0600, so it is never readable by others, whatever the umask), then
+ * hard-linked to `node.key`, which fails if the name exists, and the directory
+ * is fsynced. `node.key` is therefore either absent or complete, and two
+ * processes starting at once end up with the same key.
  *
  * An existing key file readable or writable by group or others is refused, as
  * OpenSSH refuses such private keys: anyone who can read it can sign tree heads
  * in this server's name. The error says how to fix it.
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  constants as fsConstants,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createFileOnce, mkdirDurable } from "../durable-file.ts";
 import { StemeError } from "../errors.ts";
 import { fromHex, isLowerHex, toHex } from "../hex.ts";
 import { type NativeSigner, nativeSigner } from "../protocol/native-ed25519.ts";
@@ -48,8 +39,8 @@ export function loadOrCreateNodeKey(dataDir: string): NodeKey {
   let created = false;
   let seed = readSeed(path);
   if (seed === undefined) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    created = createKeyFile(dataDir, path);
+    mkdirDurable(dataDir, 0o700);
+    created = createKeyFile(path);
     seed = readSeed(path);
     if (seed === undefined) {
       throw new StemeError("internal", `node key file ${path} vanished right after creation`, {
@@ -111,30 +102,9 @@ function readSeed(path: string): Uint8Array | undefined {
 }
 
 /** Writes a fresh key to `path` unless one appears there first; true if this call made it. */
-function createKeyFile(dataDir: string, path: string): boolean {
-  const tmp = `${path}.tmp-${process.pid}-${toHex(randomBytes(4))}`;
-  let created = true;
+function createKeyFile(path: string): boolean {
   try {
-    const fd = openSync(
-      tmp,
-      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
-      0o600,
-    );
-    try {
-      writeSync(fd, `${toHex(randomBytes(32))}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      linkSync(tmp, path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      created = false; // another process won the race: use its key
-    } finally {
-      unlinkSync(tmp);
-    }
-    fsyncDir(dataDir);
+    return createFileOnce(path, `${toHex(randomBytes(32))}\n`, 0o600);
   } catch (e) {
     throw new StemeError(
       "config_invalid",
@@ -142,15 +112,5 @@ function createKeyFile(dataDir: string, path: string): boolean {
       { path },
       e,
     );
-  }
-  return created;
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, fsConstants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

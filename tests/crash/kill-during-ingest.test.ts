@@ -11,6 +11,7 @@ import { Engine } from "../../src/engine/engine.ts";
 import { fromHex } from "../../src/hex.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { verifyConsistency } from "../../src/merkle/verify-proofs.ts";
+import { childLines } from "../helpers/child-lines.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const KILLS = 20;
@@ -20,18 +21,11 @@ async function runUntilKilled(dataDir: string, acksBeforeKill: number) {
   const child = Bun.spawn([process.execPath, CHILD, dataDir], { stdout: "pipe", stderr: "pipe" });
   const acks: { id: string; seq: number }[] = [];
   const heads = new Map<number, string>();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of child.stdout) {
-    buffered += decoder.decode(chunk, { stream: true });
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      const [kind, id, seq, size, root] = line.split(" ");
-      if (kind === "ack") {
-        acks.push({ id: id as string, seq: Number(seq) });
-        heads.set(Number(size), root as string);
-      }
+  for await (const line of childLines(child.stdout)) {
+    const [kind, id, seq, size, root] = line.split(" ");
+    if (kind === "ack") {
+      acks.push({ id: id as string, seq: Number(seq) });
+      heads.set(Number(size), root as string);
     }
     if (acks.length >= acksBeforeKill) break;
   }
