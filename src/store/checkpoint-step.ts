@@ -39,3 +39,34 @@ export function checkpointStep(
   }
   return busy !== 0 || logFrames !== checkpointed ? "partial" : "complete";
 }
+
+/**
+ * Tracks commits by other connections (`PRAGMA data_version` on this one) so
+ * that an idle database gives its WAL file back: after a tick that copied
+ * everything (`complete`) with no commit since the previous tick, and a WAL
+ * file still on disk, TRUNCATE resets it to zero bytes. It waits on no writer
+ * (there is none) and frees up to `journal_size_limit` (64 MiB) of disk that
+ * a loaded writer keeps as its high-water mark (SPEC §9: disk per assertion).
+ */
+export class IdleTruncation {
+  readonly #db: Database;
+  readonly #walBytes: () => number;
+  #lastVersion: number | undefined;
+
+  constructor(db: Database, walBytes: () => number) {
+    this.#db = db;
+    this.#walBytes = walBytes;
+  }
+
+  /** Call after each `checkpointStep`; true when it truncated the WAL. */
+  afterStep(step: CheckpointStep): boolean {
+    const version = (this.#db.query("PRAGMA data_version").values()[0] as number[])[0];
+    const idle = version === this.#lastVersion;
+    this.#lastVersion = version;
+    if (!idle || step !== "complete" || this.#walBytes() === 0) return false;
+    const row = this.#db.query("PRAGMA wal_checkpoint(TRUNCATE)").values()[0] as
+      | number[]
+      | undefined;
+    return row?.[0] === 0;
+  }
+}

@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { checkpointStep } from "../../../src/store/checkpoint-step.ts";
+import { checkpointStep, IdleTruncation } from "../../../src/store/checkpoint-step.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 /** A writer (autocheckpoint off, as the engine's is while the worker runs) and a checkpointer connection. */
@@ -65,6 +66,29 @@ describe("checkpointStep", () => {
     write(1);
     expect(walFrames()).toBeLessThan(10);
     reader.close();
+    writer.close();
+    checkpointer.close();
+  });
+});
+
+describe("IdleTruncation", () => {
+  test("gives the WAL file back only after a tick with no commit in between", () => {
+    using dir = tempDir();
+    const path = join(dir.path, "s.sqlite");
+    const { writer, checkpointer, write } = open(path);
+    const walBytes = () => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    const idle = new IdleTruncation(checkpointer, walBytes);
+    const tick = () => idle.afterStep(checkpointStep(checkpointer, 4096, 1 << 30));
+    write(500);
+    expect(tick()).toBe(false); // first look: no earlier version to compare with
+    write(10);
+    expect(tick()).toBe(false); // a commit since the last tick: the writer is busy
+    expect(walBytes()).toBeGreaterThan(500 * 1000);
+    expect(tick()).toBe(true); // a whole tick without a commit: truncated
+    expect(walBytes()).toBe(0);
+    expect(tick()).toBe(false); // nothing left to give back
+    write(1);
+    expect(writer.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 511 });
     writer.close();
     checkpointer.close();
   });
