@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
-import { onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
 import { pairRow } from "./lib/pair-stats.ts";
 import { cpuSeconds, loadAverage, rssBytes } from "./lib/proc-stats.ts";
@@ -60,8 +60,7 @@ const record = (figure: string, side: "a" | "b", value: number) => {
   runs[figure][side].push(value);
 };
 
-let exitCode = 0;
-try {
+await benchMain(async () => {
   const tools = ensureTools();
   const work = mkdtempSync(join(tmpdir(), "stemedb-core-pairs-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
@@ -116,12 +115,4 @@ try {
       "| figure | a: median (runs) | b: median (runs) | b / a |\n|---|---|---|---|\n",
   );
   for (const [figure, p] of Object.entries(runs)) process.stdout.write(pairRow(figure, p.a, p.b));
-} catch (e) {
-  exitCode = 1;
-  process.stderr.write(
-    `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-} finally {
-  await runCleanups();
-}
-process.exit(exitCode);
+});

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
-import { onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, conceptCount, conceptOf } from "./lib/dataset.ts";
 import { cpuSeconds, loadAverage } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
@@ -38,6 +38,7 @@ const { values } = parseArgs({
 });
 if (values.base === undefined)
   throw new Error("--base DIR (a checkout of the code before) is required");
+const baseTree = resolve(values.base);
 const n = Number(values.assertions);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
@@ -92,12 +93,11 @@ interface Setting {
 const figures = new Map<string, number[]>();
 const record = (key: string, v: number) => figures.set(key, [...(figures.get(key) ?? []), v]);
 
-let exitCode = 0;
-try {
+await benchMain(async () => {
   const tools = ensureTools();
   const work = mkdtempSync(join(tmpdir(), "stemedb-read-pairs-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
-  const baseScript = join(resolve(values.base), "tests", "bench", "serve-for-bench.ts");
+  const baseScript = join(baseTree, "tests", "bench", "serve-for-bench.ts");
   const thisScript = join(BENCH_DIR, "serve-for-bench.ts");
   const agents = new AgentPool(1000);
   progress(`signing ${n} assertions; load average ${loadAverage().join(" ")}`);
@@ -178,12 +178,4 @@ try {
   );
   for (const [k, v] of figures)
     process.stdout.write(`| ${k} | ${fmt(median(v))} | ${v.map(fmt).join(", ")} |\n`);
-} catch (e) {
-  exitCode = 1;
-  process.stderr.write(
-    `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-} finally {
-  await runCleanups();
-}
-process.exit(exitCode);
+});

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
 import { measureQueries, type QueryCase } from "./figures/queries.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
-import { onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
 import { pairRow } from "./lib/pair-stats.ts";
 import { cpuSeconds, loadAverage, mainThreadCpuSeconds } from "./lib/proc-stats.ts";
@@ -74,8 +74,7 @@ async function start(dataDir: string, env: Record<string, string>): Promise<Serv
   throw new Error(`the server's ${want} reader thread(s) did not start`);
 }
 
-let exitCode = 0;
-try {
+await benchMain(async () => {
   const tools = ensureTools();
   const work = mkdtempSync(join(tmpdir(), "stemedb-bench-readers-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
@@ -176,12 +175,4 @@ try {
       "| figure | a | b | b / a |\n|---|---|---|---|\n",
   );
   for (const p of pairs) process.stdout.write(pairRow(p.figure, p.a, p.b));
-} catch (e) {
-  exitCode = 1;
-  process.stderr.write(
-    `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-} finally {
-  await runCleanups();
-}
-process.exit(exitCode);
+});

@@ -37,7 +37,7 @@ import { measureRestart } from "./figures/restart.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { measureSqliteBaseline } from "./figures/sqlite-baseline.ts";
 import { measureVerifyBaseline } from "./figures/verify-baseline.ts";
-import { onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, type Batch, buildDataset, singleBodies } from "./lib/dataset.ts";
 import { shapeNamed } from "./lib/dataset-shape.ts";
 import { computeFloors } from "./lib/floors.ts";
@@ -97,8 +97,7 @@ progress(
   `mode ${mode.name}: ${mode.assertions} assertions, dataset ${shape.name}; ${machine.nproc} cores; load average ${machine.loadAverageStart.join(" ")}`,
 );
 
-let exitCode = 0;
-try {
+await benchMain(async () => {
   const tools = ensureTools();
   const work = mkdtempSync(join(tmpdir(), "stemedb-bench-"));
   onCleanup(`work dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
@@ -251,12 +250,4 @@ try {
       `server-side p99: interpolated inside the duration-histogram bucket shown; client p99: wrk\n` +
       `results: ${file}\n`,
   );
-} catch (e) {
-  exitCode = 1;
-  process.stderr.write(
-    `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-} finally {
-  await runCleanups();
-}
-process.exit(exitCode);
+});

@@ -33,6 +33,25 @@ export async function runCleanups(): Promise<void> {
   }
 }
 
+/**
+ * Runs a benchmark script's body, then every cleanup, and exits: 0, or 1 with
+ * the error on stderr when the body threw.
+ */
+export async function benchMain(body: () => Promise<void>): Promise<never> {
+  let exitCode = 0;
+  try {
+    await body();
+  } catch (e) {
+    exitCode = 1;
+    process.stderr.write(
+      `[bench] FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+  } finally {
+    await runCleanups();
+  }
+  process.exit(exitCode);
+}
+
 function installSignals(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
