@@ -12,14 +12,22 @@
  * opener the server passes to the engine.
  */
 
-import { assertionRecordId, RecordType } from "../engine/log-records.ts";
+import {
+  assertionRecordId,
+  decodeAssertionRecord,
+  encodeStubRecord,
+  RecordType,
+  STUB_MIN_BYTES,
+} from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import type {
+  AppliedPosition,
   ApplyLogRecords,
   EngineLog,
   LogFigures,
   LogOpener,
+  RedactedRecord,
   StreamFigures,
 } from "../log/engine-log.ts";
 import type { LogRecordInput } from "../log/record-frame.ts";
@@ -109,6 +117,36 @@ export class ClusterReplication implements EngineLog {
     const last = Math.max(...acks.map((a) => a.lsn));
     await this.#follower?.waitApplied(last, APPLY_WAIT_MS);
     return { firstLsn: acks[0]?.lsn ?? 0 };
+  }
+
+  /**
+   * SPEC §12: erases the redacted assertion's message from the stream, after
+   * storing its stub for readers to come (stream-stubs.ts). Every node runs
+   * this after applying a redaction; the first erases, the others find the
+   * message gone (false). The message's LSN is not kept in the state: it is
+   * searched for, from the target's seq on (each leaf took one record, so the
+   * LSN is never below the seq), over at most `applied.lsn -
+   * applied.treeSize` more records (the records that made no leaf: status
+   * and registry changes, duplicates); the first assertion record with the
+   * target's id is the one that made the leaf.
+   */
+  async eraseRedacted(target: RedactedRecord, applied: AppliedPosition): Promise<boolean> {
+    const last = Math.min(applied.lsn, target.seq + (applied.lsn - applied.treeSize));
+    const found = await this.#log.findAssertion(target.id, target.seq, last);
+    if (found === undefined) return false;
+    const { receivedAt } = decodeAssertionRecord(found.payload);
+    const stub = encodeStubRecord({ seq: target.seq, receivedAt, id: target.id }, STUB_MIN_BYTES);
+    const body = new Uint8Array(1 + stub.length);
+    body[0] = RecordType.stub;
+    body.set(stub, 1);
+    await this.#log.stubs.put(found.lsn, body); // before the erase: no reader meets a hole without its stub
+    const erased = await this.#log.erase(found.lsn);
+    this.#logger.info("erased a redacted assertion from the stream", {
+      lsn: found.lsn,
+      seq: target.seq,
+      erased,
+    });
+    return erased;
   }
 
   /** The stream answers (the storage breaker's probe in cluster mode). */

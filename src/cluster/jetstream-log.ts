@@ -10,6 +10,12 @@
  * records, so JetStream drops a re-publish within its duplicate window; one
  * beyond the window reaches the stream and is a no-op at apply.
  *
+ * Redaction (SPEC §12): a redacted assertion's message is erased (JetStream's
+ * secure delete) after its stub was stored (stream-stubs.ts); reading the
+ * stream, a hole is bridged only by a stub, and only where the stream says it
+ * deleted the message (or before its first sequence): anything else is a gap
+ * this node must not skip.
+ *
  * No consensus here: JetStream orders and replicates; this module only maps
  * records to messages, waits for the quorum ack, and reads back in order.
  */
@@ -21,9 +27,12 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { assertionRecordId, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
+import { hashEquals } from "../merkle/hash.ts";
+import { StreamStubs } from "./stream-stubs.ts";
 
 export interface JetStreamLogOptions {
   /** NATS server URLs (`nats://h1:4222`, …). */
@@ -68,6 +77,8 @@ export class JetStreamLog {
   readonly #jsm: JetStreamManager;
   readonly #o: JetStreamLogOptions;
   readonly #subject: string;
+  /** The stubs of erased records (SPEC §12). */
+  readonly stubs: StreamStubs;
   #closed = false;
   /** Msg ids for records without a natural one: unique per process, so retries dedup. */
   readonly #nonce = crypto.randomUUID();
@@ -79,6 +90,7 @@ export class JetStreamLog {
     this.#js = jetstream(nc);
     this.#o = o;
     this.#subject = subjectOf(o.stream);
+    this.stubs = new StreamStubs(this.#js, jsm, o.stream);
   }
 
   /** Connects (reconnecting forever afterwards) and creates or checks the stream. */
@@ -98,6 +110,9 @@ export class JetStreamLog {
       );
       const log = new JetStreamLog(nc, jsm, o);
       await retryUntil(deadline, o.logger, `stream ${o.stream}`, () => log.#ensureStream());
+      await retryUntil(deadline, o.logger, `stubs of ${o.stream}`, () =>
+        log.stubs.ensure(o.replicas),
+      );
       return log;
     } catch (e) {
       await nc?.close();
@@ -223,7 +238,13 @@ export class JetStreamLog {
     signal?: AbortSignal,
   ): Promise<void> {
     const pos = await this.position();
-    if (pos.lastLsn >= fromLsn && pos.firstLsn > fromLsn) throw this.#behind(fromLsn, pos.firstLsn);
+    if (
+      pos.lastLsn >= fromLsn &&
+      pos.firstLsn > fromLsn &&
+      (await this.#bridge(fromLsn, pos.firstLsn - 1)) === undefined
+    ) {
+      throw this.#behind(fromLsn, pos.firstLsn);
+    }
     const consumer = await retryUntil(Date.now() + 15_000, this.#o.logger, "consumer", () =>
       this.#js.consumers.get(this.#o.stream, {
         deliver_policy: "by_start_sequence",
@@ -259,10 +280,14 @@ export class JetStreamLog {
     for await (const m of messages) {
       if (this.#closed) break;
       if (m.seq > next) {
-        // JetStream moves a consumer on to the first message it still holds:
-        // retention dropped next..m.seq-1 before this node read them.
-        await flush();
-        throw this.#behind(next, m.seq);
+        // JetStream moves a consumer on to the next message it still holds: either
+        // redactions erased next..m.seq-1 (each left its stub), or retention dropped them.
+        const stubs = await this.#bridge(next, m.seq - 1);
+        if (stubs === undefined) {
+          await flush();
+          throw this.#behind(next, m.seq);
+        }
+        batch.push(...stubs);
       }
       if (m.seq < next) {
         throw new StemeError(
@@ -277,6 +302,83 @@ export class JetStreamLog {
       if (m.info.pending === 0 || batch.length >= 2048) await flush();
     }
     await flush();
+  }
+
+  /**
+   * The stub records standing for LSNs `from..to`, which the stream no longer
+   * holds, or undefined unless each was erased by a redaction: a stub must
+   * exist for each (stream-stubs.ts), and the stream must report each deleted
+   * (an erased first message only moves the stream's first sequence on, so
+   * one before it needs its stub alone).
+   */
+  async #bridge(from: number, to: number): Promise<LogRecord[] | undefined> {
+    const info = await this.#jsm.streams.info(this.#o.stream, { deleted_details: true });
+    const deleted = new Set(info.state.deleted ?? []);
+    const records: LogRecord[] = [];
+    for (let lsn = from; lsn <= to; lsn++) {
+      if (lsn >= info.state.first_seq && !deleted.has(lsn)) return undefined;
+      const body = await this.stubs.get(lsn);
+      if (body === undefined || body[0] !== RecordType.stub) return undefined;
+      records.push({ lsn, type: RecordType.stub, payload: body.subarray(1) });
+    }
+    this.#o.logger.info("bridged erased stream records with their stubs", { from, to });
+    return records;
+  }
+
+  /**
+   * The first assertion record with `id` (the one that made its leaf) in LSNs
+   * `from..to`, read in order with an ordered consumer; undefined when the
+   * stream holds none there (erased before, or dropped by retention).
+   */
+  async findAssertion(
+    id: Uint8Array,
+    from: number,
+    to: number,
+  ): Promise<{ lsn: number; payload: Uint8Array } | undefined> {
+    const pos = await this.position();
+    const start = Math.max(from, pos.firstLsn);
+    const end = Math.min(to, pos.lastLsn);
+    if (start > end) return undefined;
+    const consumer = await this.#js.consumers.get(this.#o.stream, {
+      deliver_policy: "by_start_sequence",
+      opt_start_seq: start,
+    } as never);
+    const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
+    try {
+      for await (const m of messages) {
+        if (m.seq > end) return undefined;
+        if (
+          m.data[0] === RecordType.assertion &&
+          hashEquals(assertionRecordId(m.data.subarray(1)), id)
+        ) {
+          return { lsn: m.seq, payload: m.data.slice(1) };
+        }
+        if (m.seq === end || m.info.pending === 0) return undefined;
+      }
+      return undefined;
+    } finally {
+      messages.stop();
+    }
+  }
+
+  /**
+   * Erases the message at `lsn` (JetStream secure delete: its bytes in the
+   * stream's message blocks are overwritten). False when the stream no longer
+   * holds it (another node erased it first).
+   */
+  async erase(lsn: number): Promise<boolean> {
+    try {
+      return await this.#jsm.streams.deleteMessage(this.#o.stream, lsn, true);
+    } catch (e) {
+      // "sequence N not found" (an inner one), "no message found" (before the first)
+      if (/not found|no message found/.test(String(e))) return false;
+      throw new StemeError(
+        "storage_unavailable",
+        `cannot erase lsn ${lsn} from stream ${this.#o.stream}: ${String(e)}`,
+        { lsn },
+        e,
+      );
+    }
   }
 
   /**

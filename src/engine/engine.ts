@@ -137,8 +137,11 @@ export class Engine {
     );
     this.redactions = new RedactionScrubber({
       state: parts.state,
-      // Cluster mode has no segment files to rewrite (the stream's copy is another step).
+      // Cluster mode has no segment files to rewrite: the stream erases its copy instead.
       log: parts.log instanceof SegmentLog ? parts.log : undefined,
+      stream: parts.log.eraseRedacted
+        ? { eraseRedacted: parts.log.eraseRedacted.bind(parts.log) }
+        : undefined,
       logger: options.logger,
       ...(options.redactionHooks ? { hooks: options.redactionHooks } : {}),
     });
@@ -226,8 +229,21 @@ export class Engine {
 
   /** Log records after the state's `last_lsn`, in order: through the apply path, then announced. */
   #applyLog(records: LogRecord[]): void {
+    const redacted = this.state.redacted.size;
     this.#applier.applyLog(records);
     this.#notifyApplied(this.treeHead());
+    // SPEC §12, cluster mode: a redaction another node took is scrubbed here too (the WAL;
+    // the stream's copy, if no node erased it yet). This node's own is awaited by its ingest.
+    if (this.log.replicated && this.state.redacted.size > redacted) {
+      this.redactions.scrub().catch((e: unknown) => {
+        this.#logger.warn(
+          "the redaction scrub failed; it runs again at the next redaction or start",
+          {
+            error: String(e),
+          },
+        );
+      });
+    }
   }
 
   /** The Merkle tree of the applied state (reopened from the state after a failed apply). */

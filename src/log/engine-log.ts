@@ -41,6 +41,20 @@ export interface StreamFigures {
   behindStream: boolean;
 }
 
+/** A redacted assertion as the state keeps it (SPEC §12): its leaf's seq and its id. */
+export interface RedactedRecord {
+  seq: number;
+  id: Uint8Array;
+}
+
+/** The state's applied position, which bounds where a redacted record can be in the log. */
+export interface AppliedPosition {
+  /** `last_lsn`: every record up to it is applied. */
+  lsn: number;
+  /** Leaves applied (assertions and stubs); `lsn - treeSize` records made no leaf. */
+  treeSize: number;
+}
+
 /** What `/v1/health` and `/metrics` show of the log. */
 export type LogFigures = ({ kind: "segments" } & LogStats) | ({ kind: "stream" } & StreamFigures);
 
@@ -75,6 +89,14 @@ export interface EngineLog {
   /** Removes what retention allows (SPEC §5); a log with its own retention removes nothing here. */
   retain(options: RetentionOptions): string[];
   figures(): LogFigures;
+  /**
+   * SPEC §12, a log others read too (cluster mode): removes the copy of a
+   * redacted assertion the log holds, leaving a stub of the same LSN for
+   * readers to come. Resolves true when this call erased it, false when the
+   * log no longer held it (another node erased it, or retention dropped it).
+   * A segment log has no such method: its scrubber rewrites the segment.
+   */
+  eraseRedacted?(target: RedactedRecord, applied: AppliedPosition): Promise<boolean>;
   /** Waits for appends in flight, stops following, releases the log. */
   close(): Promise<void>;
 }

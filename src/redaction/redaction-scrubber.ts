@@ -14,11 +14,16 @@
  *
  * The API answers a redaction only after `scrub()` (ingest calls it), and the
  * server runs it at start, so a crash at any step is finished by the next
- * start. Calls are serialized. Cluster mode has no segment log: step 1 is the
- * stream's (not done here).
+ * start. Calls are serialized.
+ *
+ * Cluster mode has no segment log: step 1 is the stream's (`eraseRedacted`,
+ * src/cluster): the target's message is erased from the JetStream stream,
+ * its stub kept for nodes that read the stream later. Every node runs it
+ * after applying a redaction (the first erases; the others find it gone).
  */
 import { rmSync } from "node:fs";
 import { StemeError } from "../errors.ts";
+import type { EngineLog } from "../log/engine-log.ts";
 import type { SegmentLog } from "../log/segment-log.ts";
 import type { Logger } from "../logger.ts";
 import type { State } from "../store/state.ts";
@@ -28,6 +33,8 @@ export interface ScrubberDeps {
   state: State;
   /** The node's segment log; undefined in cluster mode. */
   log: SegmentLog | undefined;
+  /** Cluster mode: the stream that erases a redacted assertion's message. */
+  stream?: Required<Pick<EngineLog, "eraseRedacted">> | undefined;
   logger: Logger;
   hooks?: RewriteHooks & {
     /** After the WAL checkpoint, before the redactions are marked scrubbed. */
@@ -39,6 +46,8 @@ export interface ScrubReport {
   redactions: number;
   /** Frames replaced by stubs in this run. */
   framesRewritten: number;
+  /** Stream messages erased in this run (cluster mode). */
+  messagesErased: number;
   logMillis: number;
   checkpointMillis: number;
 }
@@ -65,7 +74,7 @@ export class RedactionScrubber {
   }
 
   async #scrub(): Promise<ScrubReport> {
-    const { state, log, logger, hooks } = this.#deps;
+    const { state, log, stream, logger, hooks } = this.#deps;
     const pending = state.redacted.unscrubbed();
     const report = emptyReport();
     if (pending.length === 0) return report;
@@ -82,6 +91,12 @@ export class RedactionScrubber {
         rmSync(`${found.segment.path}.redact.tmp`, { force: true });
         rewriteWithStub(found, hooks);
         report.framesRewritten++;
+      }
+    }
+    if (stream !== undefined) {
+      const applied = { lsn: state.meta.get("last_lsn"), treeSize: state.meta.get("tree_size") };
+      for (const entry of pending) {
+        if (await stream.eraseRedacted(entry, applied)) report.messagesErased++;
       }
     }
     const t1 = performance.now();
@@ -120,6 +135,7 @@ async function truncateWal(state: State): Promise<void> {
 const emptyReport = (): ScrubReport => ({
   redactions: 0,
   framesRewritten: 0,
+  messagesErased: 0,
   logMillis: 0,
   checkpointMillis: 0,
 });

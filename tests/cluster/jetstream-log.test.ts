@@ -3,11 +3,19 @@
  * stream sequences are contiguous LSNs, `Nats-Msg-Id` dedups within the
  * window, followers read back in order from any LSN, a SIGKILLed NATS server
  * does not stop publishing, and a node that fell behind retention is told so.
+ * Redaction (SPEC §12): an erased record is read back as its stub, found by
+ * its LSN; a record deleted without a stub is a gap, as retention's is.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { JetStreamLog } from "../../src/cluster/jetstream-log.ts";
+import {
+  encodeAssertionRecord,
+  encodeStubRecord,
+  RecordType,
+  STUB_MIN_BYTES,
+} from "../../src/engine/log-records.ts";
 import { isStemeError } from "../../src/errors.ts";
 import type { LogRecord } from "../../src/log/record-frame.ts";
 import { silentLogger } from "../../src/logger.ts";
@@ -125,6 +133,54 @@ suite(name, () => {
       const e = await log.follow(5, () => {}).catch((err: unknown) => err);
       expect(isStemeError(e, "log_behind_stream")).toBe(true);
       expect((e as Error).message).toContain("starts at 41");
+    } finally {
+      await log.close();
+    }
+  }, 30_000);
+
+  test("an erased record is read back as its stub (first and inner LSNs); one deleted without a stub is a gap", async () => {
+    const log = await open("erase");
+    try {
+      const ids = Array.from({ length: 20 }, () => crypto.getRandomValues(new Uint8Array(32)));
+      await log.publish(
+        ids.map((id, i) => ({
+          type: RecordType.assertion,
+          payload: encodeAssertionRecord({
+            seq: 0,
+            status: 1,
+            receivedAt: 1000 + i,
+            id,
+            sig: new Uint8Array(64),
+            reasons: [],
+            canonical: new TextEncoder().encode(`{"value":"MARKER-${i}"}`),
+          }),
+        })),
+      );
+      const stubOf = (i: number) => {
+        const stub = encodeStubRecord(
+          { seq: i + 1, receivedAt: 1000 + i, id: ids[i] as Uint8Array },
+          STUB_MIN_BYTES,
+        );
+        return new Uint8Array([RecordType.stub, ...stub]);
+      };
+      for (const i of [0, 7]) {
+        const found = await log.findAssertion(ids[i] as Uint8Array, i + 1, 20);
+        expect(found?.lsn).toBe(i + 1);
+        await log.stubs.put(i + 1, stubOf(i));
+        expect(await log.erase(i + 1)).toBe(true);
+        expect(await log.erase(i + 1)).toBe(false); // another node's try: already gone
+        expect(await log.findAssertion(ids[i] as Uint8Array, i + 1, 20)).toBeUndefined();
+      }
+      const got = await readRange(log, 1, 20);
+      expect(got.map((r) => r.lsn)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(got.map((r) => r.type)).toEqual(
+        got.map((r) => (r.lsn === 1 || r.lsn === 8 ? RecordType.stub : RecordType.assertion)),
+      );
+      expect([...(got[7] as LogRecord).payload]).toEqual([...stubOf(7).subarray(1)]);
+
+      expect(await log.erase(12)).toBe(true); // no stub: a hole nothing explains
+      const e = await log.follow(10, () => {}).catch((err: unknown) => err);
+      expect(isStemeError(e, "log_behind_stream")).toBe(true);
     } finally {
       await log.close();
     }

@@ -38,6 +38,8 @@ export interface NatsCluster extends AsyncDisposable {
   nodes: NatsNode[];
   /** Comma-separated client URLs of every node (`--nats-url`). */
   urls: string;
+  /** Node `i`'s JetStream store dir (its message blocks, its Raft logs). */
+  storeDir(i: number): string;
   kill(i: number, signal?: NodeJS.Signals): Promise<void>;
   start(i: number): Promise<void>;
   stop(): Promise<void>;
@@ -134,6 +136,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   return {
     nodes,
     urls: nodes.map((n) => n.url).join(","),
+    storeDir: (i) => join(root, (nodes[i] as NatsNode).name, "js"),
     kill,
     start,
     stop,
