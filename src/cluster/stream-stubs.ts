@@ -11,7 +11,7 @@
  * sequence it finds missing.
  *
  * The stubs stream keeps one message per subject and has no age or count
- * limit: a stub is ~60 bytes and must outlive the records stream's
+ * limit: a stub is 50 bytes and must outlive the records stream's
  * retention as long as a node may read past the hole.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";

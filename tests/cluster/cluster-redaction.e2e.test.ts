@@ -7,7 +7,9 @@
  * stream's Raft logs, which nats-server compacts at its next stream snapshot,
  * every 2–3 minutes). A node that was down across the redaction catches up
  * through the erased message (its stub), a 4th node joins from an empty data
- * dir the same way, and all reach the same root; every tree head handed out
+ * dir the same way, a 5th from a backup of node b taken after the target and
+ * before the redaction (its snapshot holds the row: the redaction from the
+ * stream deletes it), and all reach the same root; every tree head handed out
  * before the redaction is consistent with the current tree, and the redacted
  * id's inclusion proof verifies.
  */
@@ -26,7 +28,7 @@ import { filesHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
-import { assertionSource, headAt, startClusterNode } from "./lib/cluster-node.ts";
+import { assertionSource, headAt, startClusterNode, stemedb } from "./lib/cluster-node.ts";
 
 const suite = NATS_SERVER ? describe : describe.skip;
 const name = `cluster mode: redaction erases the stream's copy${NATS.skipReason}`;
@@ -67,7 +69,7 @@ suite(name, () => {
       dataDir: dir(n),
       natsUrls: nats.urls,
       stream: STREAM,
-      env: { STEMEDB_ADMIN_TOKEN: ADMIN, STEMEDB_LOG_LEVEL: "warn" },
+      env: { STEMEDB_ADMIN_TOKEN: ADMIN },
     });
     nodes.set(n, node);
     return node;
@@ -117,6 +119,10 @@ suite(name, () => {
       }
       await headAt(url("b"), target.sth.tree_size);
       expect((await holding(dir("a"), marker)).length).toBeGreaterThan(0);
+      // A snapshot that holds the target, for node e to join from after the redaction.
+      const backups = join(root, "backups");
+      const taken = await stemedb(["backup", "--data-dir", dir("b"), "--to", backups, "--json"]);
+      expect([taken.code, taken.stderr]).toEqual([0, ""]);
       for (let i = 0; i < 3; i++) {
         expect((await holding(nats.storeDir(i), marker)).length).toBeGreaterThan(0);
       }
@@ -133,7 +139,12 @@ suite(name, () => {
       );
       const redactMs = performance.now() - started;
       expect(redaction.status).toBe("accepted");
-      console.log(`cluster redaction answered in ${redactMs.toFixed(0)} ms`);
+      const steps = (nodes.get("b") as ServeProcess)
+        .output()
+        .stderr.split("\n")
+        .concat((nodes.get("b") as ServeProcess).output().stdout.split("\n"))
+        .filter((l) => /erased a redacted|redactions scrubbed/.test(l));
+      console.log(`cluster redaction answered in ${redactMs.toFixed(0)} ms`, steps);
       // Answered once b's state and the stream's message blocks are scrubbed.
       expect(await holding(dir("b"), marker)).toEqual([]);
       for (let i = 0; i < 3; i++) {
@@ -143,14 +154,19 @@ suite(name, () => {
         expect(blocks).toEqual([]);
       }
 
-      // Node c restarts and catches up through the erased message; node d joins from nothing.
+      // Node c restarts and catches up through the erased message; node d joins from
+      // nothing; node e from the snapshot that holds the target.
       await start("c");
       await start("d");
+      const restored = await stemedb(["restore", "--from", backups, "--data-dir", dir("e")]);
+      expect([restored.code, restored.stderr]).toEqual([0, ""]);
+      await start("e");
+      const all = ["a", "b", "c", "d", "e"];
       const size = redaction.sth.tree_size;
-      const roots = await Promise.all(["a", "b", "c", "d"].map((n) => headAt(url(n), size)));
+      const roots = await Promise.all(all.map((n) => headAt(url(n), size)));
       expect(new Set(roots.map((r) => `${r.tree_size}:${r.root}`)).size).toBe(1);
 
-      for (const n of ["a", "b", "c", "d"]) {
+      for (const n of all) {
         const client = new StemeClient({ baseUrl: url(n) });
         expect(await client.get(target.id)).toEqual({
           id: target.id,
@@ -167,8 +183,8 @@ suite(name, () => {
         expect(verifyInclusionProof(target.id, inclusion, now)).toBe(true);
       }
 
-      // Node a scrubs in the background (its WAL); c and d never held the bytes.
-      for (const n of ["a", "b", "c", "d"]) {
+      // Nodes a and e scrub in the background (their state and WAL); c and d never held the bytes.
+      for (const n of all) {
         expect(await cleared(dir(n), marker, 30_000)).toEqual([]);
         expect(await holding(dir(n), original.sig)).toEqual([]);
       }
