@@ -13,14 +13,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import {
-  StemeClient,
-  verifyConsistencyProof,
-  verifyInclusionProof,
-} from "../../src/client/index.ts";
+import { StemeClient } from "../../src/client/index.ts";
 import type { SignedTreeHead } from "../../src/merkle/tree-head.ts";
 import { filesHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
+import { expectRedactedWithProofs } from "../helpers/redacted-proofs.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
 import { buildBinary, runBinary, type ServerProcess } from "./binary.ts";
 import { mcpSession } from "./mcp-session.ts";
@@ -98,19 +95,12 @@ test(
     expect(filesHolding(dataDir, original.sig)).toEqual([]);
     expect(filesHolding(dataDir, sig)).toEqual([]);
 
-    expect(await client.get(target.id)).toEqual({
-      id: target.id,
-      seq: target.seq,
-      status: "redacted",
-      redaction: { id: receipt.id, seq: receipt.seq, reason: "personal_data" },
-    });
-    const now = await client.root();
-    for (const head of heads) {
-      const proof = await client.consistencyProof(head.tree_size, now.tree_size);
-      expect(verifyConsistencyProof(head, now, proof)).toBe(true);
-    }
-    const inclusion = await client.inclusionProof(target.id, now.tree_size);
-    expect(verifyInclusionProof(target.id, inclusion, now)).toBe(true);
+    await expectRedactedWithProofs(
+      client,
+      target,
+      { id: receipt.id, seq: receipt.seq, reason: "personal_data" },
+      heads,
+    );
     expect(
       await client.verifyAssertion(target.id, { trustedOperators: new Set([operator]) }),
     ).toMatchObject({ ok: true, redacted: { operator, trusted: true } });
