@@ -69,6 +69,8 @@ export interface StreamPosition {
 }
 
 const subjectOf = (stream: string) => `stemedb.${stream}.records`;
+/** LSNs a redaction's search reads one by one before it opens a consumer for the rest. */
+const DIRECT_PROBES = 8;
 const nanos = (ms: number) => ms * 1_000_000;
 
 export class JetStreamLog {
@@ -327,8 +329,10 @@ export class JetStreamLog {
 
   /**
    * The first assertion record with `id` (the one that made its leaf) in LSNs
-   * `from..to`, read in order with an ordered consumer; undefined when the
-   * stream holds none there (erased before, or dropped by retention).
+   * `from..to`; undefined when the stream holds none there (erased before, or
+   * dropped by retention). The first few LSNs are read one by one (usually
+   * the record is there: few records make no leaf), the rest in order with
+   * an ordered consumer.
    */
   async findAssertion(
     id: Uint8Array,
@@ -338,21 +342,23 @@ export class JetStreamLog {
     const pos = await this.position();
     const start = Math.max(from, pos.firstLsn);
     const end = Math.min(to, pos.lastLsn);
-    if (start > end) return undefined;
+    const holds = (body: Uint8Array) =>
+      body[0] === RecordType.assertion && hashEquals(assertionRecordId(body.subarray(1)), id);
+    const probed = Math.min(end, start + DIRECT_PROBES - 1);
+    for (let lsn = start; lsn <= probed; lsn++) {
+      const m = await this.#jsm.streams.getMessage(this.#o.stream, { seq: lsn });
+      if (m !== null && holds(m.data)) return { lsn, payload: m.data.slice(1) };
+    }
+    if (probed >= end) return undefined;
     const consumer = await this.#js.consumers.get(this.#o.stream, {
       deliver_policy: "by_start_sequence",
-      opt_start_seq: start,
+      opt_start_seq: probed + 1,
     } as never);
     const messages = await consumer.consume({ max_messages: 4096, expires: 5_000 });
     try {
       for await (const m of messages) {
         if (m.seq > end) return undefined;
-        if (
-          m.data[0] === RecordType.assertion &&
-          hashEquals(assertionRecordId(m.data.subarray(1)), id)
-        ) {
-          return { lsn: m.seq, payload: m.data.slice(1) };
-        }
+        if (holds(m.data)) return { lsn: m.seq, payload: m.data.slice(1) };
         if (m.seq === end || m.info.pending === 0) return undefined;
       }
       return undefined;

@@ -171,6 +171,9 @@ suite(name, () => {
         expect(await log.erase(i + 1)).toBe(false); // another node's try: already gone
         expect(await log.findAssertion(ids[i] as Uint8Array, i + 1, 20)).toBeUndefined();
       }
+      // Past the first LSNs read one by one, the search goes on with a consumer.
+      expect((await log.findAssertion(ids[15] as Uint8Array, 1, 20))?.lsn).toBe(16);
+      expect(await log.findAssertion(new Uint8Array(32), 1, 20)).toBeUndefined();
       const got = await readRange(log, 1, 20);
       expect(got.map((r) => r.lsn)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(got.map((r) => r.type)).toEqual(
