@@ -9,27 +9,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ClusterReplication } from "../../src/cluster/cluster-replication.ts";
 import { JetStreamLog } from "../../src/cluster/jetstream-log.ts";
-import {
-  decodeStubRecord,
-  encodeAssertionRecord,
-  RecordType,
-} from "../../src/engine/log-records.ts";
+import { decodeStubRecord, RecordType } from "../../src/engine/log-records.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { markedAssertionPayload, streamOptions } from "./lib/stream-fixtures.ts";
 
 const suite = NATS_SERVER ? describe : describe.skip;
 const name = `eraseRedacted on a 3-node cluster${NATS.skipReason}`;
 
 suite(name, () => {
   let cluster: NatsCluster;
-  const options = (stream: string) => ({
-    servers: cluster.nodes.map((n) => n.url),
-    stream,
-    replicas: 3,
-    maxAgeMs: 0,
-    maxMessages: 0,
-    duplicateWindowMs: 120_000,
-  });
+  const options = (stream: string) => streamOptions(cluster, stream);
 
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
@@ -58,15 +48,7 @@ suite(name, () => {
       await log.publish(
         ids.map((id, i) => ({
           type: RecordType.assertion,
-          payload: encodeAssertionRecord({
-            seq: 0,
-            status: 1,
-            receivedAt: 5000 + i,
-            id,
-            sig: new Uint8Array(64),
-            reasons: [],
-            canonical: new TextEncoder().encode(`{"value":"MARKER-${i}"}`),
-          }),
+          payload: markedAssertionPayload(id, i, 5000 + i),
         })),
       );
       const target = { seq: 3, id: ids[2] as Uint8Array }; // LSN 15

@@ -10,16 +10,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { JetStreamLog } from "../../src/cluster/jetstream-log.ts";
-import {
-  encodeAssertionRecord,
-  encodeStubRecord,
-  RecordType,
-  STUB_MIN_BYTES,
-} from "../../src/engine/log-records.ts";
+import { encodeStubRecord, RecordType, STUB_MIN_BYTES } from "../../src/engine/log-records.ts";
 import { isStemeError } from "../../src/errors.ts";
 import type { LogRecord } from "../../src/log/record-frame.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
+import { markedAssertionPayload, streamOptions } from "./lib/stream-fixtures.ts";
 
 const logger = silentLogger;
 const suite = NATS_SERVER ? describe : describe.skip;
@@ -53,16 +49,7 @@ async function streamLeader(cluster: NatsCluster, stream: string): Promise<numbe
 
 suite(name, () => {
   let cluster: NatsCluster;
-  const open = (stream: string) =>
-    JetStreamLog.open({
-      servers: cluster.nodes.map((n) => n.url),
-      stream,
-      replicas: 3,
-      maxAgeMs: 0,
-      maxMessages: 0,
-      duplicateWindowMs: 120_000,
-      logger,
-    });
+  const open = (stream: string) => JetStreamLog.open({ ...streamOptions(cluster, stream), logger });
 
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
@@ -145,15 +132,7 @@ suite(name, () => {
       await log.publish(
         ids.map((id, i) => ({
           type: RecordType.assertion,
-          payload: encodeAssertionRecord({
-            seq: 0,
-            status: 1,
-            receivedAt: 1000 + i,
-            id,
-            sig: new Uint8Array(64),
-            reasons: [],
-            canonical: new TextEncoder().encode(`{"value":"MARKER-${i}"}`),
-          }),
+          payload: markedAssertionPayload(id, i, 1000 + i),
         })),
       );
       const stubOf = (i: number) => {
