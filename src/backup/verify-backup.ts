@@ -28,7 +28,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
-import { readLedger } from "../redaction/redaction-ledger.ts";
+import { BackupStubs } from "../redaction/backup-stubs.ts";
+import { ledgerAssertion, ledgerKey, readLedger } from "../redaction/redaction-ledger.ts";
 import { verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
@@ -46,9 +47,18 @@ import { walkLogObject } from "./log-object.ts";
 import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
 import { readHistories, type UrlHistory } from "./url-histories.ts";
 
-export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
+export interface VerifyBackupOptions {
+  /** Operator keys (64 hex) trusted to redact (SPEC §12); none: redactions are reported with their keys. */
+  trustedOperators?: ReadonlySet<string>;
+}
+
+export async function verifyBackup(
+  given: BackupTarget,
+  options: VerifyBackupOptions = {},
+): Promise<VerifyReport> {
   const target = metadataOnce(given);
   const checks = new CheckCollector();
+  const stubs = new BackupStubs();
   const fail = (name: string, e: unknown, object: string) =>
     checks.fail(name, e instanceof Error ? e.message : String(e), { object });
 
@@ -99,9 +109,9 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
     };
 
     checkHistories(histories, checks);
-    const serverKeys = await checkSnapshots(target, checks, fetchOnce);
-    await checkArchive(target, archive, histories, checks, fetchOnce);
-    await checkLedger(target, checks);
+    const serverKeys = await checkSnapshots(target, checks, fetchOnce, stubs);
+    await checkArchive(target, archive, histories, checks, fetchOnce, stubs);
+    await checkRedactions(target, checks, stubs, options.trustedOperators);
 
     let counts = emptyCounts();
     for (const { history, dir, result } of restores) {
@@ -118,7 +128,7 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
         "backup.restore",
         `history ${historyName(history)}: latest point restored: lsn ${r.staged.last_lsn}, tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
       );
-      const inner = await verifyDataDir(dir);
+      const inner = await verifyDataDir(dir, { trustedOperators: options.trustedOperators });
       // The scratch restore's own node key says nothing about the backup: its failures stay, its pass goes.
       for (const c of inner.checks.filter((c) => !(c.name === "node_key" && c.ok))) {
         checks.checks.push({ ...c, detail: `history ${history}: ${c.detail}` });
@@ -134,16 +144,44 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
   }
 }
 
-/** SPEC §12: every object of the redaction ledger holds a signed redaction (redaction-ledger.ts). */
-async function checkLedger(target: BackupTarget, checks: CheckCollector): Promise<void> {
+/**
+ * SPEC §12: every object of the redaction ledger holds a signed redaction
+ * (redaction-ledger.ts), by a pinned operator key when keys are pinned; and
+ * every stub in a log object the restores did not replay is a leaf valid under
+ * the verifier rule (backup-stubs.ts). The summary names the operator keys.
+ */
+async function checkRedactions(
+  target: BackupTarget,
+  checks: CheckCollector,
+  stubs: BackupStubs,
+  trustedOperators: ReadonlySet<string> | undefined,
+): Promise<void> {
+  const name = "backup.redactions";
+  const pinned = trustedOperators !== undefined && trustedOperators.size > 0;
   try {
     const ledger = await readLedger(target);
+    const operators = new Set<string>();
+    for (const e of ledger) {
+      const operator = ledgerAssertion(e).agent;
+      operators.add(operator);
+      if (pinned && !trustedOperators.has(operator)) {
+        checks.fail(
+          name,
+          `redaction ${e.id} (seq ${e.seq}) of ${e.target} is signed by ${operator}, which is not a trusted operator key`,
+          { object: ledgerKey(e.id) },
+        );
+      }
+    }
+    const stubDetail = stubs.check(ledger, checks, trustedOperators);
+    const trust = pinned ? "trusted (pinned)" : "not pinned: pass --operator-key to trust them";
     checks.finish(
-      "backup.redactions",
-      `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)`,
+      name,
+      `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)` +
+        (ledger.length > 0 ? ` by operator key(s) ${[...operators].join(", ")} (${trust})` : "") +
+        (stubDetail === undefined ? "" : `; ${stubDetail}`),
     );
   } catch (e) {
-    checks.fail("backup.redactions", errorText(e), { object: objectOf(e) ?? target.url });
+    checks.fail(name, errorText(e), { object: objectOf(e) ?? target.url });
   }
 }
 
@@ -179,6 +217,7 @@ async function checkSnapshots(
   target: BackupTarget,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
+  stubs: BackupStubs,
 ): Promise<string[]> {
   const serverKeys: string[] = [];
   const fail = (e: unknown, object: string) =>
@@ -210,7 +249,12 @@ async function checkSnapshots(
         try {
           const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG);
           if (plain !== undefined) {
-            walkLogObject(key, plain, { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn });
+            walkLogObject(
+              key,
+              plain,
+              { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn },
+              (f) => stubs.frame(key, f),
+            );
           }
         } catch (e) {
           fail(e, key);
@@ -255,6 +299,7 @@ async function checkArchive(
   histories: ReadonlyMap<string, UrlHistory>,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
+  stubs: BackupStubs,
 ): Promise<void> {
   const fail = (detail: string, object: string) =>
     checks.fail("backup.archive", detail, { object });
@@ -269,7 +314,9 @@ async function checkArchive(
       try {
         const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
         if (plain !== undefined) {
-          walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+          walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn }, (f) =>
+            stubs.frame(r.key, f),
+          );
         }
       } catch (e) {
         fail(errorText(e), r.key);

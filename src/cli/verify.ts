@@ -34,10 +34,13 @@ export function verifyCommand(io: CliIo): Command {
       if (options.backup !== undefined && dataDir !== undefined) {
         throw usageError("give a data dir or --backup URL, not both");
       }
+      const trustedOperators = new Set(keys);
       const report =
         options.backup === undefined
-          ? await verifyDataDir(dataDir ?? config.dataDir, { trustedOperators: new Set(keys) })
-          : await verifyBackup(await openBackupTarget(options.backup, io, config));
+          ? await verifyDataDir(dataDir ?? config.dataDir, { trustedOperators })
+          : await verifyBackup(await openBackupTarget(options.backup, io, config), {
+              trustedOperators,
+            });
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
       if (!report.ok) throw new CliExit(1);
     });
