@@ -7,20 +7,23 @@
  * inclusion proof from its leaf to the tree head's root. A redacted assertion
  * (SPEC §12) has no body: it verifies only under the verifier rule — a later
  * redaction of its id, itself verified, by an operator key (named in the
- * answer) — and by its leaf's inclusion proof. A failed check is an
+ * answer), whose own inclusion proof puts it later in the tree — and by its
+ * leaf's inclusion proof. Every inclusion proof must put its leaf at the seq
+ * the server names. A failed check is an
  * answer (`verified: false`, naming the check), not a tool error; a server
  * refusal (unknown id: 404) is a tool error with its problem code.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import { computeAssertionId } from "../client/assertion-id.ts";
+import { checkRedactedView } from "../client/check-redacted-view.ts";
 import type {
   RedactedAssertionView,
   SignedTreeHead,
   StoredAssertionView,
 } from "../client/client-types.ts";
-import { isRedactedView, verifyAssertionView } from "../client/verify-assertion.ts";
-import { inclusionProblem } from "../client/verify-proof.ts";
+import { isRedactedView } from "../client/verify-assertion.ts";
+import { leafSeqProblem } from "../client/verify-proof.ts";
 import { nobleVerifyAssertion } from "../protocol/sign.ts";
 import { formatValue } from "./format-value.ts";
 import type { McpContext } from "./mcp-context.ts";
@@ -70,7 +73,8 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
       const view = await ctx.client.get(args.id);
       const sth = ctx.treeHeads.check(await ctx.client.root());
       const proof = await ctx.client.inclusionProof(args.id, sth.tree_size);
-      const inclusion = inclusionProblem(args.id, proof, sth) ?? "ok";
+      // The leaf must be the seq the server names (SPEC §12 compares seqs: each is the tree's).
+      const inclusion = leafSeqProblem(args.id, view.seq, proof, sth) ?? "ok";
       if (isRedactedView(view)) {
         return await redactedAnswer(ctx, args.id, view, sth, proof.leaf_index, inclusion);
       }
@@ -113,8 +117,7 @@ async function redactedAnswer(
   leafIndex: number,
   inclusion: string,
 ) {
-  const redaction = view.redaction === null ? undefined : await ctx.client.get(view.redaction.id);
-  const verdict = verifyAssertionView(id, view, redaction);
+  const verdict = await checkRedactedView(ctx.client, id, view, sth);
   const checks: Partial<Record<Check, string>> = {
     tree_head: "ok",
     redaction: verdict.ok ? "ok" : verdict.problem,
