@@ -49,7 +49,9 @@ const output = {
   redaction: z
     .looseObject({ id: z.string(), seq: z.number().int(), reason: z.string() })
     .optional()
-    .describe("for a redacted assertion: the redaction, and the operator key that signed it"),
+    .describe(
+      "for a redacted assertion: the redaction, the operator key that signed it, and whether that key is pinned (--operator-key)",
+    ),
   sth: z
     .looseObject({ tree_size: z.number().int(), root: z.string(), server_key: z.string() })
     .describe("the signed tree head the proof was checked against"),
@@ -117,7 +119,7 @@ async function redactedAnswer(
   leafIndex: number,
   inclusion: string,
 ) {
-  const verdict = await checkRedactedView(ctx.client, id, view, sth);
+  const verdict = await checkRedactedView(ctx.client, id, view, sth, ctx.trustedOperators);
   const checks: Partial<Record<Check, string>> = {
     tree_head: "ok",
     redaction: verdict.ok ? "ok" : verdict.problem,
@@ -134,13 +136,19 @@ async function redactedAnswer(
     leaf_index: leafIndex,
     ...(view.redaction === null
       ? {}
-      : { redaction: { ...view.redaction, ...(by ? { operator: by.operator } : {}) } }),
+      : {
+          redaction: {
+            ...view.redaction,
+            ...(by ? { operator: by.operator, operator_pinned: by.trusted } : {}),
+          },
+        }),
     sth,
   };
   const text = verified
     ? `REDACTED: assertion ${id} (seq ${view.seq}) was removed by operator key ${by?.operator} ` +
       `(reason ${by?.reason}; redaction ${view.redaction?.id}, seq ${view.redaction?.seq}; ` +
-      "the operator key is not pinned here: judge it yourself). Its content is gone for good; " +
+      `${by?.trusted ? "a pinned operator key" : "the operator key is not pinned here: judge it yourself"}). ` +
+      "Its content is gone for good; " +
       `its leaf ${leafIndex} is still in the tree of size ${sth.tree_size} with root ${sth.root}.`
     : `NOT VERIFIED: assertion ${id} has no content and ${checks.redaction !== "ok" ? checks.redaction : checks.inclusion}.`;
   return answer(structured, text);

@@ -154,7 +154,7 @@ describe("refusals are tool results, never crashes", () => {
   );
 
   test(
-    "a server that lies about a redaction's seq (SPEC §12): the inclusion proofs catch it",
+    "a redaction (SPEC §12): a lie about its seq is caught by the inclusion proofs; --operator-key pins the operator",
     async () => {
       // Bob's claim, redacted by alice made an operator (the redaction signed with her key file).
       const bob = await fx.session(["--url", fx.url(), "--key", keys.bob as string]);
@@ -213,8 +213,29 @@ describe("refusals are tool results, never crashes", () => {
       } finally {
         await liar.stop(true);
       }
+      // Pinned operator keys (SPEC §12: pinned like the server key): trusted, or refused.
+      const alice = fx.agents.alice as string;
+      const pinned = await fx.session(["--url", fx.url(), "--operator-key", alice]);
+      const p = await pinned.call("verify", { id: target.data.id });
+      expect(p.data).toMatchObject({
+        verified: true,
+        redaction: { id: red.id, operator: alice, operator_pinned: true },
+      });
+      expect(p.text).toContain("a pinned operator key");
+      const unpinned = await fx.session(["--url", fx.url()]);
+      const u = await unpinned.call("verify", { id: target.data.id });
+      expect(u.data).toMatchObject({ verified: true, redaction: { operator_pinned: false } });
+      expect(u.text).toContain("the operator key is not pinned here: judge it yourself");
+      const other = await fx.session(["--url", fx.url()], {
+        STEMEDB_OPERATOR_KEYS: fx.agents.bob as string,
+      });
+      const o = await other.call("verify", { id: target.data.id });
+      expect(o.data.verified).toBe(false);
+      expect(o.data.checks.redaction).toBe(
+        `seq ${target.data.seq} was redacted by ${alice}, which is not a trusted operator key`,
+      );
     },
-    STEP,
+    STEP * 3, // six MCP sessions of the binary
   );
 
   test(
