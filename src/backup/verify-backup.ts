@@ -30,7 +30,7 @@ import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
 import { BackupStubs } from "../redaction/backup-stubs.ts";
 import { ledgerAssertion, ledgerKey, readLedger } from "../redaction/redaction-ledger.ts";
-import { verifyDataDir } from "../verify/verify-data-dir.ts";
+import { type VerifyOptions, verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
 import {
@@ -47,14 +47,10 @@ import { walkLogObject } from "./log-object.ts";
 import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
 import { readHistories, type UrlHistory } from "./url-histories.ts";
 
-export interface VerifyBackupOptions {
-  /** Operator keys (64 hex) trusted to redact (SPEC §12); none: redactions are reported with their keys. */
-  trustedOperators?: ReadonlySet<string>;
-}
-
+/** `options.trustedOperators`: as `stemedb verify`'s, for every restored history and every stub (SPEC §12). */
 export async function verifyBackup(
   given: BackupTarget,
-  options: VerifyBackupOptions = {},
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const target = metadataOnce(given);
   const checks = new CheckCollector();

@@ -56,6 +56,12 @@ def proxy(server):
     p.close()
 
 
+@pytest.fixture
+def liar(setup, proxy):
+    """A client of the real server's data through the lying proxy, pinned to the real server key."""
+    return Client(proxy.url, server_key=setup[0].server_key)
+
+
 def answers(routes):
     """A proxy rewrite that replaces the answer of each GET path in ``routes`` (path → f(doc))."""
 
@@ -138,12 +144,11 @@ def test_the_async_client_applies_the_same_rule(setup, server):
 # ---- a lying server: a missing body shown any other way is tampering ----------------------------
 
 
-def test_a_body_removed_without_a_redaction(setup, proxy):
-    client, r = setup
+def test_a_body_removed_without_a_redaction(setup, proxy, liar):
+    _, r = setup
     plain = r["plain"]
     gone = {"id": plain["id"], "seq": plain["seq"], "status": "redacted", "redaction": None}
     proxy.rewrite = answers({view_path(plain["id"]): lambda d: gone})
-    liar = Client(proxy.url, server_key=client.server_key)
     assert liar.verify_assertion(plain["id"]) == {
         "ok": False, "problem": "the body is absent and no redaction of this id is shown",
     }
@@ -153,13 +158,12 @@ def test_a_body_removed_without_a_redaction(setup, proxy):
     assert liar.verify_assertion(plain["id"])["ok"] is False
 
 
-def test_a_redaction_of_another_id(setup, proxy):
-    client, r = setup
+def test_a_redaction_of_another_id(setup, proxy, liar):
+    _, r = setup
     t1, r2 = r["t1"], r["r2"]  # r2 redacts t2, not t1
     proxy.rewrite = answers(
         {view_path(t1["id"]): lambda d: dict(d, redaction={"id": r2["id"], "seq": r2["seq"], "reason": "leaked_secret"})}
     )
-    liar = Client(proxy.url, server_key=client.server_key)
     assert liar.verify_assertion(t1["id"]) == {"ok": False, "problem": f"seq {r2['seq']} is not a redaction of {t1['id']}"}
     # A plain assertion's body removed and "explained" by a real redaction of something else.
     plain = r["plain"]
@@ -170,10 +174,9 @@ def test_a_redaction_of_another_id(setup, proxy):
     assert liar.verify_assertion(plain["id"])["problem"] == f"seq {r2['seq']} is not a redaction of {plain['id']}"
 
 
-def test_a_redaction_earlier_than_its_target(setup, proxy):
-    client, r = setup
+def test_a_redaction_earlier_than_its_target(setup, proxy, liar):
+    _, r = setup
     t1, r1 = r["t1"], r["r1"]
-    liar = Client(proxy.url, server_key=client.server_key)
     # The target shown after its redaction.
     proxy.rewrite = answers({view_path(t1["id"]): lambda d: dict(d, seq=r1["seq"] + 1)})
     assert liar.verify_assertion(t1["id"]) == {
@@ -186,10 +189,9 @@ def test_a_redaction_earlier_than_its_target(setup, proxy):
     )
 
 
-def test_seqs_the_inclusion_proofs_contradict(setup, proxy):
-    client, r = setup
+def test_seqs_the_inclusion_proofs_contradict(setup, proxy, liar):
+    _, r = setup
     t1, r1 = r["t1"], r["r1"]
-    liar = Client(proxy.url, server_key=client.server_key)
     # Order kept (target before redaction) but the redaction's seq made up: its leaf says otherwise.
     proxy.rewrite = answers({view_path(r1["id"]): lambda d: dict(d, seq=r1["seq"] + 5)})
     assert liar.verify_assertion(t1["id"]) == {
@@ -202,10 +204,10 @@ def test_seqs_the_inclusion_proofs_contradict(setup, proxy):
     )
 
 
-def test_a_redaction_by_a_key_that_is_not_an_operator(setup, proxy):
+def test_a_redaction_by_a_key_that_is_not_an_operator(setup, proxy, liar):
     """The server refuses such a redaction (403), so a liar must forge it: well formed, signed,
     later — but not by a pinned operator, and in no tree."""
-    client, r = setup
+    _, r = setup
     plain = r["plain"]
     forged = redaction(STRANGER, plain["id"])
     fid = assertion_id(forged)
@@ -216,7 +218,6 @@ def test_a_redaction_by_a_key_that_is_not_an_operator(setup, proxy):
                                            "redaction": {"id": fid, "seq": seq, "reason": "personal_data"}},
         view_path(fid): lambda d: {"id": fid, "seq": seq, "status": "accepted", "assertion": forged},
     })
-    liar = Client(proxy.url, server_key=client.server_key)
     assert liar.verify_assertion(plain["id"], trusted_operators=[OPERATOR.public_hex]) == {
         "ok": False,
         "problem": f"seq {plain['seq']} was redacted by {STRANGER.public_hex}, which is not a trusted operator key",
@@ -225,11 +226,10 @@ def test_a_redaction_by_a_key_that_is_not_an_operator(setup, proxy):
     assert unpinned["ok"] is False and unpinned["problem"].startswith("no inclusion proof")
 
 
-def test_an_altered_redaction(setup, proxy):
-    client, r = setup
+def test_an_altered_redaction(setup, proxy, liar):
+    _, r = setup
     t1, r1 = r["t1"], r["r1"]
     proxy.rewrite = answers({view_path(r1["id"]): lambda d: dict(d, assertion=dict(d["assertion"], ts=d["assertion"]["ts"] + 1))})
-    liar = Client(proxy.url, server_key=client.server_key)
     assert liar.verify_assertion(t1["id"]) == {
         "ok": False, "problem": "the redaction: the assertion's content does not hash to its id",
     }

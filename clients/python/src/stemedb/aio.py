@@ -38,11 +38,7 @@ class AsyncClient(ClientBase):
         timeout: float = 30.0,
     ) -> None:
         super().__init__(
-            url,
-            server_key=server_key,
-            admin_token=admin_token,
-            trusted_tree_head=trusted_tree_head,
-            trusted_operators=trusted_operators,
+            url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head, trusted_operators=trusted_operators
         )
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 

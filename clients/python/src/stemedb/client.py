@@ -53,11 +53,7 @@ class Client(ClientBase):
         timeout: float = 30.0,
     ) -> None:
         super().__init__(
-            url,
-            server_key=server_key,
-            admin_token=admin_token,
-            trusted_tree_head=trusted_tree_head,
-            trusted_operators=trusted_operators,
+            url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head, trusted_operators=trusted_operators
         )
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect)
