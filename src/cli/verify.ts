@@ -22,7 +22,7 @@ export function verifyCommand(io: CliIo): Command {
     .option("--json", "print the report as JSON")
     .option(
       "--operator-key <hex...>",
-      "operator key(s) trusted to redact (SPEC §12); without, redactions are reported with their key",
+      "operator key(s) trusted to redact (SPEC §12), for a data dir or --backup (repeatable); without, redactions are reported with their key",
     )
     .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
     .action(async (dataDir: string | undefined, options: VerifyFlags) => {
