@@ -23,13 +23,18 @@
  * the error it found in an object) instead of fetching that object again, and
  * each metadata.json is read once for the passes and the restore's plan.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
-import { BackupStubs } from "../redaction/backup-stubs.ts";
-import { ledgerAssertion, ledgerKey, readLedger } from "../redaction/redaction-ledger.ts";
+import { BackupRedactions } from "../redaction/backup-redactions.ts";
+import {
+  type LedgerEntry,
+  ledgerAssertion,
+  ledgerKey,
+  readLedger,
+} from "../redaction/redaction-ledger.ts";
 import { type VerifyOptions, verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
@@ -40,7 +45,13 @@ import {
   listSnapshots,
   readMetadata,
 } from "./backup-catalog.ts";
-import { HISTORIES_PREFIX, historyKey, SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
+import {
+  HISTORIES_PREFIX,
+  historyKey,
+  SNAPSHOT_LOG,
+  SNAPSHOT_METADATA,
+  SNAPSHOT_STATE,
+} from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { historyName, ROOT_HISTORY } from "./history.ts";
 import { walkLogObject } from "./log-object.ts";
@@ -54,7 +65,6 @@ export async function verifyBackup(
 ): Promise<VerifyReport> {
   const target = metadataOnce(given);
   const checks = new CheckCollector();
-  const stubs = new BackupStubs();
   const fail = (name: string, e: unknown, object: string) =>
     checks.fail(name, e instanceof Error ? e.message : String(e), { object });
 
@@ -91,23 +101,45 @@ export async function verifyBackup(
     }
     /**
      * Verifies an object the restores did not: a log object whole (its frames
-     * are walked next), any other in chunks, never whole in memory. Returns
-     * the plain bytes of a log object the restores did not verify.
+     * are walked next), any other in chunks, never whole in memory (written to
+     * `file` when one is given). Returns the plain bytes of a log object the
+     * restores did not verify.
      */
-    const fetchOnce: FetchOnce = async (key, expected, log) => {
+    const fetchOnce: FetchOnce = async (key, expected, log, file) => {
       if (verified.has(key)) return undefined;
       if (failed.has(key)) throw failed.get(key);
       if (log) return fetchObject(target, key, expected);
-      for await (const _ of await fetchObjectChunks(target, key, expected)) {
-        // checked as it passes; the last chunk ends the checks
+      const out = file === undefined ? undefined : openSync(file, "w");
+      try {
+        // Checked as it passes; the last chunk ends the checks.
+        for await (const chunk of await fetchObjectChunks(target, key, expected)) {
+          if (out !== undefined) writeSync(out, chunk);
+        }
+      } finally {
+        if (out !== undefined) closeSync(out);
       }
       return undefined;
     };
+    // SPEC §12: redacted records the passes read are judged as they pass (the ledger first).
+    let ledger: LedgerEntry[] | undefined;
+    let ledgerError: unknown;
+    try {
+      ledger = await readLedger(target);
+    } catch (e) {
+      ledgerError = e;
+    }
+    const redactions = new BackupRedactions(ledger ?? [], checks, options.trustedOperators);
 
     checkHistories(histories, checks);
-    const serverKeys = await checkSnapshots(target, checks, fetchOnce, stubs);
-    await checkArchive(target, archive, histories, checks, fetchOnce, stubs);
-    await checkRedactions(target, checks, stubs, options.trustedOperators);
+    const serverKeys = await checkSnapshots(target, checks, fetchOnce, redactions, scratch);
+    await checkArchive(target, archive, histories, checks, fetchOnce, redactions);
+    if (ledger === undefined) {
+      checks.fail("backup.redactions", errorText(ledgerError), {
+        object: objectOf(ledgerError) ?? target.url,
+      });
+    } else {
+      checkRedactions(checks, ledger, redactions, options.trustedOperators);
+    }
 
     let counts = emptyCounts();
     for (const { history, dir, result } of restores) {
@@ -142,43 +174,38 @@ export async function verifyBackup(
 
 /**
  * SPEC §12: every object of the redaction ledger holds a signed redaction
- * (redaction-ledger.ts), by a pinned operator key when keys are pinned; and
- * every stub in a log object the restores did not replay is a leaf valid under
- * the verifier rule (backup-stubs.ts). The summary names the operator keys.
+ * (redaction-ledger.ts), by a pinned operator key when keys are pinned; the
+ * redacted records the passes read were judged as they passed
+ * (backup-redactions.ts). The summary names the operator keys.
  */
-async function checkRedactions(
-  target: BackupTarget,
+function checkRedactions(
   checks: CheckCollector,
-  stubs: BackupStubs,
+  ledger: readonly LedgerEntry[],
+  judged: BackupRedactions,
   trustedOperators: ReadonlySet<string> | undefined,
-): Promise<void> {
+): void {
   const name = "backup.redactions";
   const pinned = trustedOperators !== undefined && trustedOperators.size > 0;
-  try {
-    const ledger = await readLedger(target);
-    const operators = new Set<string>();
-    for (const e of ledger) {
-      const operator = ledgerAssertion(e).agent;
-      operators.add(operator);
-      if (pinned && !trustedOperators.has(operator)) {
-        checks.fail(
-          name,
-          `redaction ${e.id} (seq ${e.seq}) of ${e.target} is signed by ${operator}, which is not a trusted operator key`,
-          { object: ledgerKey(e.id) },
-        );
-      }
+  const operators = new Set<string>();
+  for (const e of ledger) {
+    const operator = ledgerAssertion(e).agent;
+    operators.add(operator);
+    if (pinned && !trustedOperators.has(operator)) {
+      checks.fail(
+        name,
+        `redaction ${e.id} (seq ${e.seq}) of ${e.target} is signed by ${operator}, which is not a trusted operator key`,
+        { object: ledgerKey(e.id) },
+      );
     }
-    const stubDetail = stubs.check(ledger, checks, trustedOperators);
-    const trust = pinned ? "trusted (pinned)" : "not pinned: pass --operator-key to trust them";
-    checks.finish(
-      name,
-      `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)` +
-        (ledger.length > 0 ? ` by operator key(s) ${[...operators].join(", ")} (${trust})` : "") +
-        (stubDetail === undefined ? "" : `; ${stubDetail}`),
-    );
-  } catch (e) {
-    checks.fail(name, errorText(e), { object: objectOf(e) ?? target.url });
   }
+  const trust = pinned ? "trusted (pinned)" : "not pinned: pass --operator-key to trust them";
+  const beyond = judged.summary();
+  checks.finish(
+    name,
+    `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)` +
+      (ledger.length > 0 ? ` by operator key(s) ${[...operators].join(", ")} (${trust})` : "") +
+      (beyond === undefined ? "" : `; ${beyond}`),
+  );
 }
 
 type RestoreOutcome = { ok: true; report: RestoreReport } | { ok: false; error: unknown };
@@ -206,6 +233,8 @@ type FetchOnce = (
   key: string,
   expected: { blake3: string; size?: number },
   log: boolean,
+  /** Where to write a non-log object's plain bytes (only when it is fetched here). */
+  file?: string,
 ) => Promise<Uint8Array | undefined>;
 
 /** Checks every snapshot; returns the server keys their newest tree heads carry, oldest snapshot first. */
@@ -213,7 +242,8 @@ async function checkSnapshots(
   target: BackupTarget,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
-  stubs: BackupStubs,
+  redactions: BackupRedactions,
+  scratch: string,
 ): Promise<string[]> {
   const serverKeys: string[] = [];
   const fail = (e: unknown, object: string) =>
@@ -242,18 +272,26 @@ async function checkSnapshots(
       }
       for (const o of m.objects) {
         const key = s.prefix + o.name;
+        // A state no restore used is kept for its redacted rows (SPEC §12), then removed.
+        const stateFile =
+          o.name === SNAPSHOT_STATE ? join(scratch, "snapshot-state.sqlite") : undefined;
         try {
-          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG);
+          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG, stateFile);
           if (plain !== undefined) {
             walkLogObject(
               key,
               plain,
               { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn },
-              (f) => stubs.frame(key, f),
+              (f) => redactions.frame(key, f),
             );
+          }
+          if (stateFile !== undefined && existsSync(stateFile)) {
+            redactions.snapshotState(stateFile, key);
           }
         } catch (e) {
           fail(e, key);
+        } finally {
+          if (stateFile !== undefined) rmSync(stateFile, { force: true });
         }
       }
     } catch (e) {
@@ -295,7 +333,7 @@ async function checkArchive(
   histories: ReadonlyMap<string, UrlHistory>,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
-  stubs: BackupStubs,
+  redactions: BackupRedactions,
 ): Promise<void> {
   const fail = (detail: string, object: string) =>
     checks.fail("backup.archive", detail, { object });
@@ -311,7 +349,7 @@ async function checkArchive(
         const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
         if (plain !== undefined) {
           walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn }, (f) =>
-            stubs.frame(r.key, f),
+            redactions.frame(r.key, f),
           );
         }
       } catch (e) {

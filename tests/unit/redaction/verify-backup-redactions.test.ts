@@ -33,6 +33,8 @@ let liveDir: string;
 let replayed: string;
 /** The same, then a newer snapshot (the archive's stub is read only by the archive pass). */
 let walked: string;
+/** The same, then a newer snapshot still (the redacted row of `walked`'s is read only by the snapshot pass). */
+let older: string;
 let targetId: string;
 let plainIds: string[];
 const operator = testAgent(71);
@@ -57,6 +59,7 @@ beforeAll(async () => {
   liveDir = join(tmp.path, "live");
   replayed = join(tmp.path, "replayed");
   walked = join(tmp.path, "walked");
+  older = join(tmp.path, "older");
   live = await openLive(liveDir);
   await live.updateAgent({ agent: operator.key, role: "operator" });
   await writeAssertions(live, 10);
@@ -71,6 +74,9 @@ beforeAll(async () => {
   await ship(replayed); // the local log already holds the stub: so do the archive objects
   cpSync(replayed, walked, { recursive: true });
   await backup(walked); // its state.sqlite has the row redacted
+  cpSync(walked, older, { recursive: true });
+  await writeAssertions(live, 3);
+  await backup(older);
 }, 60_000);
 
 afterAll(async () => {
@@ -97,6 +103,30 @@ describe("verify --backup applies the verifier rule", () => {
     // The archive pass read the stub the newer snapshot's restore did not replay.
     const [summary] = check(await verifyBackup(new DirTarget(walked)), "backup.redactions");
     expect(summary?.detail).toContain("1 redaction stub(s) in log objects no restore replayed");
+    expect(summary?.detail).toContain("0 redacted row(s) in snapshot states no restore used");
+  });
+
+  test("a snapshot no restore uses: its redacted rows are judged by the rule too", async () => {
+    const unpinned = await verifyBackup(new DirTarget(older));
+    expect(failures(unpinned)).toEqual([]);
+    expect(check(unpinned, "backup.redactions")[0]?.detail).toContain(
+      "1 redaction stub(s) in log objects no restore replayed (redacted by operator key(s) " +
+        `${operator.key}) and 1 redacted row(s) in snapshot states no restore used`,
+    );
+    const refused = await verifyBackup(new DirTarget(older), {
+      trustedOperators: new Set([other.key]),
+    });
+    expect(failures(refused).map((c) => c.detail)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^a row redacted in the snapshot: seq \\d+ was redacted by ${operator.key}, which is not a trusted operator key$`,
+        ),
+      ),
+    );
+    const snapshotFailure = failures(refused).find((c) => c.detail.startsWith("a row redacted"));
+    expect(snapshotFailure?.where).toMatchObject({
+      object: expect.stringMatching(/state\.sqlite\.zst$/),
+    });
   });
 
   test("pinned: passes as trusted; under another pin every redacted leaf fails", async () => {
