@@ -103,7 +103,8 @@ class Client(ClientBase):
         return self._run(self._session.history(concept, predicate, limit=limit, cursor=cursor))
 
     def get(self, id: str) -> JsonObject:
-        """One stored assertion, checked to hash to ``id`` and to carry its agent's signature."""
+        """One stored assertion, checked to hash to ``id`` and to carry its agent's signature; a
+        redacted one (SPEC §12, no body) is returned as sent: judge it with ``verify_assertion``."""
         return self._run(self._session.get(id))
 
     def verify_assertion(self, id: str, *, trusted_operators: Optional[Iterable[str]] = None) -> JsonObject:
