@@ -315,6 +315,15 @@ export const CLIENT_SETTINGS = {
     default: undefined,
     doc: "pin the server's tree-head key (64 hex): proof and mcp refuse tree heads signed by any other key",
   },
+  operatorKeys: {
+    type: z
+      .string()
+      .regex(/^[0-9a-f]{64}(,[0-9a-f]{64})*$/, "must be 64-hex keys separated by commas")
+      .optional(),
+    default: undefined,
+    flag: "operator-key",
+    doc: "pin the operator keys trusted to redact (64 hex, comma-separated; SPEC §12): mcp's verify refuses a redaction by any other key, and without a pin names the key",
+  },
 } as const satisfies Record<
   string,
   { type: z.ZodType; default: unknown; doc: string; flag?: string }

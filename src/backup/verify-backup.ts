@@ -23,13 +23,19 @@
  * the error it found in an object) instead of fetching that object again, and
  * each metadata.json is read once for the passes and the restore's plan.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StemeError } from "../errors.ts";
 import { verifyTreeHead } from "../merkle/tree-head.ts";
-import { readLedger } from "../redaction/redaction-ledger.ts";
-import { verifyDataDir } from "../verify/verify-data-dir.ts";
+import { BackupRedactions } from "../redaction/backup-redactions.ts";
+import {
+  type LedgerEntry,
+  ledgerAssertion,
+  ledgerKey,
+  readLedger,
+} from "../redaction/redaction-ledger.ts";
+import { type VerifyOptions, verifyDataDir } from "../verify/verify-data-dir.ts";
 import { CheckCollector, emptyCounts, type VerifyReport } from "../verify/verify-report.ts";
 import { mixedMessage, overlapDiffers } from "./archive-overlap.ts";
 import {
@@ -39,14 +45,24 @@ import {
   listSnapshots,
   readMetadata,
 } from "./backup-catalog.ts";
-import { HISTORIES_PREFIX, historyKey, SNAPSHOT_LOG, SNAPSHOT_METADATA } from "./backup-layout.ts";
+import {
+  HISTORIES_PREFIX,
+  historyKey,
+  SNAPSHOT_LOG,
+  SNAPSHOT_METADATA,
+  SNAPSHOT_STATE,
+} from "./backup-layout.ts";
 import type { BackupTarget } from "./backup-target.ts";
 import { historyName, ROOT_HISTORY } from "./history.ts";
 import { walkLogObject } from "./log-object.ts";
 import { type RestoreReport, restoreDataDir } from "./restore-data-dir.ts";
 import { readHistories, type UrlHistory } from "./url-histories.ts";
 
-export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
+/** `options.trustedOperators`: as `stemedb verify`'s, for every restored history and every stub (SPEC §12). */
+export async function verifyBackup(
+  given: BackupTarget,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const target = metadataOnce(given);
   const checks = new CheckCollector();
   const fail = (name: string, e: unknown, object: string) =>
@@ -85,23 +101,45 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
     }
     /**
      * Verifies an object the restores did not: a log object whole (its frames
-     * are walked next), any other in chunks, never whole in memory. Returns
-     * the plain bytes of a log object the restores did not verify.
+     * are walked next), any other in chunks, never whole in memory (written to
+     * `file` when one is given). Returns the plain bytes of a log object the
+     * restores did not verify.
      */
-    const fetchOnce: FetchOnce = async (key, expected, log) => {
+    const fetchOnce: FetchOnce = async (key, expected, log, file) => {
       if (verified.has(key)) return undefined;
       if (failed.has(key)) throw failed.get(key);
       if (log) return fetchObject(target, key, expected);
-      for await (const _ of await fetchObjectChunks(target, key, expected)) {
-        // checked as it passes; the last chunk ends the checks
+      const out = file === undefined ? undefined : openSync(file, "w");
+      try {
+        // Checked as it passes; the last chunk ends the checks.
+        for await (const chunk of await fetchObjectChunks(target, key, expected)) {
+          if (out !== undefined) writeSync(out, chunk);
+        }
+      } finally {
+        if (out !== undefined) closeSync(out);
       }
       return undefined;
     };
+    // SPEC §12: redacted records the passes read are judged as they pass (the ledger first).
+    let ledger: LedgerEntry[] | undefined;
+    let ledgerError: unknown;
+    try {
+      ledger = await readLedger(target);
+    } catch (e) {
+      ledgerError = e;
+    }
+    const redactions = new BackupRedactions(ledger ?? [], checks, options.trustedOperators);
 
     checkHistories(histories, checks);
-    const serverKeys = await checkSnapshots(target, checks, fetchOnce);
-    await checkArchive(target, archive, histories, checks, fetchOnce);
-    await checkLedger(target, checks);
+    const serverKeys = await checkSnapshots(target, checks, fetchOnce, redactions, scratch);
+    await checkArchive(target, archive, histories, checks, fetchOnce, redactions);
+    if (ledger === undefined) {
+      checks.fail("backup.redactions", errorText(ledgerError), {
+        object: objectOf(ledgerError) ?? target.url,
+      });
+    } else {
+      checkRedactions(checks, ledger, redactions, options.trustedOperators);
+    }
 
     let counts = emptyCounts();
     for (const { history, dir, result } of restores) {
@@ -118,7 +156,7 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
         "backup.restore",
         `history ${historyName(history)}: latest point restored: lsn ${r.staged.last_lsn}, tree_size ${r.staged.tree_size}, root ${r.root}, ${r.tree_heads_checked.length} tree head(s) match`,
       );
-      const inner = await verifyDataDir(dir);
+      const inner = await verifyDataDir(dir, { trustedOperators: options.trustedOperators });
       // The scratch restore's own node key says nothing about the backup: its failures stay, its pass goes.
       for (const c of inner.checks.filter((c) => !(c.name === "node_key" && c.ok))) {
         checks.checks.push({ ...c, detail: `history ${history}: ${c.detail}` });
@@ -134,17 +172,40 @@ export async function verifyBackup(given: BackupTarget): Promise<VerifyReport> {
   }
 }
 
-/** SPEC §12: every object of the redaction ledger holds a signed redaction (redaction-ledger.ts). */
-async function checkLedger(target: BackupTarget, checks: CheckCollector): Promise<void> {
-  try {
-    const ledger = await readLedger(target);
-    checks.finish(
-      "backup.redactions",
-      `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)`,
-    );
-  } catch (e) {
-    checks.fail("backup.redactions", errorText(e), { object: objectOf(e) ?? target.url });
+/**
+ * SPEC §12: every object of the redaction ledger holds a signed redaction
+ * (redaction-ledger.ts), by a pinned operator key when keys are pinned; the
+ * redacted records the passes read were judged as they passed
+ * (backup-redactions.ts). The summary names the operator keys.
+ */
+function checkRedactions(
+  checks: CheckCollector,
+  ledger: readonly LedgerEntry[],
+  judged: BackupRedactions,
+  trustedOperators: ReadonlySet<string> | undefined,
+): void {
+  const name = "backup.redactions";
+  const pinned = trustedOperators !== undefined && trustedOperators.size > 0;
+  const operators = new Set<string>();
+  for (const e of ledger) {
+    const operator = ledgerAssertion(e).agent;
+    operators.add(operator);
+    if (pinned && !trustedOperators.has(operator)) {
+      checks.fail(
+        name,
+        `redaction ${e.id} (seq ${e.seq}) of ${e.target} is signed by ${operator}, which is not a trusted operator key`,
+        { object: ledgerKey(e.id) },
+      );
+    }
   }
+  const trust = pinned ? "trusted (pinned)" : "not pinned: pass --operator-key to trust them";
+  const beyond = judged.summary();
+  checks.finish(
+    name,
+    `${ledger.length} redaction(s) in the ledger, each a signed redaction assertion (applied by every restore)` +
+      (ledger.length > 0 ? ` by operator key(s) ${[...operators].join(", ")} (${trust})` : "") +
+      (beyond === undefined ? "" : `; ${beyond}`),
+  );
 }
 
 type RestoreOutcome = { ok: true; report: RestoreReport } | { ok: false; error: unknown };
@@ -172,6 +233,8 @@ type FetchOnce = (
   key: string,
   expected: { blake3: string; size?: number },
   log: boolean,
+  /** Where to write a non-log object's plain bytes (only when it is fetched here). */
+  file?: string,
 ) => Promise<Uint8Array | undefined>;
 
 /** Checks every snapshot; returns the server keys their newest tree heads carry, oldest snapshot first. */
@@ -179,6 +242,8 @@ async function checkSnapshots(
   target: BackupTarget,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
+  redactions: BackupRedactions,
+  scratch: string,
 ): Promise<string[]> {
   const serverKeys: string[] = [];
   const fail = (e: unknown, object: string) =>
@@ -207,13 +272,26 @@ async function checkSnapshots(
       }
       for (const o of m.objects) {
         const key = s.prefix + o.name;
+        // A state no restore used is kept for its redacted rows (SPEC §12), then removed.
+        const stateFile =
+          o.name === SNAPSHOT_STATE ? join(scratch, "snapshot-state.sqlite") : undefined;
         try {
-          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG);
+          const plain = await fetchOnce(key, o, o.name === SNAPSHOT_LOG, stateFile);
           if (plain !== undefined) {
-            walkLogObject(key, plain, { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn });
+            walkLogObject(
+              key,
+              plain,
+              { first_lsn: m.snapshot_lsn + 1, last_lsn: m.last_lsn },
+              (f) => redactions.frame(key, f),
+            );
+          }
+          if (stateFile !== undefined && existsSync(stateFile)) {
+            redactions.snapshotState(stateFile, key);
           }
         } catch (e) {
           fail(e, key);
+        } finally {
+          if (stateFile !== undefined) rmSync(stateFile, { force: true });
         }
       }
     } catch (e) {
@@ -255,6 +333,7 @@ async function checkArchive(
   histories: ReadonlyMap<string, UrlHistory>,
   checks: CheckCollector,
   fetchOnce: FetchOnce,
+  redactions: BackupRedactions,
 ): Promise<void> {
   const fail = (detail: string, object: string) =>
     checks.fail("backup.archive", detail, { object });
@@ -269,7 +348,9 @@ async function checkArchive(
       try {
         const plain = await fetchOnce(r.key, { blake3: r.blake3 }, true);
         if (plain !== undefined) {
-          walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn });
+          walkLogObject(r.key, plain, { first_lsn: r.firstLsn, last_lsn: r.lastLsn }, (f) =>
+            redactions.frame(r.key, f),
+          );
         }
       } catch (e) {
         fail(errorText(e), r.key);

@@ -41,13 +41,25 @@ export function serverKeyOption(): Option {
   );
 }
 
+/** `--operator-key K` (repeatable, or a comma list): the operator keys trusted to redact (SPEC §12). */
+export function operatorKeyOption(): Option {
+  return clientOption("operatorKeys", "keys").argParser((value: string, previous?: string) =>
+    previous === undefined ? value : `${previous},${value}`,
+  );
+}
+
 /** What the command's flags and the environment say about the client settings. */
 export function clientConfig(
-  options: { url?: string; key?: string; serverKey?: string },
+  options: { url?: string; key?: string; serverKey?: string; operatorKey?: string },
   io: CliIo,
 ): ClientConfig {
   return parseClientConfig(
-    { url: options.url, agentKey: options.key, serverKey: options.serverKey },
+    {
+      url: options.url,
+      agentKey: options.key,
+      serverKey: options.serverKey,
+      operatorKeys: options.operatorKey,
+    },
     io.env,
   );
 }

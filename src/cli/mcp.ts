@@ -26,13 +26,21 @@ import { InFlight } from "../mcp/in-flight.ts";
 import { TreeHeadPin } from "../mcp/tree-head-pin.ts";
 import type { AgentKey } from "../protocol/sign.ts";
 import { CliExit, type CliIo } from "./cli-io.ts";
-import { clientConfig, keyOption, makeClient, serverKeyOption, urlOption } from "./cli-options.ts";
+import {
+  clientConfig,
+  keyOption,
+  makeClient,
+  operatorKeyOption,
+  serverKeyOption,
+  urlOption,
+} from "./cli-options.ts";
 import { VERSION } from "./version.ts";
 
 interface McpOptions {
   url?: string;
   key?: string;
   serverKey?: string;
+  operatorKey?: string;
 }
 
 export function mcpCommand(io: CliIo): Command {
@@ -41,6 +49,7 @@ export function mcpCommand(io: CliIo): Command {
     .addOption(urlOption())
     .addOption(keyOption("the agent's key file; without one the session is read-only"))
     .addOption(serverKeyOption())
+    .addOption(operatorKeyOption())
     .addHelpText(
       "after",
       "\nSpeaks the Model Context Protocol on stdin/stdout; launched by an MCP host, e.g.\n" +
@@ -67,6 +76,7 @@ export function mcpCommand(io: CliIo): Command {
           key,
           agent,
           treeHeads: new TreeHeadPin(settings.serverKey),
+          trustedOperators: new Set(settings.operatorKeys?.split(",") ?? []),
           inFlight,
           now: io.now,
           logger,
@@ -92,6 +102,7 @@ export function mcpCommand(io: CliIo): Command {
         agent: agent ?? null,
         mode: key === undefined ? "read-only" : "read-write",
         server_key: settings.serverKey ?? "pinned on first use",
+        operator_keys: settings.operatorKeys?.split(",") ?? "not pinned: redactions are reported",
       });
       await ended;
       await inFlight.idle();

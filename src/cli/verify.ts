@@ -22,7 +22,7 @@ export function verifyCommand(io: CliIo): Command {
     .option("--json", "print the report as JSON")
     .option(
       "--operator-key <hex...>",
-      "operator key(s) trusted to redact (SPEC §12); without, redactions are reported with their key",
+      "operator key(s) trusted to redact (SPEC §12), for a data dir or --backup (repeatable); without, redactions are reported with their key",
     )
     .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
     .action(async (dataDir: string | undefined, options: VerifyFlags) => {
@@ -34,10 +34,13 @@ export function verifyCommand(io: CliIo): Command {
       if (options.backup !== undefined && dataDir !== undefined) {
         throw usageError("give a data dir or --backup URL, not both");
       }
+      const trustedOperators = new Set(keys);
       const report =
         options.backup === undefined
-          ? await verifyDataDir(dataDir ?? config.dataDir, { trustedOperators: new Set(keys) })
-          : await verifyBackup(await openBackupTarget(options.backup, io, config));
+          ? await verifyDataDir(dataDir ?? config.dataDir, { trustedOperators })
+          : await verifyBackup(await openBackupTarget(options.backup, io, config), {
+              trustedOperators,
+            });
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
       if (!report.ok) throw new CliExit(1);
     });

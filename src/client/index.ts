@@ -12,6 +12,7 @@ export {
   signAssertion,
 } from "../protocol/sign.ts";
 export { computeAssertionId } from "./assertion-id.ts";
+export { checkRedactedView, type RedactionReader } from "./check-redacted-view.ts";
 export { isStemeClientError, type Problem, StemeClientError } from "./client-error.ts";
 export type * from "./client-types.ts";
 export {
@@ -30,6 +31,7 @@ export {
 export {
   consistencyProblem,
   inclusionProblem,
+  leafSeqProblem,
   verifyConsistencyProof,
   verifyInclusionProof,
 } from "./verify-proof.ts";

@@ -41,6 +41,25 @@ export function inclusionProblem(
     : `audit path does not lead from leaf ${proof.leaf_index} to the tree head's root`;
 }
 
+/**
+ * Why the inclusion proof does not show `idHex` as leaf `seq − 1` of `sth`, or
+ * undefined when it does: the seq a server names becomes the tree's. SPEC §12's
+ * "later in the tree" compares two seqs; each must be proven this way.
+ */
+export function leafSeqProblem(
+  idHex: string,
+  seq: number,
+  proof: InclusionProof,
+  sth: SignedTreeHead,
+): string | undefined {
+  const problem = inclusionProblem(idHex, proof, sth);
+  if (problem !== undefined) return problem;
+  if (proof.leaf_index !== seq - 1) {
+    return `the server says ${idHex} is seq ${seq}, its inclusion proof puts it at seq ${proof.leaf_index + 1}`;
+  }
+  return undefined;
+}
+
 /** RFC 9162 §2.1.3.2: is assertion `idHex` leaf `proof.leaf_index` of the tree `sth` signs? */
 export function verifyInclusionProof(
   idHex: string,

@@ -7,20 +7,23 @@
  * inclusion proof from its leaf to the tree head's root. A redacted assertion
  * (SPEC §12) has no body: it verifies only under the verifier rule — a later
  * redaction of its id, itself verified, by an operator key (named in the
- * answer) — and by its leaf's inclusion proof. A failed check is an
+ * answer), whose own inclusion proof puts it later in the tree — and by its
+ * leaf's inclusion proof. Every inclusion proof must put its leaf at the seq
+ * the server names. A failed check is an
  * answer (`verified: false`, naming the check), not a tool error; a server
  * refusal (unknown id: 404) is a tool error with its problem code.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import { computeAssertionId } from "../client/assertion-id.ts";
+import { checkRedactedView } from "../client/check-redacted-view.ts";
 import type {
   RedactedAssertionView,
   SignedTreeHead,
   StoredAssertionView,
 } from "../client/client-types.ts";
-import { isRedactedView, verifyAssertionView } from "../client/verify-assertion.ts";
-import { inclusionProblem } from "../client/verify-proof.ts";
+import { isRedactedView } from "../client/verify-assertion.ts";
+import { leafSeqProblem } from "../client/verify-proof.ts";
 import { nobleVerifyAssertion } from "../protocol/sign.ts";
 import { formatValue } from "./format-value.ts";
 import type { McpContext } from "./mcp-context.ts";
@@ -46,7 +49,9 @@ const output = {
   redaction: z
     .looseObject({ id: z.string(), seq: z.number().int(), reason: z.string() })
     .optional()
-    .describe("for a redacted assertion: the redaction, and the operator key that signed it"),
+    .describe(
+      "for a redacted assertion: the redaction, the operator key that signed it, and whether that key is pinned (--operator-key)",
+    ),
   sth: z
     .looseObject({ tree_size: z.number().int(), root: z.string(), server_key: z.string() })
     .describe("the signed tree head the proof was checked against"),
@@ -70,7 +75,8 @@ export function registerVerifyTool(server: McpServer, ctx: McpContext): void {
       const view = await ctx.client.get(args.id);
       const sth = ctx.treeHeads.check(await ctx.client.root());
       const proof = await ctx.client.inclusionProof(args.id, sth.tree_size);
-      const inclusion = inclusionProblem(args.id, proof, sth) ?? "ok";
+      // The leaf must be the seq the server names (SPEC §12 compares seqs: each is the tree's).
+      const inclusion = leafSeqProblem(args.id, view.seq, proof, sth) ?? "ok";
       if (isRedactedView(view)) {
         return await redactedAnswer(ctx, args.id, view, sth, proof.leaf_index, inclusion);
       }
@@ -113,8 +119,7 @@ async function redactedAnswer(
   leafIndex: number,
   inclusion: string,
 ) {
-  const redaction = view.redaction === null ? undefined : await ctx.client.get(view.redaction.id);
-  const verdict = verifyAssertionView(id, view, redaction);
+  const verdict = await checkRedactedView(ctx.client, id, view, sth, ctx.trustedOperators);
   const checks: Partial<Record<Check, string>> = {
     tree_head: "ok",
     redaction: verdict.ok ? "ok" : verdict.problem,
@@ -131,13 +136,19 @@ async function redactedAnswer(
     leaf_index: leafIndex,
     ...(view.redaction === null
       ? {}
-      : { redaction: { ...view.redaction, ...(by ? { operator: by.operator } : {}) } }),
+      : {
+          redaction: {
+            ...view.redaction,
+            ...(by ? { operator: by.operator, operator_pinned: by.trusted } : {}),
+          },
+        }),
     sth,
   };
   const text = verified
     ? `REDACTED: assertion ${id} (seq ${view.seq}) was removed by operator key ${by?.operator} ` +
       `(reason ${by?.reason}; redaction ${view.redaction?.id}, seq ${view.redaction?.seq}; ` +
-      "the operator key is not pinned here: judge it yourself). Its content is gone for good; " +
+      `${by?.trusted ? "a pinned operator key" : "the operator key is not pinned here: judge it yourself"}). ` +
+      "Its content is gone for good; " +
       `its leaf ${leafIndex} is still in the tree of size ${sth.tree_size} with root ${sth.root}.`
     : `NOT VERIFIED: assertion ${id} has no content and ${checks.redaction !== "ok" ? checks.redaction : checks.inclusion}.`;
   return answer(structured, text);

@@ -204,3 +204,11 @@ export function parseLedgerObject(where: string, body: unknown): LedgerEntry {
   if (!nobleVerifyAssertion(assertion)) throw bad("the redaction's signature does not verify");
   return entry;
 }
+
+/** The redaction a ledger entry holds, as its operator signed it. */
+export function ledgerAssertion(e: LedgerEntry): Assertion {
+  return {
+    ...(JSON.parse(decoder.decode(e.record.canonical)) as object),
+    sig: toHex(e.record.sig),
+  } as Assertion;
+}

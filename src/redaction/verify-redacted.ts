@@ -10,7 +10,7 @@ import type { Database } from "bun:sqlite";
 import { toHex } from "../hex.ts";
 import type { Assertion } from "../protocol/assertion.ts";
 import type { CheckCollector } from "../verify/verify-report.ts";
-import type { LedgerEntry } from "./redaction-ledger.ts";
+import { type LedgerEntry, ledgerAssertion } from "./redaction-ledger.ts";
 import { checkBodylessLeaf } from "./redaction-rule.ts";
 
 export interface RedactedLeaf {
@@ -51,13 +51,7 @@ export function checkRedactedLeaves(
           ? { seq: row.seq, assertion: JSON.parse(decoder.decode(row.canonical)) as Assertion }
           : known === undefined
             ? undefined
-            : {
-                seq: known.seq,
-                assertion: {
-                  ...(JSON.parse(decoder.decode(known.record.canonical)) as object),
-                  sig: toHex(known.record.sig),
-                } as Assertion,
-              };
+            : { seq: known.seq, assertion: ledgerAssertion(known) };
     } catch {
       evidence = undefined; // its row fails the content check on its own
     }

@@ -6,7 +6,8 @@
  * query shows a conflict side by side; the time-travel control changes the
  * answer; an inclusion proof verifies in the browser and a tampered one
  * fails; a quarantined assertion is released with the admin token, entered
- * once for the browser session. Each page's load cost (Navigation and
+ * once for the browser session; a redacted assertion verifies by its
+ * redaction, and a redaction a server moves later is caught (SPEC §12). Each page's load cost (Navigation and
  * Resource Timing) is printed, not asserted. With UPDATE_SCREENSHOTS=1 the
  * screenshots go to docs/screenshots/ (the README shows them), otherwise to a
  * temp dir.
@@ -17,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { StemeClient } from "../../src/client/steme-client.ts";
 import { buildBinary, REPO, runBinary } from "../e2e/binary.ts";
+import { testAgent } from "../helpers/agents.ts";
 import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
 import { axeCheck } from "./axe-check.ts";
 import { CHROMIUM, launchChromium, type TestBrowser, type WatchedPage } from "./chromium.ts";
@@ -395,6 +397,61 @@ describe.skipIf(CHROMIUM.path === undefined)(
         expect(await rows.count()).toBe(4);
         expect(await page.getByLabel("Token", { exact: true }).count()).toBe(0);
         await shot(w, "agents");
+        expectNoErrors(w);
+        await page.close();
+      },
+      STEP,
+    );
+
+    test(
+      "redaction: a redacted assertion's detail verifies by its redaction; a redaction moved later fails",
+      async () => {
+        // SPEC §12: written, shown in the explorer, then redacted by an operator before its detail opens.
+        const concept = "acme/people/dashboard-redaction";
+        const operator = testAgent(106);
+        await admin.putAgent(operator.key, { name: "operator", role: "operator" });
+        const target = await admin.assert(
+          AGENTS.monitorUs.sign({ concept, predicate: "email", value: "ann@example.com" }),
+        );
+        const w = await chrome.newPage();
+        const { page } = w;
+        await open(w, `/dashboard/explorer?concept=${encodeURIComponent(concept)}&lens=latest`);
+        const link = page
+          .locator('[data-testid="key-result"]', { hasText: concept })
+          .getByTestId("group")
+          .first()
+          .locator("button.link")
+          .first();
+        await link.waitFor();
+        const redaction = await admin.assert(
+          operator.sign({
+            concept: "_stemedb/redactions",
+            predicate: "redacts",
+            value: { target: target.id, reason: "personal_data" },
+          }),
+        );
+        seeded.treeSize = (await admin.root()).tree_size;
+        await link.click();
+        const verdict = page.getByTestId("proof-verdict");
+        await verdict.and(page.locator('[data-ok="true"]')).waitFor();
+        expect(await verdict.textContent()).toContain(
+          `a later redaction by operator key ${operator.key}`,
+        );
+        expect(await page.locator("#detail").textContent()).toContain("personal_data");
+
+        // The server moves the redaction's seq later: its own inclusion proof says otherwise.
+        await page.route(`**/v1/assertions/${redaction.id}`, async (route) => {
+          const res = await route.fetch();
+          const view = (await res.json()) as { seq: number };
+          await route.fulfill({ response: res, json: { ...view, seq: view.seq + 3 } });
+        });
+        await page.locator("#detail").getByRole("button", { name: "Close" }).click();
+        await link.click();
+        await verdict.and(page.locator('[data-ok="false"]')).waitFor();
+        expect(await verdict.locator(".check.bad").textContent()).toContain(
+          `the server says ${redaction.id} is seq ${redaction.seq + 3}, its inclusion proof puts it at seq ${redaction.seq}`,
+        );
+        await page.unrouteAll();
         expectNoErrors(w);
         await page.close();
       },

@@ -9,8 +9,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync } from "node:fs";
 import { join } from "node:path";
+import { readAgentKeyFile } from "../../src/client/key-file.ts";
+import { StemeClient } from "../../src/client/steme-client.ts";
 import { runBinary } from "./binary.ts";
-import { mcpFixture, STEP } from "./mcp-fixture.ts";
+import { ADMIN_TOKEN, mcpFixture, STEP } from "./mcp-fixture.ts";
 import type { McpSession } from "./mcp-session.ts";
 
 const KEY = "acme/payments/checkout";
@@ -149,6 +151,91 @@ describe("refusals are tool results, never crashes", () => {
       }
     },
     STEP,
+  );
+
+  test(
+    "a redaction (SPEC §12): a lie about its seq is caught by the inclusion proofs; --operator-key pins the operator",
+    async () => {
+      // Bob's claim, redacted by alice made an operator (the redaction signed with her key file).
+      const bob = await fx.session(["--url", fx.url(), "--key", keys.bob as string]);
+      const target = await bob.call("assert", {
+        concept: "acme/people/ann",
+        predicate: "email",
+        value: "a@x",
+      });
+      expect(target.isError).toBe(false);
+      const admin = new StemeClient({ baseUrl: fx.url(), adminToken: ADMIN_TOKEN });
+      await admin.putAgent(fx.agents.alice as string, { role: "operator" });
+      const key = readAgentKeyFile(keys.alice as string);
+      const red = await admin.signAndAssert(
+        {
+          v: 1,
+          concept: "_stemedb/redactions",
+          predicate: "redacts",
+          value: { target: target.data.id, reason: "personal_data" },
+          ts: Date.now(),
+          agent: fx.agents.alice as string,
+        },
+        key.secretKey,
+      );
+      // The proxy moves the redaction later, or the target earlier: the order the rule sees holds.
+      let lie: "redaction" | "target" = "redaction";
+      const upstream = fx.url();
+      const liar = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        async fetch(req) {
+          const url = new URL(req.url);
+          const res = await fetch(upstream + url.pathname + url.search, { headers: req.headers });
+          if (!url.pathname.startsWith("/v1/assertions/") || res.status !== 200) return res;
+          const doc = (await res.json()) as { id: string; seq: number };
+          if (lie === "redaction" && doc.id === red.id) doc.seq += 3;
+          if (lie === "target" && doc.id === target.data.id) doc.seq -= 1;
+          return Response.json(doc);
+        },
+      });
+      try {
+        const session = await fx.session(["--url", `http://127.0.0.1:${liar.port}`]);
+        const v = await session.call("verify", { id: target.data.id });
+        expect(v.isError).toBe(false);
+        expect(v.data).toMatchObject({ verified: false, status: "redacted" });
+        expect(v.data.checks.redaction).toBe(
+          `the redaction: the server says ${red.id} is seq ${red.seq + 3}, its inclusion proof puts it at seq ${red.seq}`,
+        );
+        expect(v.text).toStartWith(`NOT VERIFIED: assertion ${target.data.id} has no content`);
+        lie = "target";
+        const w = await session.call("verify", { id: target.data.id });
+        expect(w.data.verified).toBe(false);
+        expect(w.data.checks).toMatchObject({ redaction: "ok" });
+        expect(w.data.checks.inclusion).toBe(
+          `the server says ${target.data.id} is seq ${target.data.seq - 1}, its inclusion proof puts it at seq ${target.data.seq}`,
+        );
+      } finally {
+        await liar.stop(true);
+      }
+      // Pinned operator keys (SPEC §12: pinned like the server key): trusted, or refused.
+      const alice = fx.agents.alice as string;
+      const pinned = await fx.session(["--url", fx.url(), "--operator-key", alice]);
+      const p = await pinned.call("verify", { id: target.data.id });
+      expect(p.data).toMatchObject({
+        verified: true,
+        redaction: { id: red.id, operator: alice, operator_pinned: true },
+      });
+      expect(p.text).toContain("a pinned operator key");
+      const unpinned = await fx.session(["--url", fx.url()]);
+      const u = await unpinned.call("verify", { id: target.data.id });
+      expect(u.data).toMatchObject({ verified: true, redaction: { operator_pinned: false } });
+      expect(u.text).toContain("the operator key is not pinned here: judge it yourself");
+      const other = await fx.session(["--url", fx.url()], {
+        STEMEDB_OPERATOR_KEYS: fx.agents.bob as string,
+      });
+      const o = await other.call("verify", { id: target.data.id });
+      expect(o.data.verified).toBe(false);
+      expect(o.data.checks.redaction).toBe(
+        `seq ${target.data.seq} was redacted by ${alice}, which is not a trusted operator key`,
+      );
+    },
+    STEP * 3, // six MCP sessions of the binary
   );
 
   test(

@@ -19,6 +19,7 @@ class LyingProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.rewrite: Optional[Rewrite] = None  # (method, path, answer) → answer to send instead
+        self.rewrite_errors = False  # also offer problem answers (4xx) to rewrite; a rewritten one is sent as 200
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,10 +36,10 @@ class LyingProxy:
                         status, res_headers, data = res.status, res.headers, res.read()
                 except urllib.error.HTTPError as e:
                     status, res_headers, data = e.code, e.headers, e.read()
-                if proxy.rewrite is not None and 200 <= status < 300:
+                if proxy.rewrite is not None and (200 <= status < 300 or proxy.rewrite_errors):
                     changed = proxy.rewrite(self.command, self.path, json.loads(data))
                     if changed is not None:
-                        data = json.dumps(changed).encode()
+                        status, data = 200, json.dumps(changed).encode()
                 self.send_response(status)
                 self.send_header("content-type", res_headers.get("content-type", "application/json"))
                 self.send_header("content-length", str(len(data)))

@@ -7,23 +7,21 @@
  * (RFC 9162 §2.1.3.2). The server key is pinned at its first sight in this
  * browser session: a tree head signed by another key fails. A redacted
  * assertion (SPEC §12) has no body: it is checked under the verifier rule
- * (its redaction, verified here, later in the tree, by an operator key this
- * page names) and by its leaf's inclusion proof.
+ * (its redaction, verified here, later in the tree by its own inclusion
+ * proof, by an operator key this page names) and by its leaf's inclusion
+ * proof. Each inclusion proof must put its leaf at the seq the server names.
  */
 import { useEffect, useRef, useState } from "hono/jsx/dom";
 import { computeAssertionId } from "../../client/assertion-id.ts";
+import { checkRedactedView } from "../../client/check-redacted-view.ts";
 import type {
   InclusionProof,
   RedactedAssertionView,
   SignedTreeHead,
   StoredAssertionView,
 } from "../../client/client-types.ts";
-import {
-  type AssertionVerdict,
-  isRedactedView,
-  verifyAssertionView,
-} from "../../client/verify-assertion.ts";
-import { inclusionProblem } from "../../client/verify-proof.ts";
+import { type AssertionVerdict, isRedactedView } from "../../client/verify-assertion.ts";
+import { leafSeqProblem } from "../../client/verify-proof.ts";
 import { treeHeadProblem } from "../../client/verify-tree-head.ts";
 import { nobleVerifyAssertion } from "../../protocol/sign.ts";
 import { apiClient, errorText } from "./api.ts";
@@ -57,10 +55,10 @@ async function check(id: string): Promise<Checks | Redacted> {
   const pinned = sessionStorage.getItem(PINNED_KEY) ?? sth.server_key;
   sessionStorage.setItem(PINNED_KEY, pinned);
   const proof = await client.inclusionProof(id, sth.tree_size);
-  const proofProblem = treeHeadProblem(sth, pinned) ?? inclusionProblem(id, proof, sth);
+  // The leaf must be the seq the server names (SPEC §12 compares seqs: each is the tree's).
+  const proofProblem = treeHeadProblem(sth, pinned) ?? leafSeqProblem(id, view.seq, proof, sth);
   if (isRedactedView(view)) {
-    const redaction = view.redaction === null ? undefined : await client.get(view.redaction.id);
-    const verdict = verifyAssertionView(id, view, redaction);
+    const verdict = await checkRedactedView(client, id, view, sth);
     return { view, verdict, sth, proof, proofProblem };
   }
   return {
@@ -71,7 +69,7 @@ async function check(id: string): Promise<Checks | Redacted> {
     pinned,
     sthProblem: treeHeadProblem(sth, pinned),
     proof,
-    proofProblem: inclusionProblem(id, proof, sth),
+    proofProblem: leafSeqProblem(id, view.seq, proof, sth),
   };
 }
 

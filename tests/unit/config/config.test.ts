@@ -100,6 +100,7 @@ describe("config", () => {
       url: "http://127.0.0.1:18180",
       agentKey: undefined,
       serverKey: undefined,
+      operatorKeys: undefined,
     });
     const env = { STEMEDB_URL: "http://db:1", STEMEDB_AGENT_KEY: "/k/a.key" };
     expect(parseClientConfig({}, env)).toMatchObject({ url: "http://db:1", agentKey: "/k/a.key" });
@@ -107,6 +108,14 @@ describe("config", () => {
     expect(flagName("agentKey", CLIENT_SETTINGS.agentKey)).toBe("key");
     expect(() => parseClientConfig({}, { STEMEDB_SERVER_KEY: "abc" })).toThrow(
       /STEMEDB_SERVER_KEY=abc: must be 64 lowercase hex chars/,
+    );
+    const [k1, k2] = ["ab".repeat(32), "cd".repeat(32)];
+    expect(flagName("operatorKeys", CLIENT_SETTINGS.operatorKeys)).toBe("operator-key");
+    expect(parseClientConfig({}, { STEMEDB_OPERATOR_KEYS: `${k1},${k2}` }).operatorKeys).toBe(
+      `${k1},${k2}`,
+    );
+    expect(() => parseClientConfig({ operatorKeys: `${k1},nope` })).toThrow(
+      /--operator-key=.*: must be 64-hex keys separated by commas/,
     );
   });
 });

@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   type AnyAssertionView,
+  checkRedactedView,
+  leafSeqProblem,
   StemeClient,
   type StoredAssertionView,
   verifyAssertionView,
@@ -87,5 +89,66 @@ describe("SDK verifyAssertion", () => {
     const shown = redaction as StoredAssertionView;
     const altered = { ...shown, assertion: { ...shown.assertion, ts: 1 } };
     expect(verifyAssertionView(targetId, view, altered)).toMatchObject({ ok: false });
+  });
+});
+
+/** A client whose GET /v1/assertions/:id answers pass through `lie` (a server that lies about seqs). */
+function lyingClient(lie: (path: string, doc: Record<string, unknown>) => void): StemeClient {
+  return new StemeClient({
+    baseUrl: "http://stemedb.test",
+    fetch: async (input, init) => {
+      const res = await t.app.request(input, init);
+      const path = new URL(String(input)).pathname;
+      if (!path.startsWith("/v1/assertions/") || res.status !== 200) return res;
+      const doc = (await res.json()) as Record<string, unknown>;
+      lie(path, doc);
+      return Response.json(doc);
+    },
+  });
+}
+
+describe("the dashboard's and the MCP tool's check: seqs are the tree's (checkRedactedView)", () => {
+  test("an honest server: the redaction verifies and its leaf is where its seq says", async () => {
+    const sth = await client.root();
+    const view = await client.get(targetId);
+    if (view.status !== "redacted") throw new Error("expected a redacted view");
+    expect(await checkRedactedView(client, targetId, view, sth)).toEqual({
+      ok: true,
+      redacted: { operator: operator.agent, reason: "leaked_secret", trusted: false },
+    });
+    const proof = await client.inclusionProof(targetId, sth.tree_size);
+    expect(leafSeqProblem(targetId, view.seq, proof, sth)).toBeUndefined();
+  });
+
+  test("a redaction shown later than it is: its inclusion proof says otherwise", async () => {
+    const honest = await client.get(targetId);
+    if (honest.status !== "redacted" || honest.redaction === null) throw new Error("redacted");
+    const redactionId = honest.redaction.id;
+    const liar = lyingClient((path, doc) => {
+      if (path.endsWith(redactionId)) doc.seq = (doc.seq as number) + 7;
+    });
+    const sth = await liar.root();
+    const view = await liar.get(targetId);
+    if (view.status !== "redacted") throw new Error("expected a redacted view");
+    // The rule alone cannot tell: the lie keeps the order.
+    expect(verifyAssertionView(targetId, view, await liar.get(redactionId)).ok).toBe(true);
+    expect(await checkRedactedView(liar, targetId, view, sth)).toEqual({
+      ok: false,
+      problem: `the redaction: the server says ${redactionId} is seq ${honest.redaction.seq + 7}, its inclusion proof puts it at seq ${honest.redaction.seq}`,
+    });
+  });
+
+  test("a target shown earlier than it is: its own inclusion proof says otherwise", async () => {
+    const sth = await client.root();
+    const honest = await client.get(targetId);
+    const proof = await client.inclusionProof(targetId, sth.tree_size);
+    expect(leafSeqProblem(targetId, honest.seq - 1, proof, sth)).toBe(
+      `the server says ${targetId} is seq ${honest.seq - 1}, its inclusion proof puts it at seq ${honest.seq}`,
+    );
+    // And a proof for another id is no proof of this one.
+    const plainProof = await client.inclusionProof(plainId, sth.tree_size);
+    expect(leafSeqProblem(targetId, plainProof.leaf_index + 1, plainProof, sth)).toStartWith(
+      "audit path does not lead",
+    );
   });
 });

@@ -20,6 +20,7 @@ from .errors import (
 from .hashing import BACKEND as BLAKE3_BACKEND
 from .hashing import blake3
 from .merkle import verify_consistency, verify_inclusion
+from .redaction import verify_assertion_view
 from .tree_head import verify_tree_head
 
 __version__ = "0.1.0"
@@ -40,6 +41,7 @@ __all__ = [
     "canonical_bytes",
     "is_weak_public_key",
     "verify_assertion",
+    "verify_assertion_view",
     "verify_consistency",
     "verify_inclusion",
     "verify_tree_head",

@@ -5,7 +5,7 @@ headers of a request. Each subclass adds only its transport.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import AbstractSet, Any, Dict, Iterable, Mapping, Optional
 
 from .errors import InvalidInputError
 from ._session import Session
@@ -24,9 +24,14 @@ class ClientBase:
         server_key: Optional[str] = None,
         admin_token: Optional[str] = None,
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
+        trusted_operators: Optional[Iterable[str]] = None,
     ) -> None:
         self._session = Session(
-            url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head
+            url,
+            server_key=server_key,
+            admin_token=admin_token,
+            trusted_tree_head=trusted_tree_head,
+            trusted_operators=trusted_operators,
         )
 
     @property
@@ -42,6 +47,11 @@ class ClientBase:
     def trusted_tree_head(self) -> Optional[JsonObject]:
         """The newest signed tree head this client has verified."""
         return self._session.trusted_tree_head
+
+    @property
+    def trusted_operators(self) -> Optional[AbstractSet[str]]:
+        """The operator keys pinned to redact (SPEC §12); None: none pinned, redactions are reported."""
+        return self._session.trusted_operators
 
     def known_root(self, tree_size: int) -> Optional[str]:
         """The root of ``tree_size`` when this client has proven it, else None."""

@@ -9,8 +9,10 @@ as needed); the larger of the two becomes the trusted head. Receipts must
 name the id computed locally and, for single writes, carry an audit path to
 the STH's root. Query answers name an unsigned (tree_size, root): that root is
 proven against the trusted STH by a consistency proof. Stored assertions must
-hash to their id and carry a valid agent signature. Roots proven so far are
-remembered by tree size (the last 1024).
+hash to their id and carry a valid agent signature; a redacted one (SPEC §12,
+no body) is returned as sent, and ``verify_assertion`` holds it to the
+verifier rule (its redaction, later in the tree, by a pinned or reported
+operator key). Roots proven so far are remembered by tree size (the last 1024).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 from .agent_key import AgentKey
 from .assertion import assertion_id, assertion_problem
 from .canonical import canonical_string
-from .errors import BadResponseError, InvalidInputError, VerificationError
+from .errors import BadResponseError, InvalidInputError, ProblemError, VerificationError
 from .merkle import EMPTY_ROOT, leaf_hash, verify_consistency, verify_inclusion
+from .redaction import trusted_operator_set, verify_assertion_view
 from .tree_head import is_hex, tree_head_problem
 from ._wire import Op, Request, decode
 
@@ -66,6 +69,7 @@ class Session:
         server_key: Optional[str] = None,
         admin_token: Optional[str] = None,
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
+        trusted_operators: Optional[Iterable[str]] = None,
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInputError("invalid_field", f"url must be http(s)://host:port, got {url!r}", field="url")
@@ -74,6 +78,7 @@ class Session:
         self.url = url.rstrip("/")
         self.server_key: Optional[str] = server_key
         self.admin_token = admin_token
+        self.trusted_operators = trusted_operator_set(trusted_operators)
         self.trusted_tree_head: Optional[JsonObject] = None
         self._roots: "OrderedDict[int, str]" = OrderedDict()
         if trusted_tree_head is not None:
@@ -171,6 +176,53 @@ class Session:
             raise VerificationError("id_mismatch", f"asked for {id}, the answer is {view.get('id')!r}")
         self._check_stored(view)
         return view
+
+    def verify_assertion(self, id: str, *, trusted_operators: Optional[Iterable[str]] = None) -> "Op[JsonObject]":
+        """The verifier rule (SPEC §12) on ``id``, as the TypeScript SDK's ``verifyAssertion``:
+        a present body must hash to ``id`` and carry its agent's signature; an absent one needs
+        its redaction (fetched here): a valid signed redaction of ``id``, later in the tree, by
+        a key of ``trusted_operators`` (this call's, else the client's; none pinned: accepted
+        and reported with ``trusted: False``). Both seqs are then made the tree's: the inclusion
+        proof of ``id`` (and of the redaction, in the same tree) must put each at leaf seq − 1
+        of a root proven against the trusted head. Returns the verdict (``redaction.py``);
+        tampering is ``{"ok": False, "problem"}``, not an exception."""
+        pinned = self.trusted_operators if trusted_operators is None else trusted_operator_set(trusted_operators)
+        view = yield from self._get(f"/v1/assertions/{_check_id(id)}")
+        shown = view.get("redaction") if view.get("status") == "redacted" else None
+        redaction: Optional[JsonObject] = None
+        if isinstance(shown, dict) and is_hex(shown.get("id"), 32):
+            try:
+                redaction = yield from self._get(f"/v1/assertions/{shown['id']}")
+            except ProblemError as e:
+                if e.status != 404:
+                    raise  # a server that cannot answer now: not a verdict
+                # the server names a redaction it does not have: no redaction is shown
+        verdict = verify_assertion_view(id, view, redaction, pinned)
+        if not verdict["ok"]:
+            return verdict
+        seq = view.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            return {"ok": False, "problem": f"the answer names no seq for {id}"}
+        try:
+            proof = yield from self._leaf_at(id, seq, None)
+            if redaction is not None:  # its seq was checked by the rule (greater than the target's)
+                yield from self._leaf_at(shown["id"], redaction["seq"], proof["tree_size"])  # type: ignore[index]
+        except VerificationError as e:
+            return {"ok": False, "problem": e.detail}
+        except ProblemError as e:
+            if e.status != 404:
+                raise
+            return {"ok": False, "problem": f"no inclusion proof: {e.detail}"}
+        return verdict
+
+    def _leaf_at(self, id: str, seq: int, tree_size: Optional[int]) -> "Op[JsonObject]":
+        """The verified inclusion proof of ``id``, which must put it at leaf ``seq − 1``."""
+        proof = yield from self.inclusion_proof(id, tree_size)
+        if proof["leaf_index"] != seq - 1:
+            raise VerificationError(
+                "bad_proof", f"the server says {id} is seq {seq}, its inclusion proof puts it at seq {proof['leaf_index'] + 1}"
+            )
+        return proof
 
     @staticmethod
     def _check_stored(view: Mapping[str, Any]) -> None:

@@ -34,9 +34,12 @@ class AsyncClient(ClientBase):
         server_key: Optional[str] = None,
         admin_token: Optional[str] = None,
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
+        trusted_operators: Optional[Iterable[str]] = None,
         timeout: float = 30.0,
     ) -> None:
-        super().__init__(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
+        super().__init__(
+            url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head, trusted_operators=trusted_operators
+        )
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
     async def __aenter__(self) -> "AsyncClient":
@@ -81,6 +84,9 @@ class AsyncClient(ClientBase):
 
     async def get(self, id: str) -> JsonObject:
         return await self._run(self._session.get(id))
+
+    async def verify_assertion(self, id: str, *, trusted_operators: Optional[Iterable[str]] = None) -> JsonObject:
+        return await self._run(self._session.verify_assertion(id, trusted_operators=trusted_operators))
 
     async def retract(self, key: AgentKey, id: str, *, ts: Optional[int] = None) -> JsonObject:
         return await self._run(self._session.retract(key, id, ts=ts))

@@ -36,7 +36,10 @@ class Client(ClientBase):
     the first key seen is pinned (trust on first use; read it back from
     ``client.server_key``). ``trusted_tree_head``: an STH trusted earlier (for
     example ``client.trusted_tree_head`` saved by a previous run), so the log is
-    held to it across restarts. ``timeout``: seconds per request.
+    held to it across restarts. ``trusted_operators``: the operator keys (64 hex
+    each) trusted to redact (SPEC §12), pinned like the server key; without them
+    ``verify_assertion`` accepts a redaction and names its key. ``timeout``:
+    seconds per request.
     """
 
     def __init__(
@@ -46,9 +49,12 @@ class Client(ClientBase):
         server_key: Optional[str] = None,
         admin_token: Optional[str] = None,
         trusted_tree_head: Optional[Mapping[str, Any]] = None,
+        trusted_operators: Optional[Iterable[str]] = None,
         timeout: float = 30.0,
     ) -> None:
-        super().__init__(url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head)
+        super().__init__(
+            url, server_key=server_key, admin_token=admin_token, trusted_tree_head=trusted_tree_head, trusted_operators=trusted_operators
+        )
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect)
 
@@ -97,8 +103,15 @@ class Client(ClientBase):
         return self._run(self._session.history(concept, predicate, limit=limit, cursor=cursor))
 
     def get(self, id: str) -> JsonObject:
-        """One stored assertion, checked to hash to ``id`` and to carry its agent's signature."""
+        """One stored assertion, checked to hash to ``id`` and to carry its agent's signature; a
+        redacted one (SPEC §12, no body) is returned as sent: judge it with ``verify_assertion``."""
         return self._run(self._session.get(id))
+
+    def verify_assertion(self, id: str, *, trusted_operators: Optional[Iterable[str]] = None) -> JsonObject:
+        """The verifier rule (SPEC §12) on ``id``: ``{"ok": True}``, ``{"ok": True, "redacted":
+        {"operator", "reason", "trusted"}}`` for a redacted one that checks out, or ``{"ok": False,
+        "problem"}``. ``trusted_operators`` overrides the client's pinned operator keys."""
+        return self._run(self._session.verify_assertion(id, trusted_operators=trusted_operators))
 
     def retract(self, key: AgentKey, id: str, *, ts: Optional[int] = None) -> JsonObject:
         """Withdraws assertion ``id`` (made by ``key``); returns the retraction's receipt."""
