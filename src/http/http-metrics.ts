@@ -22,11 +22,21 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler<Http
       await next();
     } finally {
       const last = matchedRoutes(c).findLast((r) => r.method !== "ALL");
-      const route = last?.path ?? "unmatched";
-      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      metrics.requests.inc({ method, route, status: String(c.res.status) });
-      metrics.threadRequests.inc({ thread: metrics.thread });
-      metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
+      countRequest(metrics, c.req.method, last?.path ?? "unmatched", c.res.status, started);
     }
   };
+}
+
+/** Counts one answered request to `route` (a template), begun at `started` (`performance.now()`). */
+export function countRequest(
+  metrics: Metrics,
+  requestMethod: string,
+  route: string,
+  status: number,
+  started: number,
+): void {
+  const method = METHODS.has(requestMethod) ? requestMethod : "OTHER";
+  metrics.requests.inc({ method, route, status: String(status) });
+  metrics.threadRequests.inc({ thread: metrics.thread });
+  metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
 }
