@@ -1,9 +1,10 @@
 /**
  * What every StemeDB app is made of, whichever thread serves it (SPEC §11):
  * the middleware (request id, security headers, metrics, access log, per-IP
- * rate limits, the `min_tree_size` wait on reads) in front of the given routes, and the one error mapper behind
- * `onError` and `notFound`; in front of it all, the fast path of GET /v1/query
- * (./query-fast-path.ts), which answers as the chain would. The main thread's app and a reader thread's app
+ * rate limits, the `min_tree_size` wait on reads) in front of the given
+ * routes, and the one error mapper behind `onError` and `notFound`; in front
+ * of it all, the fast path of GET /v1/query (./query-fast-path.ts), which
+ * answers as the chain would. The main thread's app and a reader thread's app
  * are both built here, so they answer alike.
  */
 import { type Context, Hono } from "hono";
