@@ -56,6 +56,19 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_query_cache_bytes",
 ]);
 
+/** The labels of `stemedb_http_requests_total`. */
+export interface RequestLabels {
+  method: string;
+  route: string;
+  status: string;
+}
+
+/** Requests counted but not yet added to the counters (`Metrics.requestTally`). */
+export interface RequestTally {
+  readonly labels: Readonly<RequestLabels>;
+  count: number;
+}
+
 /** What a scrape reads about quarantine (`engine.state.quarantine`). */
 export interface QuarantineFigures {
   pendingCount(): number;
@@ -91,6 +104,7 @@ export class Metrics {
   /** This registry's thread name, the `thread` label of its counts. */
   readonly thread: string;
   readonly #peers: (() => Promise<MetricsJson>)[] = [];
+  readonly #tallies: RequestTally[] = [];
   readonly #breakerState: Gauge<"breaker">;
   readonly #agentBreakersOpen: Gauge;
   readonly quarantined: Counter<"reason">;
@@ -110,11 +124,13 @@ export class Metrics {
   constructor(version: string, thread = "main") {
     const registers = [this.registry];
     this.thread = thread;
+    const collect = () => this.#addTallies();
     this.requests = new Counter({
       name: "stemedb_http_requests_total",
       help: "HTTP requests answered, by method, route template and status code",
       labelNames: ["method", "route", "status"],
       registers,
+      collect,
     });
     this.requestDuration = new Histogram({
       name: "stemedb_http_request_duration_seconds",
@@ -158,6 +174,7 @@ export class Metrics {
       help: "HTTP requests answered, by the thread that answered them (main, reader-N)",
       labelNames: ["thread"],
       registers,
+      collect,
     });
     this.forwarded = new Counter({
       name: "stemedb_http_forwarded_total",
@@ -278,6 +295,26 @@ export class Metrics {
     g.applyFailing.set(f.applyError === undefined ? 0 : 1);
     g.applyFailures.inc(f.applyFailures - this.#applyFailuresSeen);
     this.#applyFailuresSeen = f.applyFailures;
+  }
+
+  /**
+   * A count of requests with these labels kept as a plain number (the query
+   * fast path's answers: no label hashing per request), added to `requests`
+   * and `threadRequests` whenever either is read.
+   */
+  requestTally(labels: RequestLabels): RequestTally {
+    const tally = { labels: Object.freeze({ ...labels }), count: 0 };
+    this.#tallies.push(tally);
+    return tally;
+  }
+
+  #addTallies(): void {
+    for (const tally of this.#tallies) {
+      if (tally.count === 0) continue;
+      this.requests.inc(tally.labels, tally.count);
+      this.threadRequests.inc({ thread: this.thread }, tally.count);
+      tally.count = 0;
+    }
   }
 
   /** Adds a reader thread's counts (its `perThreadJson()`) to every exposition. */

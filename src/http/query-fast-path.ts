@@ -7,7 +7,8 @@
  * What the chain does per request is done here by the same functions: the id
  * (`requestIdOf`), the client address (`clientIpOf`), the query class's own
  * buckets (`ClassLimiter`), the parameters (`parseQueryParams`, memoized per
- * query string: it is a pure function of it), the counts (`countRequest`).
+ * query string: it is a pure function of it), the counts (`countRequest`;
+ * a 200's as a plain number added to the counters when they are read).
  *
  * Anything out of the common case goes to the app untouched, before anything
  * is charged or counted: another method or path, a query string that does not
@@ -22,7 +23,7 @@ import { parseQueryParams, type QueryParams } from "../lens/query-params.ts";
 import type { Logger } from "../logger.ts";
 import { type BunServerLike, clientIpOf } from "./client-ip.ts";
 import { problemResponse } from "./error-mapper.ts";
-import { countRequest } from "./http-metrics.ts";
+import { countOk, countRequest, okCounter } from "./http-metrics.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ClassLimiter } from "./rate-limit.ts";
 import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
@@ -59,6 +60,7 @@ export function queryFastPath(options: QueryFastPathOptions): FastPath {
   if (keepAlive !== undefined) fixed.set("Keep-Alive", keepAlive);
   if (limiter !== undefined) fixed.set("RateLimit-Policy", limiter.policy);
   const memo = new Map<string, QueryParams>();
+  const ok = okCounter(metrics, PATH);
 
   /** The parameters of the query string at `url[q]` (or none), or undefined for the app. */
   const paramsOf = (url: string, q: number): QueryParams | undefined => {
@@ -110,7 +112,8 @@ export function queryFastPath(options: QueryFastPathOptions): FastPath {
       addSecurityHeaders(headers, options.securityHeaders, keepAlive);
       headers.set(REQUEST_ID_HEADER, id);
     }
-    countRequest(metrics, "GET", PATH, response.status, started);
+    if (response.status === 200) countOk(metrics, ok, started);
+    else countRequest(metrics, "GET", PATH, response.status, started);
     return response;
   };
 }
