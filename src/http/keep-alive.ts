@@ -30,23 +30,20 @@ type Fetch<S> = (request: Request, server: S) => Response | Promise<Response>;
 /**
  * `fetch`, with the connection's timeout raised to `WORK_TIMEOUT_S` while each
  * request is answered and set back to the idle timeout once the answer is
- * ready (Bun keeps a request's timeout until the next request otherwise). An
- * answer returned synchronously needs neither: no timer runs while `fetch`
- * does, and the connection's timeout is already the idle one.
+ * ready (Bun keeps a request's timeout until the next request otherwise).
  */
 export function answerBeforeTimeout<S extends Bun.Server<undefined>>(
   fetch: Fetch<S>,
   idleTimeoutS: number,
 ): Fetch<S> {
   return (request, server) => {
-    const answer = fetch(request, server);
-    // Answered at once (the query fast path): no timer ran meanwhile, nothing to raise.
-    if (!(answer instanceof Promise)) return answer;
     server.timeout(request, WORK_TIMEOUT_S);
-    return answer.then((response) => {
+    const answer = fetch(request, server);
+    const idle = (response: Response): Response => {
       server.timeout(request, idleTimeoutS);
       return response;
-    });
+    };
+    return answer instanceof Promise ? answer.then(idle) : idle(answer);
   };
 }
 
