@@ -346,18 +346,36 @@ export class Metrics {
 }
 
 /** The answer cache's figures; each thread's, summed across threads at scrape time. */
+/** Hits and misses are plain numbers added to their counters whenever these are read (one per query). */
 function queryCacheMetrics(registers: Registry[]): AnswerCacheObserver {
-  const counter = (name: string, help: string) => new Counter({ name, help, registers });
-  const hits = counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache");
-  const misses = counter(
+  const pending = { hits: 0, misses: 0 };
+  const counter = (name: string, help: string, of: keyof typeof pending): Counter => {
+    const c: Counter = new Counter({
+      name,
+      help,
+      registers,
+      collect: () => {
+        if (pending[of] > 0) c.inc(pending[of]);
+        pending[of] = 0;
+      },
+    });
+    return c;
+  };
+  counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache", "hits");
+  counter(
     "stemedb_query_cache_misses_total",
     "Cacheable queries (a concept, no as_of or cursor) answered from the state",
+    "misses",
   );
   const entries = gauge(registers, "stemedb_query_cache_entries", "Answers held by the caches");
   const bytes = gauge(registers, "stemedb_query_cache_bytes", "Estimated bytes of cached answers");
   return {
-    hit: () => hits.inc(),
-    miss: () => misses.inc(),
+    hit: () => {
+      pending.hits++;
+    },
+    miss: () => {
+      pending.misses++;
+    },
     resized: (n, b) => {
       entries.set(n);
       bytes.set(b);
