@@ -30,8 +30,8 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.ts";
 import { addSecurityHeaders } from "./security-headers.ts";
 
 const PATH = "/v1/query";
-/** Query strings whose parameters are remembered (first in, first out). */
-const MEMO_ENTRIES = 4096;
+/** Query strings whose parameters are remembered (first in, first out; ~250 KB at most). */
+const MEMO_ENTRIES = 1024;
 
 export interface QueryFastPathOptions {
   /** The query route's answer to `params` (this thread's answer cache): JSON text. */
