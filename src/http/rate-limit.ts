@@ -104,10 +104,6 @@ export function classLimiter(options: RateLimitOptions): ClassLimiter | undefine
   };
 }
 
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv> {
-  return limitMiddleware(classLimiter(options), options);
-}
-
 /** The middleware over `limiter` (a pass-through when there is none). */
 function limitMiddleware(
   limiter: ClassLimiter | undefined,
