@@ -42,6 +42,8 @@ export interface AppDeps {
   backupListing?: BackupOverviewSource;
   /** The writer's published changes, for this thread's answer cache (default: no cache). */
   changes?: ChangeSlots;
+  /** False: every GET /v1/query goes through the middleware chain (tests and benches compare the two). */
+  queryFastPath?: boolean;
 }
 
 export interface ArchiveFigures {

@@ -25,6 +25,7 @@ import { backupRoutes } from "./routes/backup.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { quarantineRoutes } from "./routes/quarantine.ts";
+import { queryAnswerer } from "./routes/query.ts";
 import { type ReadRouteTest, readRoutes, readRouteTest } from "./routes/read-routes.ts";
 import { SERVER_VERSION } from "./server-version.ts";
 
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     clock,
     metrics,
     reads: routeDeps.reads,
+    ...(deps.queryFastPath === false ? {} : { answerQuery: queryAnswerer(routeDeps) }),
     ...(deps.rateBuffers === undefined ? {} : { rateBuffers: deps.rateBuffers }),
   };
   return appShell(shell, [
@@ -98,16 +100,15 @@ export function createReaderApp(deps: ReaderAppDeps): {
 } {
   const { config, logger, metrics, rateBuffers } = deps;
   const clock = deps.clock ?? systemClock;
-  const routes = readRoutes({
-    ...deps,
-    answers: answerCache(config, metrics, deps.changes),
-  });
+  const routeDeps = { ...deps, answers: answerCache(config, metrics, deps.changes) };
+  const routes = readRoutes(routeDeps);
   const shell = {
     config,
     logger,
     clock,
     metrics,
     reads: deps.reads,
+    answerQuery: queryAnswerer(routeDeps),
     ...(rateBuffers ? { rateBuffers } : {}),
   };
   return {

@@ -13,14 +13,22 @@ export interface BunServerLike {
 }
 
 export function clientIp(c: Context, trustProxyHops: number): string {
+  return clientIpOf(c.req.raw, c.env as BunServerLike | undefined, trustProxyHops);
+}
+
+/** `clientIp` from the raw request and the server it came through (Hono's `env`). */
+export function clientIpOf(
+  request: Request,
+  server: BunServerLike | undefined,
+  trustProxyHops: number,
+): string {
   if (trustProxyHops > 0) {
-    const chain = (c.req.header("x-forwarded-for") ?? "")
+    const chain = (request.headers.get("x-forwarded-for") ?? "")
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
     const hop = chain[chain.length - trustProxyHops];
     if (hop !== undefined) return hop;
   }
-  const server = c.env as BunServerLike | undefined;
-  return server?.requestIP?.(c.req.raw)?.address ?? "unknown";
+  return server?.requestIP?.(request)?.address ?? "unknown";
 }

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { HttpEnv } from "./http-env.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics, RequestTally } from "./metrics.ts";
 
 export interface HttpMetricsOptions {
   metrics: Metrics;
@@ -22,11 +22,40 @@ export function httpMetrics(options: HttpMetricsOptions): MiddlewareHandler<Http
       await next();
     } finally {
       const last = matchedRoutes(c).findLast((r) => r.method !== "ALL");
-      const route = last?.path ?? "unmatched";
-      const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
-      metrics.requests.inc({ method, route, status: String(c.res.status) });
-      metrics.threadRequests.inc({ thread: metrics.thread });
-      metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
+      countRequest(metrics, c.req.method, last?.path ?? "unmatched", c.res.status, started);
     }
   };
+}
+
+/** Counts one answered request to `route` (a template), begun at `started` (`performance.now()`). */
+export function countRequest(
+  metrics: Metrics,
+  requestMethod: string,
+  route: string,
+  status: number,
+  started: number,
+): void {
+  const method = METHODS.has(requestMethod) ? requestMethod : "OTHER";
+  metrics.requests.inc({ method, route, status: String(status) });
+  metrics.threadRequests.inc({ thread: metrics.thread });
+  metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
+}
+
+/** What the query fast path counts a 200 with: a tally and the duration's labels, made once. */
+export interface OkCounter {
+  tally: RequestTally;
+  durationLabels: { method: string; route: string };
+}
+
+export function okCounter(metrics: Metrics, route: string): OkCounter {
+  return {
+    tally: metrics.requestTally({ method: "GET", route, status: "200" }),
+    durationLabels: { method: "GET", route },
+  };
+}
+
+/** `countRequest` of a GET to `counter`'s route answered 200, without building labels. */
+export function countOk(metrics: Metrics, counter: OkCounter, started: number): void {
+  counter.tally.count++;
+  metrics.requestDuration.observe(counter.durationLabels, (performance.now() - started) / 1000);
 }

@@ -56,6 +56,19 @@ const PER_THREAD_METRICS: ReadonlySet<string> = new Set([
   "stemedb_query_cache_bytes",
 ]);
 
+/** The labels of `stemedb_http_requests_total`. */
+export interface RequestLabels {
+  method: string;
+  route: string;
+  status: string;
+}
+
+/** Requests counted but not yet added to the counters (`Metrics.requestTally`). */
+export interface RequestTally {
+  readonly labels: Readonly<RequestLabels>;
+  count: number;
+}
+
 /** What a scrape reads about quarantine (`engine.state.quarantine`). */
 export interface QuarantineFigures {
   pendingCount(): number;
@@ -91,6 +104,7 @@ export class Metrics {
   /** This registry's thread name, the `thread` label of its counts. */
   readonly thread: string;
   readonly #peers: (() => Promise<MetricsJson>)[] = [];
+  readonly #tallies: RequestTally[] = [];
   readonly #breakerState: Gauge<"breaker">;
   readonly #agentBreakersOpen: Gauge;
   readonly quarantined: Counter<"reason">;
@@ -110,11 +124,13 @@ export class Metrics {
   constructor(version: string, thread = "main") {
     const registers = [this.registry];
     this.thread = thread;
+    const collect = () => this.#addTallies();
     this.requests = new Counter({
       name: "stemedb_http_requests_total",
       help: "HTTP requests answered, by method, route template and status code",
       labelNames: ["method", "route", "status"],
       registers,
+      collect,
     });
     this.requestDuration = new Histogram({
       name: "stemedb_http_request_duration_seconds",
@@ -158,6 +174,7 @@ export class Metrics {
       help: "HTTP requests answered, by the thread that answered them (main, reader-N)",
       labelNames: ["thread"],
       registers,
+      collect,
     });
     this.forwarded = new Counter({
       name: "stemedb_http_forwarded_total",
@@ -280,6 +297,26 @@ export class Metrics {
     this.#applyFailuresSeen = f.applyFailures;
   }
 
+  /**
+   * A count of requests with these labels kept as a plain number (the query
+   * fast path's answers: no label hashing per request), added to `requests`
+   * and `threadRequests` whenever either is read.
+   */
+  requestTally(labels: RequestLabels): RequestTally {
+    const tally = { labels: Object.freeze({ ...labels }), count: 0 };
+    this.#tallies.push(tally);
+    return tally;
+  }
+
+  #addTallies(): void {
+    for (const tally of this.#tallies) {
+      if (tally.count === 0) continue;
+      this.requests.inc(tally.labels, tally.count);
+      this.threadRequests.inc({ thread: this.thread }, tally.count);
+      tally.count = 0;
+    }
+  }
+
   /** Adds a reader thread's counts (its `perThreadJson()`) to every exposition. */
   addPeer(source: () => Promise<MetricsJson>): void {
     this.#peers.push(source);
@@ -309,18 +346,36 @@ export class Metrics {
 }
 
 /** The answer cache's figures; each thread's, summed across threads at scrape time. */
+/** Hits and misses are plain numbers added to their counters whenever these are read (one per query). */
 function queryCacheMetrics(registers: Registry[]): AnswerCacheObserver {
-  const counter = (name: string, help: string) => new Counter({ name, help, registers });
-  const hits = counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache");
-  const misses = counter(
+  const pending = { hits: 0, misses: 0 };
+  const counter = (name: string, help: string, of: keyof typeof pending): Counter => {
+    const c: Counter = new Counter({
+      name,
+      help,
+      registers,
+      collect: () => {
+        if (pending[of] > 0) c.inc(pending[of]);
+        pending[of] = 0;
+      },
+    });
+    return c;
+  };
+  counter("stemedb_query_cache_hits_total", "Queries answered from an answer cache", "hits");
+  counter(
     "stemedb_query_cache_misses_total",
     "Cacheable queries (a concept, no as_of or cursor) answered from the state",
+    "misses",
   );
   const entries = gauge(registers, "stemedb_query_cache_entries", "Answers held by the caches");
   const bytes = gauge(registers, "stemedb_query_cache_bytes", "Estimated bytes of cached answers");
   return {
-    hit: () => hits.inc(),
-    miss: () => misses.inc(),
+    hit: () => {
+      pending.hits++;
+    },
+    miss: () => {
+      pending.misses++;
+    },
     resized: (n, b) => {
       entries.set(n);
       bytes.set(b);

@@ -18,7 +18,7 @@ import { matchedRoutes } from "hono/route";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { SharedTokenBuckets } from "../defense/shared-token-buckets.ts";
-import { TokenBuckets, type TokenTaker } from "../defense/token-bucket.ts";
+import { type TakeResult, TokenBuckets, type TokenTaker } from "../defense/token-bucket.ts";
 import { StemeError } from "../errors.ts";
 import { clientIp } from "./client-ip.ts";
 import type { HttpEnv } from "./http-env.ts";
@@ -71,9 +71,21 @@ export function rateLimitItem(name: string, remaining: number, seconds: number):
   return `"${name}";r=${Math.max(0, Math.floor(remaining))};t=${Math.max(0, Math.ceil(seconds))}`;
 }
 
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv> {
-  const { rateClass, ratePerSecond, burstSeconds, trustProxyHops, onLimited } = options;
-  if (ratePerSecond === 0) return (_c, next) => next();
+/** One class's buckets and the header values of its answers, for the middleware and the query fast path. */
+export interface ClassLimiter {
+  readonly rateClass: RateClass;
+  /** The `RateLimit-Policy` value. */
+  readonly policy: string;
+  /** Takes a token from `ip`'s bucket. */
+  take(ip: string): TakeResult;
+  /** The `RateLimit` value after an allowed `take`. */
+  item(taken: TakeResult): string;
+}
+
+/** The limiter of `options`; undefined when its rate is 0 (the class is not limited). */
+export function classLimiter(options: RateLimitOptions): ClassLimiter | undefined {
+  const { rateClass, ratePerSecond, burstSeconds } = options;
+  if (ratePerSecond === 0) return undefined;
   const { clock, shared, maxKeys } = options;
   const buckets: TokenTaker =
     shared === undefined
@@ -84,13 +96,28 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv>
           ...(maxKeys === undefined ? {} : { maxKeys }),
         })
       : new SharedTokenBuckets({ ratePerSecond, burstSeconds, clock, buffer: shared });
-  const policy = rateLimitPolicy(rateClass, ratePerSecond, burstSeconds);
+  return {
+    rateClass,
+    policy: rateLimitPolicy(rateClass, ratePerSecond, burstSeconds),
+    take: (ip) => buckets.take(ip),
+    item: (taken) => rateLimitItem(rateClass, taken.remaining, taken.fullInS),
+  };
+}
+
+/** The middleware over `limiter` (a pass-through when there is none). */
+function limitMiddleware(
+  limiter: ClassLimiter | undefined,
+  options: Pick<RateLimitOptions, "ratePerSecond" | "trustProxyHops" | "onLimited">,
+): MiddlewareHandler<HttpEnv> {
+  if (limiter === undefined) return (_c, next) => next();
+  const { ratePerSecond, trustProxyHops, onLimited } = options;
+  const { rateClass, policy } = limiter;
   // A request matched by two of the class's patterns (`/v1/agents` and `/v1/agents/*`) pays once.
   const charged = new WeakSet<Request>();
   return async (c, next) => {
     if (charged.has(c.req.raw)) return next();
     charged.add(c.req.raw);
-    const taken = buckets.take(clientIp(c, trustProxyHops));
+    const taken = limiter.take(clientIp(c, trustProxyHops));
     if (!taken.allowed) {
       const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "unmatched";
       onLimited?.(rateClass, route);
@@ -109,7 +136,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<HttpEnv>
     }
     await next();
     c.res.headers.set("RateLimit-Policy", policy);
-    c.res.headers.set("RateLimit", rateLimitItem(rateClass, taken.remaining, taken.fullInS));
+    c.res.headers.set("RateLimit", limiter.item(taken));
   };
 }
 
@@ -124,17 +151,29 @@ export interface RateLimitersOptions {
   shared?: RateBuffers;
 }
 
-/** One limiter per class from the config, as `[path pattern, middleware]` pairs for `app.use`. */
-export function rateLimiters(options: RateLimitersOptions): [string, MiddlewareHandler<HttpEnv>][] {
+export interface RateLimiters {
+  /** `[path pattern, middleware]` pairs for `app.use`. */
+  routes: [string, MiddlewareHandler<HttpEnv>][];
+  /** Each class's limiter (the very buckets the middleware takes from); undefined when off. */
+  byClass: Record<RateClass, ClassLimiter | undefined>;
+}
+
+/** One limiter per class from the config, and its middleware for each of the class's routes. */
+export function rateLimiters(options: RateLimitersOptions): RateLimiters {
   const { config, clock, onLimited, shared } = options;
   const rates: Record<RateClass, number> = {
     assert: config.rateAssertPerIp,
     query: config.rateQueryPerIp,
     admin: config.rateAdminPerIp,
   };
-  const pairs: [string, MiddlewareHandler<HttpEnv>][] = [];
+  const routes: [string, MiddlewareHandler<HttpEnv>][] = [];
+  const byClass: Record<RateClass, ClassLimiter | undefined> = {
+    assert: undefined,
+    query: undefined,
+    admin: undefined,
+  };
   for (const rateClass of Object.keys(RATE_LIMITED_ROUTES) as RateClass[]) {
-    const limiter = rateLimit({
+    const limitOptions: RateLimitOptions = {
       rateClass,
       ratePerSecond: rates[rateClass],
       burstSeconds: config.rateBurstSeconds,
@@ -142,8 +181,11 @@ export function rateLimiters(options: RateLimitersOptions): [string, MiddlewareH
       trustProxyHops: config.trustProxyHops,
       ...(onLimited === undefined ? {} : { onLimited }),
       ...(shared === undefined ? {} : { shared: shared[rateClass] }),
-    });
-    for (const path of RATE_LIMITED_ROUTES[rateClass]) pairs.push([path, limiter]);
+    };
+    const limiter = classLimiter(limitOptions);
+    byClass[rateClass] = limiter;
+    const middleware = limitMiddleware(limiter, limitOptions);
+    for (const path of RATE_LIMITED_ROUTES[rateClass]) routes.push([path, middleware]);
   }
-  return pairs;
+  return { routes, byClass };
 }

@@ -14,11 +14,18 @@ export interface RequestIdOptions {
   generate?: () => string;
 }
 
+const randomId = () => crypto.randomUUID();
+
+/** The id of `request`: its own sane `X-Request-Id`, else a new one from `generate`. */
+export function requestIdOf(request: Request, generate: () => string = randomId): string {
+  const incoming = request.headers.get(REQUEST_ID_HEADER);
+  return incoming !== null && SANE_ID.test(incoming) ? incoming : generate();
+}
+
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<HttpEnv> {
-  const generate = options.generate ?? (() => crypto.randomUUID());
+  const generate = options.generate ?? randomId;
   return async (c, next) => {
-    const incoming = c.req.header(REQUEST_ID_HEADER);
-    const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : generate();
+    const id = requestIdOf(c.req.raw, generate);
     c.set("requestId", id);
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, id);

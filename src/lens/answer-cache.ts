@@ -56,9 +56,16 @@ interface Entry {
   registryGen: number;
   /** Tree size answered at. */
   size: number;
-  /** Everything before the tree size, and between the root and the end (no cursor), or the whole text. */
-  head: string;
-  tail: string;
+  /**
+   * The answer's JSON text at `textSize`: built once per tree size it is served
+   * at, so a hit serves the same string (no new text per request).
+   */
+  text: string;
+  textSize: number;
+  /** Where `textSize` starts in `text`, and where what follows the root begins (no cursor). */
+  at: number;
+  end: number;
+  /** An answer with a `next_cursor`: served as stored, at its own size. */
   pinned: boolean;
   bytes: number;
 }
@@ -109,8 +116,12 @@ export class AnswerCache {
         this.#entries.delete(key); // most recently used last
         this.#entries.set(key, entry);
         this.#observer?.hit();
-        if (entry.pinned) return entry.head;
-        return `${entry.head}${size},"root":"${this.#rootAt(source, size)}"${entry.tail}`;
+        if (entry.pinned || entry.textSize === size) return entry.text;
+        const sizeAndRoot = `${size},"root":"${this.#rootAt(source, size)}"`;
+        entry.text = `${entry.text.slice(0, entry.at)}${sizeAndRoot}${entry.text.slice(entry.end)}`;
+        entry.textSize = size;
+        entry.end = entry.at + sizeAndRoot.length;
+        return entry.text;
       }
     }
     this.#observer?.miss();
@@ -123,7 +134,7 @@ export class AnswerCache {
       size: response.tree_size,
       ...(response.next_cursor === null
         ? splitAtSize(text, response.tree_size, response.root)
-        : { head: text, tail: "", pinned: true }),
+        : { text, textSize: response.tree_size, at: 0, end: 0, pinned: true }),
       bytes: key.length + text.length + ENTRY_OVERHEAD,
     });
     return text;
@@ -173,18 +184,20 @@ function keyOf(p: QueryParams): string | undefined {
   return `${p.lens} ${p.match} ${p.concept} ${p.predicate ?? ""} ${p.agent ?? ""} ${p.min_confidence ?? ""} ${p.limit}`;
 }
 
-/** `{"lens":…,"tree_size":` and `,"as_of_scope":…}` around the size and root of a cursor-less answer. */
+/** Where the size and root of a cursor-less answer are in its `text` (`{"lens":…,"tree_size":` before). */
 function splitAtSize(
   text: string,
   size: number,
   root: string,
-): Pick<Entry, "head" | "tail" | "pinned"> {
+): Pick<Entry, "text" | "textSize" | "at" | "end" | "pinned"> {
   const marker = `"tree_size":${size},"root":"${root}"`;
   const at = text.indexOf(marker);
-  if (at < 0) return { head: text, tail: "", pinned: true };
+  if (at < 0) return { text, textSize: size, at: 0, end: 0, pinned: true };
   return {
-    head: text.slice(0, at + '"tree_size":'.length),
-    tail: text.slice(at + marker.length),
+    text,
+    textSize: size,
+    at: at + '"tree_size":'.length,
+    end: at + marker.length,
     pinned: false,
   };
 }

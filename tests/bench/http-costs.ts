@@ -3,8 +3,9 @@
  * `app.fetch` of a GET answered with a typical `/v1/query` body, through a
  * Hono app that adds one middleware of the app shell at a time (request id,
  * security headers, metrics, access log, the query rate limit), then the whole
- * main app answering a real query from its answer cache; a plain function
- * returning the same Response is the floor. Variants run in alternating
+ * main app answering a real query from its answer cache, through the
+ * middleware chain and through its fast path (src/http/query-fast-path.ts);
+ * a plain function returning the same Response is the floor. Variants run in alternating
  * rounds; the figure is CPU µs per request (process CPU: the machine's load
  * does not count). Socket I/O and HTTP parsing are Bun's, outside this.
  *
@@ -70,7 +71,7 @@ function appWith(layers: MiddlewareHandler<HttpEnv>[], query: string[] = []) {
   const app = new Hono<HttpEnv>();
   for (const m of layers) app.use(m);
   for (const path of query) {
-    for (const [p, limiter] of rateLimiters({ config, clock: systemClock }))
+    for (const [p, limiter] of rateLimiters({ config, clock: systemClock }).routes)
       if (p === path) app.use(p, limiter);
   }
   app.get("/v1/query", (c) => c.json(ANSWER));
@@ -89,6 +90,15 @@ await engine.ingest(
   ),
 );
 const main = createApp({ engine, config, logger, adminToken: "x".repeat(32), metrics, changes });
+const chain = createApp({
+  engine,
+  config,
+  logger,
+  adminToken: "x".repeat(32),
+  metrics: new Metrics("bench"),
+  changes,
+  queryFastPath: false,
+});
 
 const variants: [string, (r: Request) => Response | Promise<Response>][] = [
   [
@@ -113,7 +123,8 @@ const variants: [string, (r: Request) => Response | Promise<Response>][] = [
       ["/v1/query"],
     ).fetch,
   ],
-  ["main app, real query, cache hit", main.fetch],
+  ["main app, real query, cache hit, middleware chain", chain.fetch],
+  ["main app, real query, cache hit, fast path", main.fetch],
 ];
 const url = "http://127.0.0.1/v1/query?concept=org1/team1/svc1/api";
 const cpu = new Map<string, number[]>();

@@ -6,22 +6,33 @@
  */
 import { type Context, Hono } from "hono";
 import { AnswerCache } from "../../lens/answer-cache.ts";
-import { parseQueryParams } from "../../lens/query-params.ts";
+import { parseQueryParams, type QueryParams } from "../../lens/query-params.ts";
 import type { ReadRouteDeps } from "../app-deps.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { readJsonObject } from "../json-body.ts";
 
+/** The content type of a query's answer. */
+export const QUERY_CONTENT_TYPE = "application/json";
+
+/** The JSON text answering `params` over `deps` (this thread's answer cache), for the route and the fast path. */
+export function queryAnswerer(deps: ReadRouteDeps): (params: QueryParams) => string {
+  const { reads } = deps;
+  const options = { defaultTrust: deps.config.defaultTrust };
+  const answers = deps.answers ?? new AnswerCache({ maxBytes: 0 });
+  return (params) => answers.answer(reads, params, options);
+}
+
 export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
   const { reads, config } = deps;
-  const options = { defaultTrust: config.defaultTrust };
-  const answers = deps.answers ?? new AnswerCache({ maxBytes: 0 });
+  const answer = queryAnswerer(deps);
   const app = new Hono<HttpEnv>();
   const json = (c: Context<HttpEnv>, text: string) =>
-    c.body(text, 200, { "Content-Type": "application/json" });
+    c.body(text, 200, { "Content-Type": QUERY_CONTENT_TYPE });
 
+  // src/http/query-fast-path.ts answers most GETs before they get here, alike.
   app.get("/v1/query", (c) => {
     const params = parseQueryParams(c.req.query(), "query");
-    return json(c, answers.answer(reads, params, options));
+    return json(c, answer(params));
   });
 
   app.post("/v1/query", async (c) => {
@@ -31,7 +42,7 @@ export function queryRoutes(deps: ReadRouteDeps): Hono<HttpEnv> {
     if (params.min_tree_size !== undefined) {
       await reads.waitForTreeSize(params.min_tree_size, config.minTreeSizeWaitMs);
     }
-    return json(c, answers.answer(reads, params, options));
+    return json(c, answer(params));
   });
 
   return app;

@@ -181,6 +181,23 @@ describe("answer cache hits", () => {
     expect(JSON.parse(text).tree_size).toBe(2);
   });
 
+  test("a hit's text is built once per tree size, exact as the size grows a digit", async () => {
+    await engine.ingest([claim(alice, "ok")]);
+    const input = { concept: CONCEPT };
+    await cached(input);
+    for (let i = 0; i < 12; i++) {
+      const elsewhere = prepare(
+        bob.sign({ concept: `acme/web/other${i}`, predicate: "status", value: i }),
+      );
+      await engine.ingest([elsewhere]);
+      const first = await ask(input); // each equal to a fresh answer at the new size
+      const again = await ask(input);
+      expect(first.hit && again.hit).toBe(true);
+      expect(again.text).toBe(first.text);
+      expect(JSON.parse(first.text).tree_size).toBe(i + 2);
+    }
+  });
+
   test("an answer is stored on its key's second miss, and stored at once after an invalidation", async () => {
     await engine.ingest([claim(alice, "ok")]);
     const input = { concept: CONCEPT };
