@@ -83,6 +83,11 @@ export const SETTINGS = {
     alias: "readerThreads",
     doc: "extra HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread only; 1 measured 1.6-1.9x the queries of 0 on 2 cores, see README Threads",
   },
+  writerHttp: {
+    type: bool(),
+    default: false,
+    doc: "the writer's thread (the main thread) also serves HTTP connections beside the HTTP threads; false = it serves none and does only what must be serial (plan, log, apply, tree head), see README Threads; ignored with 0 HTTP threads (the main thread then serves everything)",
+  },
   writerCacheMib: {
     type: int(1, 64 * 1024),
     default: 32,
