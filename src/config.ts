@@ -78,10 +78,10 @@ export const SETTINGS = {
   },
   httpThreads: {
     type: int(0, 64),
-    default: 2,
+    default: 1,
     /** Its name before writes were prepared on these threads too (issue 17); still read. */
     alias: "readerThreads",
-    doc: "HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread serves everything; 2 (with STEMEDB_WRITER_HTTP=false) measured 1.8-2.0x the queries of 1 from 64 connections on 2 cores, see README Threads",
+    doc: "HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread serves everything; 2 answer 1.8-2.0x the queries of 1 from 64 connections but measured 298-333 MB RSS at 1M against 1's 253 (SPEC 9: at most 300), see README Threads",
   },
   writerHttp: {
     type: bool(),
