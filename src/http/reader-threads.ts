@@ -52,6 +52,7 @@ class ReaderThread {
   /** `port`: where to listen, once known (it rejects when an earlier thread failed to start). */
   constructor(name: string, options: ReaderThreadsOptions, port: Promise<number>) {
     this.name = name;
+    port.catch(() => {}); // observed once the worker is ready (below); it may reject before
     const { config, dbPath, fetch, logger, rateBuffers, changes } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
