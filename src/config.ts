@@ -74,14 +74,19 @@ export const SETTINGS = {
   verifyWorkers: {
     type: int(0, 64),
     default: 2,
-    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance)",
+    doc: "worker threads that validate and verify batches of 16 or more landing on the main thread, started only when it serves HTTP (STEMEDB_WRITER_HTTP=true or 0 HTTP threads; 0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance)",
   },
   httpThreads: {
     type: int(0, 64),
     default: 1,
     /** Its name before writes were prepared on these threads too (issue 17); still read. */
     alias: "readerThreads",
-    doc: "extra HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread only; 1 measured 1.6-1.9x the queries of 0 on 2 cores, see README Threads",
+    doc: "HTTP threads on the same port: each answers reads (own read-only SQLite connection) and validates and verifies the writes it receives; the rest is forwarded to the main thread, the writer; 0 = the main thread serves everything; 2 answer 1.8-2.0x the queries of 1 from 64 connections but measured 298-333 MB RSS at 1M against 1's 253 (SPEC 9: at most 300), see README Threads",
+  },
+  writerHttp: {
+    type: bool(),
+    default: false,
+    doc: "the writer's thread (the main thread) also serves HTTP connections beside the HTTP threads (and runs the verify workers); false = it serves none and does only what must be serial (plan, log, apply, tree head): 0.6-0.7x its CPU per single POST, see README Threads; ignored with 0 HTTP threads",
   },
   writerCacheMib: {
     type: int(1, 64 * 1024),

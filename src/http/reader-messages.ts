@@ -30,8 +30,10 @@ export type ToReader =
 
 export type FromReader =
   | { kind: "ready" }
-  | { kind: "started" }
-  | { kind: "failed"; message: string }
+  /** Listening: the port it got (port 0 picks one) and its URL. */
+  | { kind: "started"; port: number; url: string }
+  /** `code` is the listen error's (EADDRINUSE, …) when there is one. */
+  | { kind: "failed"; message: string; code?: string }
   | { kind: "request"; id: number; request: ForwardedRequest }
   | { kind: "metrics"; id: number; metrics: MetricsJson }
   | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }

@@ -1,8 +1,11 @@
 /**
- * The main thread's side of the reader threads (SPEC §11): starts them on the
- * port the main thread already listens on, answers what they forward through
- * the main app, gathers their metrics for `/metrics` and their log lines into
- * the main logger, and stops them (each drains its in-flight requests first).
+ * The main thread's side of the HTTP threads (SPEC §11): starts them on the
+ * port the main thread already listens on — or, when the writer's thread
+ * serves no HTTP itself (`writerHttp` false, issue 17), on the configured
+ * port, the first thread picking it (port 0) and the rest joining it —
+ * answers what they forward through the main app, gathers their metrics for
+ * `/metrics` and their log lines into the main logger, and stops them (each
+ * drains its in-flight requests first).
  */
 import type { Config } from "../config.ts";
 import { StemeError } from "../errors.ts";
@@ -19,8 +22,12 @@ const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.me
 export interface ReaderThreadsOptions {
   count: number;
   config: Config;
-  /** The port the main thread listens on (with `reusePort`). */
-  port: number;
+  /**
+   * The port the main thread listens on (with `reusePort`); undefined when
+   * the threads own the port: the first listens on `config.port`, the rest on
+   * the port it got.
+   */
+  port: number | undefined;
   dbPath: string;
   /** The main app's fetch, which answers forwarded requests. */
   fetch: AppFetch;
@@ -39,12 +46,14 @@ class ReaderThread {
   readonly #metricsWaiting = new Map<number, (m: MetricsJson) => void>();
   #nextId = 1;
   #alive = true;
-  readonly #started = Promise.withResolvers<void>();
+  readonly #started = Promise.withResolvers<Listening>();
   readonly #stopped = Promise.withResolvers<void>();
 
-  constructor(name: string, options: ReaderThreadsOptions) {
+  /** `port`: where to listen, once known (it rejects when an earlier thread failed to start). */
+  constructor(name: string, options: ReaderThreadsOptions, port: Promise<number>) {
     this.name = name;
-    const { config, port, dbPath, fetch, logger, rateBuffers, changes } = options;
+    port.catch(() => {}); // observed once the worker is ready (below); it may reject before
+    const { config, dbPath, fetch, logger, rateBuffers, changes } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
       this.#worker.postMessage(message, transfer);
@@ -52,21 +61,31 @@ class ReaderThread {
       const message = event.data;
       switch (message.kind) {
         case "ready":
-          return send({
-            kind: "start",
-            name,
-            config,
-            port,
-            dbPath,
-            logLevels: LOG_LEVELS.filter((level) => logger.enabled?.(level) ?? true),
-            ...(rateBuffers ? { rateBuffers } : {}),
-            ...(changes ? { changes: changes.buffer } : {}),
-          });
+          port.then(
+            (at) =>
+              send({
+                kind: "start",
+                name,
+                config,
+                port: at,
+                dbPath,
+                logLevels: LOG_LEVELS.filter((level) => logger.enabled?.(level) ?? true),
+                ...(rateBuffers ? { rateBuffers } : {}),
+                ...(changes ? { changes: changes.buffer } : {}),
+              }),
+            (e) => this.#started.reject(e),
+          );
+          return;
         case "started":
-          return this.#started.resolve();
+          return this.#started.resolve({ port: message.port, url: message.url });
         case "failed":
           return this.#started.reject(
-            new StemeError("internal", `reader thread ${name} failed to start: ${message.message}`),
+            new StemeError(
+              "internal",
+              `HTTP thread ${name} failed to start: ${message.message}`,
+              undefined,
+              message.code === undefined ? undefined : { code: message.code },
+            ),
           );
         case "request":
           answerForwarded(fetch, message.request, logger).then((response) =>
@@ -98,7 +117,7 @@ class ReaderThread {
     this.#started.promise.catch(() => {}); // observed by `started()`
   }
 
-  started(): Promise<void> {
+  started(): Promise<Listening> {
     return this.#started.promise;
   }
 
@@ -120,10 +139,18 @@ class ReaderThread {
   }
 }
 
+/** Where a thread listens. */
+export interface Listening {
+  port: number;
+  url: string;
+}
+
 export class ReaderThreads {
   readonly #threads: ReaderThread[];
-  /** Resolves with the number of reader threads that listen. */
+  /** Resolves with the number of HTTP threads that listen. */
   readonly ready: Promise<number>;
+  /** Resolves once every thread listens, with the first's port and URL; rejects with the first failure. */
+  readonly listening: Promise<Listening>;
 
   private constructor(threads: ReaderThread[], options: ReaderThreadsOptions) {
     this.#threads = threads;
@@ -135,7 +162,7 @@ export class ReaderThreads {
             return 1;
           },
           (e) => {
-            options.logger.error("reader thread did not start", {
+            options.logger.error("HTTP thread did not start", {
               thread: t.name,
               error: String(e),
             });
@@ -144,17 +171,39 @@ export class ReaderThreads {
         ),
       ),
     ).then((started) => started.reduce((a: number, b: number) => a + b, 0));
+    this.listening = Promise.all(threads.map((t) => t.started())).then(([first]) => {
+      if (first === undefined) throw new StemeError("internal", "no HTTP thread to listen");
+      return first;
+    });
+    this.listening.catch(() => {}); // observed by the caller that owns the port
   }
 
   /**
-   * Starts `count` reader threads in the background: the main thread already
-   * serves every request, so startup never waits for them (loading a worker
-   * takes ~0.5 s). `ready` resolves with how many listen; one that fails to
-   * start is logged and left out.
+   * Starts `count` HTTP threads in the background (loading a worker takes
+   * ~0.5 s; they load in parallel). Beside a listening main thread
+   * (`options.port` given) startup never waits for them: `ready` resolves
+   * with how many listen, and one that fails to start is logged and left out.
+   * Without one, the first thread listens on `config.port` and the others are
+   * told the port it got; the caller awaits `listening`.
    */
   static launch(options: ReaderThreadsOptions): ReaderThreads {
     const threads: ReaderThread[] = [];
-    for (let i = 1; i <= options.count; i++) threads.push(new ReaderThread(`reader-${i}`, options));
+    const known = options.port;
+    for (let i = 1; i <= options.count; i++) {
+      const first = threads[0];
+      const port =
+        known !== undefined
+          ? Promise.resolve(known)
+          : first === undefined
+            ? Promise.resolve(options.config.port)
+            : first.started().then(
+                (l) => l.port,
+                () => {
+                  throw new StemeError("internal", `not started: ${first.name} failed to listen`);
+                },
+              );
+      threads.push(new ReaderThread(`reader-${i}`, options, port));
+    }
     return new ReaderThreads(threads, options);
   }
 
@@ -162,7 +211,7 @@ export class ReaderThreads {
     return this.#threads.length;
   }
 
-  /** Each thread (once started) stops accepting, finishes its in-flight requests, closes its connection. */
+  /** Each thread (once started or failed) stops accepting, finishes its in-flight requests, closes its connection. */
   async stop(): Promise<void> {
     await Promise.all(this.#threads.map((t) => t.stop()));
   }

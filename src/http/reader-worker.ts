@@ -125,9 +125,15 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
     case "start":
       try {
         running = start(message);
-        post({ kind: "started" });
+        const { server } = running;
+        post({ kind: "started", port: server.port as number, url: server.url.href });
       } catch (e) {
-        post({ kind: "failed", message: e instanceof Error ? e.message : String(e) });
+        const code = (e as NodeJS.ErrnoException)?.code;
+        post({
+          kind: "failed",
+          message: e instanceof Error ? e.message : String(e),
+          ...(typeof code === "string" ? { code } : {}),
+        });
       }
       return;
     case "response":

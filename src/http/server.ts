@@ -1,10 +1,12 @@
 /**
  * Running StemeDB as a server (SPEC §1): open the engine on the data dir,
- * resolve the admin token, serve the app with `Bun.serve` — and with
- * `httpThreads` more HTTP threads on the same port (SPEC §11, ./reader-threads.ts)
- * — and stop cleanly: every thread stops accepting connections and lets its
- * in-flight requests finish (writes are fsynced before they answer), then the
- * engine closes, which drains its commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
+ * resolve the admin token, serve the app — on `httpThreads` HTTP threads
+ * sharing the port (SPEC §11, ./reader-threads.ts), the writer's thread
+ * answering only what they forward, or with `writerHttp` (or no HTTP threads)
+ * on the main thread's `Bun.serve` too — and stop cleanly: every thread stops
+ * accepting connections and lets its in-flight requests finish (writes are
+ * fsynced before they answer), then the engine closes, which drains its
+ * commit queue. The CLI's `serve` wires SIGTERM to `stop()` via `installSignalHandlers`.
  */
 
 import { join } from "node:path";
@@ -42,8 +44,9 @@ export interface RunningServer {
   port: number;
   engine: Engine;
   /**
-   * Resolves with the number of reader threads serving beside the main thread
-   * (SPEC §11), once each has started or failed; the server answers before.
+   * Resolves with the number of HTTP threads serving (SPEC §11), once each
+   * has started or failed; beside a listening main thread the server answers
+   * before, and without one they all listen before `startServer` returns.
    */
   readersReady: Promise<number>;
   /** Stops accepting, waits for in-flight requests, closes the engine. Idempotent. */
@@ -105,9 +108,14 @@ export async function startServer(
   const engine = await Engine.open(options).catch((e) => {
     throw dataDirAccessError(e, config.dataDir) ?? e;
   });
-  const pool = new PreparePool({ workers: config.verifyWorkers });
+  // Without a listener of its own the writer's thread is handed prepared
+  // writes only (a body refused whole is answered before any verify), so its
+  // verify workers would sit idle, costing RSS.
+  const writerListens = config.writerHttp || config.httpThreads === 0;
+  const pool = new PreparePool({ workers: writerListens ? config.verifyWorkers : 0 });
   let server: ReturnType<typeof Bun.serve> | undefined;
-  let readers: ReaderThreads;
+  let readers: ReaderThreads | undefined;
+  let where: { url: string; port: number };
   let archiver: Archiver | undefined;
   let redactionArchive: ArchiveScrubJob | undefined;
   try {
@@ -152,15 +160,17 @@ export async function startServer(
       ...(redactionArchive ? { redactionArchive } : {}),
     });
     // probePort took the port without SO_REUSEPORT above; one taken since still fails clearly.
-    try {
-      server = listen(config, app.fetch, reusePort);
-    } catch (e) {
-      throw portError(e, config) ?? e;
+    if (writerListens) {
+      try {
+        server = listen(config, app.fetch, reusePort);
+      } catch (e) {
+        throw portError(e, config) ?? e;
+      }
     }
     readers = ReaderThreads.launch({
       count: config.httpThreads,
       config,
-      port: server.port as number,
+      port: server?.port,
       dbPath: join(config.dataDir, "db", "state.sqlite"),
       fetch: app.fetch,
       logger,
@@ -168,19 +178,28 @@ export async function startServer(
       changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
     });
+    // Without the main thread listening, the port is served once every HTTP thread is.
+    where =
+      server === undefined
+        ? await readers.listening.catch((e) => {
+            throw (e instanceof StemeError ? portError(e.cause, config) : undefined) ?? e;
+          })
+        : { url: server.url.href, port: server.port as number };
   } catch (e) {
     server?.stop(true);
+    await readers?.stop();
     pool.close();
     await engine.close();
     throw e;
   }
-  const url = server.url.href.replace(/\/$/, "");
-  const port = server.port as number;
+  const url = where.url.replace(/\/$/, "");
+  const port = where.port;
   logger.info("listening", {
     url,
     version: SERVER_VERSION,
     data_dir: config.dataDir,
-    reader_threads: readers.count,
+    http_threads: readers.count,
+    writer_serves_http: server !== undefined,
   });
   const readersReady = readers.ready.then((n) => {
     metrics.readerThreads.set(n);
@@ -213,9 +232,9 @@ export async function startServer(
     stopping ??= (async () => {
       logger.info("stopping: draining in-flight requests");
       clearInterval(retention);
-      // Readers and the main thread drain together; the main app keeps answering
-      // what readers forward until they are done, and the engine closes last.
-      await Promise.all([readers.stop(), server.stop(false)]);
+      // Every HTTP thread drains together; the main app keeps answering what
+      // they forward until they are done, and the engine closes last.
+      await Promise.all([readers.stop(), server?.stop(false)]);
       await redactionArchive?.stop();
       await archiver?.stop(); // ships what the drained requests wrote (bounded)
       pool.close();

@@ -19,8 +19,9 @@ import { parseArgs } from "node:util";
 import { measureBatchIngest } from "./figures/batch-ingest.ts";
 import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { envArg } from "./lib/env-arg.ts";
 import { pairRow } from "./lib/pair-stats.ts";
-import { cpuSeconds, loadAverage, rssBytes } from "./lib/proc-stats.ts";
+import { cpuSeconds, loadAverage, mainThreadCpuSeconds, rssBytes } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
 import { ServerProcess } from "./lib/server-process.ts";
 import { ensureTools } from "./lib/tools.ts";
@@ -42,16 +43,9 @@ const { values } = parseArgs({
 const n = Number(values.assertions);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
-const envOf = (s: string): Record<string, string> =>
-  Object.fromEntries(
-    s
-      .split(",")
-      .filter((kv) => kv.includes("="))
-      .map((kv) => kv.split("=", 2) as [string, string]),
-  );
 const sides = {
-  a: { tree: resolve(values.a as string), env: envOf(values["a-env"] as string) },
-  b: { tree: resolve(values.b as string), env: envOf(values["b-env"] as string) },
+  a: { tree: resolve(values.a as string), env: envArg(values["a-env"] as string) },
+  b: { tree: resolve(values.b as string), env: envArg(values["b-env"] as string) },
 };
 
 const runs: Record<string, { a: number[]; b: number[] }> = {};
@@ -79,15 +73,23 @@ await benchMain(async () => {
     await server.waitReady();
     progress(`round ${round} (${side}); load average ${loadAverage().join(" ")}`);
     if (!values["no-batch"]) {
+      const main0 = mainThreadCpuSeconds(server.pid);
       const b = await measureBatchIngest(server.url, server.pid, batches, 4);
       record("batch ingest /s", side, b.rate);
       record("batch ingest server CPU µs/assertion", side, 1e6 / b.assertionsPerServerCpuSecond);
+      // The writer's thread (the main thread): what must be serial, plus whatever else it serves.
+      record(
+        "batch ingest main-thread CPU µs/assertion",
+        side,
+        ((mainThreadCpuSeconds(server.pid) - main0) * 1e6) / n,
+      );
       record("RSS after batch ingest MB", side, rssBytes(server.pid) / 1e6);
     }
     if (!values["no-single"]) {
       const itemsFile = join(work, "single.lua");
       writeLuaItems(itemsFile, singleBodies(seconds * 6000, agents, Date.now() + round));
       const cpu0 = cpuSeconds(server.pid);
+      const main0 = mainThreadCpuSeconds(server.pid);
       const w = await runWrk({
         wrk: tools.wrk,
         baseUrl: server.url,
@@ -103,7 +105,13 @@ await benchMain(async () => {
         side,
         ((cpuSeconds(server.pid) - cpu0) * 1e6) / w.requests,
       );
+      record(
+        "single POST main-thread CPU µs/request",
+        side,
+        ((mainThreadCpuSeconds(server.pid) - main0) * 1e6) / w.requests,
+      );
       record("single POST 64c client p99 ms", side, w.latencyMs.p99);
+      record("RSS after single POSTs MB", side, rssBytes(server.pid) / 1e6);
       if (w.errors > 0) record("single POST errors", side, w.errors);
     }
     await server.stop();

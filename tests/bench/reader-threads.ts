@@ -3,13 +3,14 @@
  *
  *   bun tests/bench/reader-threads.ts [--assertions N] [--seconds S] [--rounds R]
  *                                     [--ingest-assertions M] [--ingest-rounds I] [--only-single]
+ *                                     [--a-env K=V,…] [--b-env K=V,…]
  *
  * Verify workers: batch ingest of the first M assertions (default 20,000)
  * into fresh data dirs with STEMEDB_VERIFY_WORKERS 0 and 2 (one reader
  * thread), I rounds (default 2), order alternating. Reader threads: N
  * assertions (default 50,000; lib/dataset.ts) loaded once, then R rounds
- * (default 3) of one server per setting, STEMEDB_READER_THREADS 0 and 1 in
- * alternating order, each measuring exact and tail `latest` queries from 16
+ * (default 3) of one server per setting (`--a-env`, `--b-env`; default
+ * STEMEDB_READER_THREADS 0 and 1) in alternating order, each measuring exact and tail `latest` queries from 16
  * and 64 connections and single POSTs from 64 connections (wrk, S seconds,
  * default 5). Prints a table: the median of each setting's runs, every run,
  * and the ratio of the medians; server CPU per request shows what each
@@ -23,6 +24,7 @@ import { measureQueries, type QueryCase } from "./figures/queries.ts";
 import { measureSinglePost } from "./figures/single-post.ts";
 import { benchMain, onCleanup } from "./lib/cleanup.ts";
 import { AgentPool, buildDataset, singleBodies } from "./lib/dataset.ts";
+import { envArg } from "./lib/env-arg.ts";
 import { pairRow } from "./lib/pair-stats.ts";
 import { cpuSeconds, loadAverage, mainThreadCpuSeconds } from "./lib/proc-stats.ts";
 import { progress } from "./lib/progress.ts";
@@ -42,6 +44,15 @@ const ingestRounds = arg("ingest-rounds", 2);
 const CASES: QueryCase[] = ["exact_latest", "tail_latest"];
 /** `--only-single`: skip the verify-worker pairs and the queries. */
 const onlySingle = process.argv.includes("--only-single");
+function envFlag(name: string, fallback: string): Record<string, string> {
+  const i = process.argv.indexOf(`--${name}`);
+  return envArg(i < 0 ? fallback : (process.argv[i + 1] ?? ""));
+}
+/** The two thread settings compared (`--a-env K=V,…`, `--b-env …`); default 0 and 1 reader threads. */
+const sides = {
+  a: envFlag("a-env", "STEMEDB_READER_THREADS=0"),
+  b: envFlag("b-env", "STEMEDB_READER_THREADS=1"),
+};
 
 /** One compared figure: the runs of setting a and of setting b. */
 interface Pair {
@@ -66,7 +77,7 @@ async function start(dataDir: string, env: Record<string, string>): Promise<Serv
     args: [dataDir],
     env,
   });
-  const want = env.STEMEDB_READER_THREADS ?? "1";
+  const want = env.STEMEDB_HTTP_THREADS ?? env.STEMEDB_READER_THREADS ?? "1";
   for (let i = 0; i < 1000; i++) {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     if (new RegExp(`^stemedb_reader_threads ${want}$`, "m").test(text)) return server;
@@ -102,12 +113,11 @@ await benchMain(async () => {
   await server.stop();
 
   for (let round = 0; round < 2 * rounds; round++) {
-    const threads = (round + Math.floor(round / 2)) % 2; // 0 1 1 0 0 1 …
-    const side = threads === 0 ? "a" : "b";
-    server = await start(dataDir, { STEMEDB_READER_THREADS: String(threads) });
+    const side = (round + Math.floor(round / 2)) % 2 === 0 ? "a" : "b"; // a b b a a b …
+    server = await start(dataDir, sides[side]);
     await server.waitReady();
     progress(
-      `round ${round}: ${threads} reader thread(s); load average ${loadAverage().join(" ")}`,
+      `round ${round}: ${side} ${JSON.stringify(sides[side])}; load average ${loadAverage().join(" ")}`,
     );
     for (const connections of onlySingle ? [] : [16, 64]) {
       const cpu0 = cpuSeconds(server.pid);
@@ -171,7 +181,7 @@ await benchMain(async () => {
 
   process.stdout.write(
     `${n} assertions, ${seconds} s runs, ${rounds} rounds; load average at end ${loadAverage().join(" ")}\n` +
-      "a = 0 reader threads (or 0 verify workers), b = 1 reader thread (or 2 verify workers); median (runs)\n\n" +
+      `a = ${JSON.stringify(sides.a)} (or 0 verify workers), b = ${JSON.stringify(sides.b)} (or 2 verify workers); median (runs)\n\n` +
       "| figure | a | b | b / a |\n|---|---|---|---|\n",
   );
   for (const p of pairs) process.stdout.write(pairRow(p.figure, p.a, p.b));

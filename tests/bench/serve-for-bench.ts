@@ -5,7 +5,8 @@
  *   bun tests/bench/serve-for-bench.ts <data-dir>
  *
  * Listens on 127.0.0.1, a free port; prints `listening <url>` on stdout once the
- * engine is open and the port bound (reader threads join within ~0.5 s: see
+ * engine is open and the port bound (every HTTP thread listens by then; with
+ * STEMEDB_WRITER_HTTP=true they join within ~0.5 s: see
  * `stemedb_reader_threads` in /metrics); SIGTERM drains and exits 0 (which also
  * lets `bun --cpu-prof` write its profile). STEMEDB_* variables apply as usual.
  */

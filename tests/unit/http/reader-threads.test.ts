@@ -37,7 +37,16 @@ async function start(
   if (!dirs.includes(dir)) dirs.push(dir);
   const log = memoryLogger();
   const server = await startServer(
-    parseConfig({ dataDir: dir, port: 0, host: "127.0.0.1", httpThreads: 1, ...flags }),
+    // The writer's thread listens too (the layout before issue 17; the layout
+    // without it: writer-serves-no-http.test.ts), so "either thread" is two threads.
+    parseConfig({
+      dataDir: dir,
+      port: 0,
+      host: "127.0.0.1",
+      httpThreads: 1,
+      writerHttp: true,
+      ...flags,
+    }),
     log,
   );
   servers.push(server);
