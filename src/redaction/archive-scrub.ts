@@ -7,8 +7,9 @@
  * written first, and only then the old object deleted. A crash between the two
  * leaves both: either is valid (restore picks one of a same-range pair and
  * applies the ledger's redactions anyway; the next scrub deletes the old one).
- * Buckets that keep versions keep the old object's versions: delete them with
- * the bucket's lifecycle rules (ops/docs/redaction.md).
+ * The old object goes with every version a versioned bucket keeps of it
+ * (`purgeObject`, s3-target.ts: SPEC §12 "every version where the bucket keeps
+ * versions").
  *
  * `scrubArchive` reads every archive object once per call: it is the
  * background job's, run when the ledger holds a redaction this process has not
@@ -17,7 +18,7 @@
 import { archiveRanges } from "../backup/archive-chain.ts";
 import { fetchObject } from "../backup/backup-catalog.ts";
 import { ARCHIVE_PREFIX, archiveKey } from "../backup/backup-layout.ts";
-import type { BackupTarget } from "../backup/backup-target.ts";
+import { type BackupTarget, type PurgeReport, purgeObject } from "../backup/backup-target.ts";
 import { encodeObject } from "../backup/object-codec.ts";
 import {
   assertionRecordId,
@@ -38,6 +39,10 @@ export interface ArchiveScrubReport {
   frames: number;
   /** Old objects of a same-range pair that already had a scrubbed replacement, deleted. */
   leftovers: number;
+  /** Stored versions (and delete markers) of old objects removed, on a bucket that keeps versions. */
+  versions: number;
+  /** What the target said about versions at the last purge (undefined when nothing was purged). */
+  versioning?: PurgeReport["versioning"];
 }
 
 export interface ArchiveScrubHooks {
@@ -51,7 +56,13 @@ export async function scrubArchive(
   targets: ReadonlySet<string>,
   hooks: ArchiveScrubHooks = {},
 ): Promise<ArchiveScrubReport> {
-  const report: ArchiveScrubReport = { objects: 0, replaced: 0, frames: 0, leftovers: 0 };
+  const report: ArchiveScrubReport = {
+    objects: 0,
+    replaced: 0,
+    frames: 0,
+    leftovers: 0,
+    versions: 0,
+  };
   if (targets.size === 0) return report;
   const ranges = archiveRanges(await target.list(ARCHIVE_PREFIX));
   for (const r of ranges) {
@@ -70,7 +81,9 @@ export async function scrubArchive(
       await hooks.afterPut?.(r.key, key);
       report.replaced++;
     }
-    await target.delete(r.key);
+    const purged = await purgeObject(target, r.key);
+    report.versions += purged.versions;
+    report.versioning = purged.versioning;
   }
   return report;
 }

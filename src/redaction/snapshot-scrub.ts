@@ -22,7 +22,7 @@ import {
   snapshotPrefix,
 } from "../backup/backup-layout.ts";
 import { type BackupMetadata, decodeMetadata, encodeMetadata } from "../backup/backup-metadata.ts";
-import type { BackupTarget } from "../backup/backup-target.ts";
+import { type BackupTarget, purgeObject } from "../backup/backup-target.ts";
 import { encodeObject } from "../backup/object-codec.ts";
 import { encodeFileObject } from "../backup/object-stream.ts";
 import { fromHex } from "../hex.ts";
@@ -58,9 +58,9 @@ export async function scrubSnapshots(
     try {
       const next = await rebuild(target, s.prefix, s.history, meta, scratch, o);
       if (next === undefined) continue;
-      // The rebuilt one is complete: the old one goes, its metadata first.
-      await target.delete(metaKey);
-      for (const obj of s.objects) if (obj.key !== metaKey) await target.delete(obj.key);
+      // The rebuilt one is complete: the old one goes (every version of it), its metadata first.
+      await purgeObject(target, metaKey);
+      for (const obj of s.objects) if (obj.key !== metaKey) await purgeObject(target, obj.key);
       rebuilt.push(next);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
