@@ -4,8 +4,10 @@
  * here) or in the URL's ledger — it runs `scrubArchive` over the URL, then
  * counts those redactions done. Its backlog is health's
  * `redactions.archive_backlog` and `/metrics`' `stemedb_redaction_archive_backlog`.
- * Confirmations live in memory: after a start every redaction is pending again
- * until one pass over the archive (which then replaces nothing) confirms it.
+ * Confirmations live in memory and in the URL (scrub-confirmation.ts): after a
+ * start every redaction is pending again until a pass confirms it, but that
+ * pass reads only the archive objects and snapshots the URL's confirmation
+ * does not cover (what was shipped since), unless a redaction is new to it.
  * Each pass writes the state's redactions to the ledger first, then replaces
  * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
  * holding a pending target. Runs only on a server that ships (`--archive-to`
@@ -19,6 +21,11 @@ import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { State } from "../store/state.ts";
 import { scrubArchive } from "./archive-scrub.ts";
 import { readLedger, redactionsInState, writeLedger } from "./redaction-ledger.ts";
+import {
+  readScrubConfirmation,
+  type ScrubConfirmation,
+  writeScrubConfirmation,
+} from "./scrub-confirmation.ts";
 import { scrubSnapshots } from "./snapshot-scrub.ts";
 
 export interface ArchiveScrubJobOptions {
@@ -37,6 +44,8 @@ export class ArchiveScrubJob {
   #running: Promise<void> | undefined;
   #ledgerPending = 0;
   #target: Promise<BackupTarget> | undefined;
+  /** The URL's newest scrub confirmation (null: none), read at the first pass that needs it. */
+  #stored: ScrubConfirmation | null | undefined;
 
   constructor(options: ArchiveScrubJobOptions) {
     this.#o = options;
@@ -97,22 +106,61 @@ export class ArchiveScrubJob {
       this.#ledgerPending = ledger.filter((e) => !pending.has(e.target)).length;
       for (const e of ledger) if (!pending.has(e.target)) pending.set(e.target, e.reason);
       if (pending.size === 0) return;
-      const report = await scrubArchive(target, new Set(pending.keys()));
-      const snapshots =
-        this.#o.signer === undefined
-          ? []
-          : await scrubSnapshots(target, { targets: pending, signer: this.#o.signer });
-      for (const id of pending.keys()) this.#confirmed.add(id);
+      await this.#scrub(target, pending);
       this.#ledgerPending = 0;
-      this.#o.logger.info("archive URL scrubbed of redacted assertions", {
-        redactions: pending.size,
-        ...report,
-        snapshots_rebuilt: snapshots.length,
-      });
     } catch (e) {
       this.#o.logger.warn("archive URL scrub failed; retried at the next tick", {
         error: e instanceof Error ? e.message : String(e),
       });
     }
+  }
+
+  /**
+   * Scrubs the URL of `pending` and of every redaction confirmed before. Objects
+   * the URL's confirmation already covers are not read when it covers every
+   * pending target (a restart: only what was shipped since is read); a new
+   * target makes the pass read everything. Then a new confirmation is written.
+   */
+  async #scrub(target: BackupTarget, pending: ReadonlyMap<string, string>): Promise<void> {
+    this.#stored ??= (await readScrubConfirmation(target)) ?? null;
+    const before = this.#stored ?? undefined;
+    const all = new Map(pending);
+    for (const id of before?.targets ?? []) all.set(id, all.get(id) ?? "");
+    for (const id of this.#confirmed) all.set(id, all.get(id) ?? "");
+    const known = new Set(before?.targets ?? []);
+    const incremental = before !== undefined && [...pending.keys()].every((id) => known.has(id));
+    const report = await scrubArchive(target, new Set(all.keys()), {
+      checked: incremental ? before.archive : {},
+    });
+    const snapshots =
+      this.#o.signer === undefined
+        ? undefined
+        : await scrubSnapshots(target, {
+            targets: all,
+            signer: this.#o.signer,
+            checked: new Set(incremental ? before.snapshots : []),
+          });
+    const next: ScrubConfirmation = {
+      targets: [...all.keys()].sort(),
+      archive: report.checked,
+      snapshots: snapshots?.clean ?? [],
+      at: Date.now(),
+    };
+    const changed =
+      before === undefined ||
+      JSON.stringify([before.targets, before.archive, before.snapshots]) !==
+        JSON.stringify([next.targets, next.archive, next.snapshots]);
+    if (changed) {
+      await writeScrubConfirmation(target, next);
+      this.#stored = next;
+    }
+    for (const id of all.keys()) this.#confirmed.add(id);
+    this.#o.logger.info("archive URL scrubbed of redacted assertions", {
+      redactions: all.size,
+      incremental,
+      ...report,
+      snapshots_rebuilt: snapshots?.rebuilt.length ?? 0,
+      snapshots_skipped: snapshots?.skipped ?? 0,
+    });
   }
 }
