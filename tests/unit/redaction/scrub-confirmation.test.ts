@@ -130,7 +130,7 @@ test("a restarted scrub job reads only what its URL's confirmation does not cove
     reads.length = 0;
     const j3 = job();
     await j3.run();
-    expect(dataReads(reads)).toEqual([newest]);
+    expect(dataReads(reads)).toEqual([newest as string]);
     expect((await dir.list(SCRUBS_PREFIX)).length).toBe(1); // older confirmations deleted
 
     // A new redaction: every object is read again, for every target.
