@@ -24,11 +24,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ArchiveShipper } from "../../src/backup/archive-shipper.ts";
-import { readDataDirHistory } from "../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../src/backup/dir-target.ts";
 import { takeBackup } from "../../src/backup/take-backup.ts";
-import { dataDirWalSource } from "../../src/backup/wal-source.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { segmentLogOf } from "../../src/log/segment-log.ts";
 import { memoryLogger, silentLogger } from "../../src/logger.ts";
@@ -38,6 +35,7 @@ import { prepareAssertion } from "../../src/protocol/prepare.ts";
 import { ArchiveScrubJob } from "../../src/redaction/archive-scrub-job.ts";
 import { filesHolding, objectsHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
+import { shipDataDir } from "../helpers/ship-data-dir.ts";
 
 const { values } = parseArgs({
   options: {
@@ -145,12 +143,7 @@ try {
 /** The log shipped to a directory URL with a snapshot; `scrub` times the archive job's passes. */
 async function archiveOf(engine: Engine, dataDir: string) {
   const target = new DirTarget(`${dataDir}-url`);
-  const ship = () =>
-    new ArchiveShipper({
-      target,
-      source: dataDirWalSource(dataDir),
-      history: readDataDirHistory(dataDir),
-    }).ship();
+  const ship = () => shipDataDir(target, dataDir);
   await ship();
   await takeBackup({ dataDir, target, version: "bench" });
   const signer = loadOrCreateNodeKey(dataDir).signer;

@@ -12,58 +12,32 @@
  * redacted id's seq. A restarted server reads no archived object again (its
  * scrub confirmation), and the URL stays clean.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { decodeObject } from "../../src/backup/object-codec.ts";
 import { StemeClient } from "../../src/client/index.ts";
-import { archiveHealth, waitFor } from "../helpers/archive-load.ts";
+import { waitFor } from "../helpers/archive-load.ts";
 import { filesHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
-import { S3_BUCKET, type S3rverProcess, startS3rver } from "../helpers/s3rver-process.ts";
-import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
-import { buildBinary, runBinary } from "./binary.ts";
+import { S3_BUCKET } from "../helpers/s3rver-process.ts";
+import type { ServeProcess } from "../helpers/serve-process.ts";
+import { archivedAll, binaryOnS3rver } from "./s3rver-binary.ts";
 
 const ADMIN = "redaction-archive-e2e-admin-token-0123";
-let bin: string;
-let work: string;
-let s3: S3rverProcess;
-const servers: ServeProcess[] = [];
+const e2e = binaryOnS3rver("redaction-archive");
+const run = (args: string[]) => e2e.run(args);
 
-beforeAll(async () => {
-  [bin, s3] = await Promise.all([buildBinary().then((b) => b.path), startS3rver()]);
-  work = mkdtempSync(join(tmpdir(), "stemedb-e2e-redaction-archive-"));
-}, 180_000);
-
-afterAll(async () => {
-  for (const s of servers) if (s.proc.exitCode === null) await s.stop("SIGKILL");
-  await s3?.[Symbol.asyncDispose]();
-  rmSync(work, { recursive: true, force: true });
-  if (bin) rmSync(dirname(bin), { recursive: true, force: true });
-});
-
-const run = (args: string[]) => runBinary(bin, args, { cwd: work, env: s3.env });
-
-async function serve(dataDir: string, url: string): Promise<ServeProcess> {
-  const s = await startServeProcess(
-    bin,
+function serve(dataDir: string, url: string): Promise<ServeProcess> {
+  return e2e.serve(
     ["--data-dir", dataDir, "--port", "0", "--archive-to", url, "--archive-interval-ms", "100"],
-    { cwd: work, env: { ...s3.env, STEMEDB_ADMIN_TOKEN: ADMIN } },
+    { STEMEDB_ADMIN_TOKEN: ADMIN },
   );
-  servers.push(s);
-  return s;
 }
 
 /** Every object under the bucket, downloaded through the S3 API; `.zst` ones decompressed. */
 async function bucketObjects(): Promise<Map<string, Buffer>> {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
+  const client = e2e.client();
   const out = new Map<string, Buffer>();
   let token: string | undefined;
   do {
@@ -90,11 +64,11 @@ const holding = (objects: Map<string, Buffer>, needle: string | Uint8Array) =>
 test(
   "after redact --wait no object under the bucket, and no restore from it, holds the target's bytes",
   async () => {
-    const url = s3.url("prod");
-    const dataDir = join(work, "data");
+    const url = e2e.s3.url("prod");
+    const dataDir = join(e2e.work, "data");
     let server = await serve(dataDir, url);
     const client = new StemeClient({ baseUrl: server.url, adminToken: ADMIN });
-    const keyPath = join(work, "operator.key");
+    const keyPath = join(e2e.work, "operator.key");
     const keygen = await run(["keygen", "--out", keyPath]);
     expect([keygen.code, keygen.stderr]).toEqual([0, ""]);
     const operator = keygen.stdout.trim();
@@ -120,11 +94,7 @@ test(
     });
     const target = await client.assert(original);
     for (let k = 3; k < 6; k++) await client.assert(batch(k * 500));
-    const caughtUp = () =>
-      waitFor("the archive to catch up", async () => {
-        const a = await archiveHealth(server.url);
-        return a.last_error === null && a.archived_lsn === a.log_last_lsn && a.restorable && a;
-      });
+    const caughtUp = () => archivedAll(server.url);
     await caughtUp();
     // A snapshot beside the running server: its state holds the target's row.
     const backup = await run(["backup", "--data-dir", dataDir, "--to", url, "--json"]);
@@ -156,7 +126,7 @@ test(
       ["latest", []],
       ["before", ["--until-seq", String(receipt.seq - 1)]],
     ] as const) {
-      const dir = join(work, `restored-${name}`);
+      const dir = join(e2e.work, `restored-${name}`);
       const r = await run(["restore", "--from", url, "--data-dir", dir, "--json", ...extra]);
       expect([r.code, r.stderr]).toEqual([0, ""]);
       expect((JSON.parse(r.stdout) as { redactions: number }).redactions).toBe(1);

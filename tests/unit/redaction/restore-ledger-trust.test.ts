@@ -10,12 +10,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
-import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { Status } from "../../../src/engine/log-records.ts";
 import { fromHex } from "../../../src/hex.ts";
@@ -24,6 +21,7 @@ import { ledgerEntryOf, writeLedger } from "../../../src/redaction/redaction-led
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { filesHolding } from "../../helpers/byte-search.ts";
 import { redactThrough } from "../../helpers/redact-engine.ts";
+import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
 
@@ -57,11 +55,7 @@ beforeAll(async () => {
   otherId = await write(other);
   await redactThrough(live, operator, realId, "personal_data");
   await writeAssertions(live, 3);
-  await new ArchiveShipper({
-    target,
-    source: dataDirWalSource(liveDir),
-    history: readDataDirHistory(liveDir),
-  }).ship();
+  await shipDataDir(target, liveDir);
 }, 60_000);
 
 afterAll(async () => {

@@ -7,18 +7,16 @@
  * pass read everything again, and the URL ends clean of both markers.
  */
 import { expect, test } from "bun:test";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
 import type { BackupTarget } from "../../../src/backup/backup-target.ts";
-import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
 import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
 import { readScrubConfirmation, SCRUBS_PREFIX } from "../../../src/redaction/scrub-confirmation.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { objectsHolding } from "../../helpers/byte-search.ts";
+import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { openTestApp } from "../http/http-test-helpers.ts";
 
@@ -60,12 +58,7 @@ test("a restarted scrub job reads only what its URL's confirmation does not cove
       intervalMs: 3_600_000,
       signer,
     });
-  const ship = () =>
-    new ArchiveShipper({
-      target: dir,
-      source: dataDirWalSource(t.dir),
-      history: readDataDirHistory(t.dir),
-    }).ship();
+  const ship = () => shipDataDir(dir, t.dir);
   const operator = testAgent(98);
   const writer = testAgent(99);
   const write = async (value: string) => {
