@@ -4,8 +4,8 @@
  * operators — here granted after the snapshot, so known from the replayed log
  * — or a key pinned with `operatorKeys` (`restore --operator-key`). An entry
  * validly signed by any other key makes the restore refuse with
- * `operator_required` before anything is placed; pinning that key restores and
- * applies it.
+ * `operator_required` before anything is placed (also through `stemedb
+ * restore`); pinning that key (`--operator-key`) restores and applies it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
@@ -24,6 +24,7 @@ import { redactThrough } from "../../helpers/redact-engine.ts";
 import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
+import { run } from "../cli/cli-test-io.ts";
 
 let tmp: TempDir;
 let live: Engine;
@@ -101,14 +102,23 @@ test("a ledger entry validly signed by a non-operator: refused before placing an
   expect((err as Error).message).toContain(forger.key);
   expect(!existsSync(dir) || readdirSync(dir).length === 0).toBe(true);
 
+  // The same through the CLI: exit 1 naming the code; a malformed pin is a usage error.
+  const cli = await run(["restore", "--from", target.url, "--data-dir", dir]);
+  expect(cli.code).toBe(1);
+  expect(cli.stderr).toContain("operator_required");
+  expect(!existsSync(dir) || readdirSync(dir).length === 0).toBe(true);
+  const malformed = await run([
+    ...["restore", "--from", target.url, "--data-dir", dir, "--operator-key", "xyz"],
+  ]);
+  expect(malformed.code).toBe(2);
+
   // The operator checked the key and pins it: restored, and the entry applied.
-  const r = await restoreDataDir({
-    target,
-    dataDir: dir,
-    point: { kind: "latest" },
-    operatorKeys: [forger.key],
-  });
-  expect(r.redactions).toBe(2);
+  const pinned = await run([
+    ...["restore", "--from", target.url, "--data-dir", dir, "--json"],
+    ...["--operator-key", forger.key, "--operator-key", operator.key],
+  ]);
+  expect([pinned.code, pinned.stderr]).toEqual([0, ""]);
+  expect((JSON.parse(pinned.stdout) as { redactions: number }).redactions).toBe(2);
   expect(filesHolding(dir, real)).toEqual([]);
   expect(filesHolding(dir, other)).toEqual([]);
   const engine = await Engine.open({ dataDir: dir, logger: silentLogger });
