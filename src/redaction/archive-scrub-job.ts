@@ -77,16 +77,20 @@ export class ArchiveScrubJob {
 
   /** Redacted here and not confirmed yet: target id (hex) → reason. */
   #localPending(): Map<string, string> {
+    const out = this.#redactedHere();
+    for (const id of this.#confirmed) out.delete(id);
+    return out;
+  }
+
+  /** Every redaction applied here: target id (hex) → reason. */
+  #redactedHere(): Map<string, string> {
     const { state } = this.#o;
     const out = new Map<string, string>();
     if (state.redacted.size === 0) return out;
     const rows = state.db
       .query<{ id: Uint8Array; reason: string | null }, []>("SELECT id, reason FROM redacted")
       .all();
-    for (const row of rows) {
-      const id = toHex(row.id);
-      if (!this.#confirmed.has(id)) out.set(id, row.reason ?? "");
-    }
+    for (const row of rows) out.set(toHex(row.id), row.reason ?? "");
     return out;
   }
 
@@ -97,16 +101,19 @@ export class ArchiveScrubJob {
         this.#target = undefined; // opened again next tick
         throw e;
       });
-      const pending = this.#localPending();
-      if (pending.size > 0) {
+      const local = this.#redactedHere();
+      if ([...local.keys()].some((id) => !this.#confirmed.has(id))) {
         // The ledger holds every redaction before any object is scrubbed of it (a restore needs it).
         await writeLedger(target, redactionsInState(this.#o.state.db));
       }
-      const ledger = (await readLedger(target)).filter((e) => !this.#confirmed.has(e.target));
-      this.#ledgerPending = ledger.filter((e) => !pending.has(e.target)).length;
-      for (const e of ledger) if (!pending.has(e.target)) pending.set(e.target, e.reason);
-      if (pending.size === 0) return;
-      await this.#scrub(target, pending);
+      // Every redaction known (here, or checked in the ledger), and those not confirmed yet.
+      const known = new Map(local);
+      for (const e of await readLedger(target))
+        if (!known.has(e.target)) known.set(e.target, e.reason);
+      const pending = [...known.keys()].filter((id) => !this.#confirmed.has(id));
+      this.#ledgerPending = pending.filter((id) => !local.has(id)).length;
+      if (pending.length === 0) return;
+      await this.#scrub(target, known, pending);
       this.#ledgerPending = 0;
     } catch (e) {
       this.#o.logger.warn("archive URL scrub failed; retried at the next tick", {
@@ -116,32 +123,35 @@ export class ArchiveScrubJob {
   }
 
   /**
-   * Scrubs the URL of `pending` and of every redaction confirmed before. Objects
-   * the URL's confirmation already covers are not read when it covers every
-   * pending target (a restart: only what was shipped since is read); a new
-   * target makes the pass read everything. Then a new confirmation is written.
+   * Scrubs the URL of every known redaction. Objects the URL's confirmation
+   * already covers are not read when it names every pending target (a restart:
+   * only what was shipped since is read); a target it does not name makes the
+   * pass read everything. Then a new confirmation is written. The confirmation
+   * only ever saves reads: the targets applied are the verified ones (`known`:
+   * the state's and the checked ledger's), never the confirmation's.
    */
-  async #scrub(target: BackupTarget, pending: ReadonlyMap<string, string>): Promise<void> {
+  async #scrub(
+    target: BackupTarget,
+    known: ReadonlyMap<string, string>,
+    pending: readonly string[],
+  ): Promise<void> {
     this.#stored ??= (await readScrubConfirmation(target)) ?? null;
     const before = this.#stored ?? undefined;
-    const all = new Map(pending);
-    for (const id of before?.targets ?? []) all.set(id, all.get(id) ?? "");
-    for (const id of this.#confirmed) all.set(id, all.get(id) ?? "");
-    const known = new Set(before?.targets ?? []);
-    const incremental = before !== undefined && [...pending.keys()].every((id) => known.has(id));
-    const report = await scrubArchive(target, new Set(all.keys()), {
+    const named = new Set(before?.targets ?? []);
+    const incremental = before !== undefined && pending.every((id) => named.has(id));
+    const report = await scrubArchive(target, new Set(known.keys()), {
       checked: incremental ? before.archive : {},
     });
     const snapshots =
       this.#o.signer === undefined
         ? undefined
         : await scrubSnapshots(target, {
-            targets: all,
+            targets: known,
             signer: this.#o.signer,
             checked: new Set(incremental ? before.snapshots : []),
           });
     const next: ScrubConfirmation = {
-      targets: [...all.keys()].sort(),
+      targets: [...known.keys()].sort(),
       archive: report.checked,
       snapshots: snapshots?.clean ?? [],
       at: Date.now(),
@@ -154,9 +164,9 @@ export class ArchiveScrubJob {
       await writeScrubConfirmation(target, next);
       this.#stored = next;
     }
-    for (const id of all.keys()) this.#confirmed.add(id);
+    for (const id of known.keys()) this.#confirmed.add(id);
     this.#o.logger.info("archive URL scrubbed of redacted assertions", {
-      redactions: all.size,
+      redactions: known.size,
       incremental,
       ...report,
       snapshots_rebuilt: snapshots?.rebuilt.length ?? 0,

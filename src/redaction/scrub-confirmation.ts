@@ -16,7 +16,9 @@
  * (past the LSN, or a snapshot not listed) are checked by the next pass; a
  * redaction not in `targets` makes the next pass read everything. It holds ids
  * only, no content. A missing or unreadable one means "nothing confirmed": the
- * next pass reads everything, as before it existed.
+ * next pass reads everything, as before it existed. It is unsigned and only
+ * ever saves reads (the job applies the redactions it verified, never the ids
+ * listed here); whoever can write it can write any object of the URL anyway.
  */
 import { randomBytes } from "node:crypto";
 import type { BackupTarget } from "../backup/backup-target.ts";
