@@ -4,10 +4,13 @@
  * here) or in the URL's ledger — it runs `scrubArchive` over the URL, then
  * counts those redactions done. Its backlog is health's
  * `redactions.archive_backlog` and `/metrics`' `stemedb_redaction_archive_backlog`.
- * Confirmations live in memory and in the URL (scrub-confirmation.ts): after a
- * start every redaction is pending again until a pass confirms it, but that
- * pass reads only the archive objects and snapshots the URL's confirmation
- * does not cover (what was shipped since), unless a redaction is new to it.
+ * A redaction is confirmed by a pass that finds nothing left to replace (so
+ * the pass after the one that scrubbed, which reads only what was shipped
+ * since, catches an upload that was in flight). Confirmations live in memory
+ * and in the URL (scrub-confirmation.ts): after a start every redaction is
+ * pending again until a pass confirms it, but that pass reads only the archive
+ * objects and snapshots the URL's confirmation does not cover (what was
+ * shipped since), unless a redaction is new to it.
  * Each pass writes the state's redactions to the ledger first, then replaces
  * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
  * holding a pending target. Runs only on a server that ships (`--archive-to`
@@ -114,7 +117,9 @@ export class ArchiveScrubJob {
       this.#ledgerPending = pending.filter((id) => !local.has(id)).length;
       if (pending.length === 0) return;
       await this.#scrub(target, known, pending);
-      this.#ledgerPending = 0;
+      this.#ledgerPending = pending.filter(
+        (id) => !local.has(id) && !this.#confirmed.has(id),
+      ).length;
     } catch (e) {
       this.#o.logger.warn("archive URL scrub failed; retried at the next tick", {
         error: e instanceof Error ? e.message : String(e),
@@ -164,7 +169,10 @@ export class ArchiveScrubJob {
       await writeScrubConfirmation(target, next);
       this.#stored = next;
     }
-    for (const id of known.keys()) this.#confirmed.add(id);
+    // Confirmed by a pass that found nothing left to replace: an upload read from the log before
+    // its scrub and still in flight during this pass lands past the watermark, read by the next.
+    const clean = report.replaced + report.leftovers + (snapshots?.rebuilt.length ?? 0) === 0;
+    if (clean) for (const id of known.keys()) this.#confirmed.add(id);
     this.#o.logger.info("archive URL scrubbed of redacted assertions", {
       redactions: known.size,
       incremental,
