@@ -144,9 +144,11 @@ export class ArchiveScrubJob {
     const before = this.#stored ?? undefined;
     const named = new Set(before?.targets ?? []);
     const incremental = before !== undefined && pending.every((id) => named.has(id));
+    const started = performance.now();
     const report = await scrubArchive(target, new Set(known.keys()), {
       checked: incremental ? before.archive : {},
     });
+    const archived = performance.now();
     const snapshots =
       this.#o.signer === undefined
         ? undefined
@@ -179,6 +181,8 @@ export class ArchiveScrubJob {
       ...report,
       snapshots_rebuilt: snapshots?.rebuilt.length ?? 0,
       snapshots_skipped: snapshots?.skipped ?? 0,
+      archive_ms: Math.round(archived - started),
+      snapshots_ms: Math.round(performance.now() - archived),
     });
   }
 }

@@ -127,6 +127,7 @@ try {
             ? {}
             : {
                 archive_scrub_ms: median("archive_scrub_ms"),
+                archive_scrub_cpu_ms: median("archive_scrub_cpu_ms"),
                 archive_restart_ms: median("archive_restart_ms"),
               }),
         },
@@ -157,12 +158,20 @@ async function archiveOf(engine: Engine, dataDir: string) {
       signer,
     });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await job.run();
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const done = logger.lines.find((l) => l.msg.startsWith("archive URL scrubbed"));
     if (done === undefined)
       throw new Error(`archive scrub failed: ${JSON.stringify(logger.lines)}`);
-    return { ms, report: done.ctx as { objects: number; snapshots_rebuilt: number } };
+    const report = done.ctx as {
+      objects: number;
+      snapshots_rebuilt: number;
+      archive_ms: number;
+      snapshots_ms: number;
+    };
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, report };
   };
   const objects = await target.list("archive/");
   return {
@@ -178,9 +187,13 @@ async function archiveOf(engine: Engine, dataDir: string) {
       if (left.length > 0) throw new Error(`marker still in ${left.join(", ")}`);
       return {
         archive_scrub_ms: round(full.ms),
+        archive_scrub_cpu_ms: round(full.cpuMs),
+        archive_objects_ms: full.report.archive_ms,
+        snapshots_ms: full.report.snapshots_ms,
         archive_objects_read: full.report.objects,
         snapshots_rebuilt: full.report.snapshots_rebuilt,
         archive_restart_ms: round(restart.ms),
+        archive_restart_cpu_ms: round(restart.cpuMs),
         archive_restart_objects_read: restart.report.objects,
       };
     },
