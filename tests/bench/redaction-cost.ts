@@ -81,6 +81,7 @@ try {
   const loadS = (performance.now() - started) / 1000;
   const archive = values.archive ? await archiveOf(engine, dir) : undefined;
   const runs: Record<string, number>[] = [];
+  const failures: string[] = [];
   for (const { id, marker } of markers) {
     const t0 = performance.now();
     const red = operator.sign({
@@ -93,8 +94,8 @@ try {
     const applyMs = performance.now() - t0;
     const scrub = await engine.redactions.scrub();
     const totalMs = performance.now() - t0;
-    const left = filesHolding(dir, marker);
-    if (left.length > 0) throw new Error(`marker still in ${left.join(", ")}`);
+    // Reported, then failed at the end, so the other figures are still printed.
+    for (const file of filesHolding(dir, marker)) failures.push(`${marker} still in ${file}`);
     runs.push({
       apply_ms: round(applyMs),
       log_ms: round(scrub.logMillis),
@@ -117,6 +118,7 @@ try {
         segments: stats.segments,
         log_bytes: stats.bytes,
         runs,
+        failures,
         archive: archive?.shape,
         median: {
           apply_ms: median("apply_ms"),
@@ -136,6 +138,7 @@ try {
       2,
     ),
   );
+  if (failures.length > 0) throw new Error(failures.join("; "));
 } finally {
   rmSync(dir, { recursive: true, force: true });
   rmSync(`${dir}-url`, { recursive: true, force: true });
