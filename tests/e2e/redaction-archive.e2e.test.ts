@@ -18,7 +18,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { decodeObject } from "../../src/backup/object-codec.ts";
 import { StemeClient } from "../../src/client/index.ts";
 import { waitFor } from "../helpers/archive-load.ts";
-import { filesHolding } from "../helpers/byte-search.ts";
+import { filesHolding, markerAssertion } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { S3_BUCKET } from "../helpers/s3rver-process.ts";
 import type { ServeProcess } from "../helpers/serve-process.ts";
@@ -86,12 +86,7 @@ test(
         }),
       );
     for (let k = 0; k < 3; k++) await client.assert(batch(k * 500));
-    const original = writer.sign({
-      concept: "e2e/people/marker-holder",
-      predicate: "contact",
-      value: { email: `${marker}@example.com` },
-      ts: Date.now(),
-    });
+    const original = markerAssertion(writer, marker);
     const target = await client.assert(original);
     for (let k = 3; k < 6; k++) await client.assert(batch(k * 500));
     const caughtUp = () => archivedAll(server.url);

@@ -19,7 +19,7 @@ import {
   verifyInclusionProof,
 } from "../../src/client/index.ts";
 import type { SignedTreeHead } from "../../src/merkle/tree-head.ts";
-import { filesHolding } from "../helpers/byte-search.ts";
+import { filesHolding, markerAssertion } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
 import { buildBinary, runBinary, type ServerProcess } from "./binary.ts";
@@ -72,12 +72,7 @@ test(
         }),
       );
     for (let k = 0; k < 4; k++) heads.push((await client.assert(batch(k * 500))).sth);
-    const original = writer.sign({
-      concept: "e2e/people/marker-holder",
-      predicate: "contact",
-      value: { email: `${marker}@example.com` },
-      ts: Date.now(),
-    });
+    const original = markerAssertion(writer, marker);
     const target = await client.assert(original);
     heads.push(target.sth);
     for (let k = 4; k < 8; k++) heads.push((await client.assert(batch(k * 500))).sth);
