@@ -35,8 +35,35 @@ export interface BackupTarget {
   /** The object's bytes in chunks (iterate once), or undefined when there is no such object. */
   getChunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   list(prefix: string, startAfter?: string): Promise<ObjectInfo[]>;
-  /** Removes an object; absent is not an error. Used only by `prune`. */
+  /** Removes an object; absent is not an error. Used by `prune`. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes an object and every stored version of it (SPEC §12: a redaction's
+   * scrub leaves no copy): on a bucket that keeps versions, each version and
+   * delete marker of exactly this key; elsewhere the same as `delete`.
+   * Optional for wrappers (tests, verify-backup's reader); call it through
+   * `purgeObject`, which deletes where a target has none.
+   */
+  purge?(key: string): Promise<PurgeReport>;
+}
+
+export interface PurgeReport {
+  /**
+   * What the store said about versions: `off` (a directory, or a bucket that
+   * never had versioning), `enabled` / `suspended` (S3 GetBucketVersioning),
+   * `not_implemented` (an S3-compatible store without versions, e.g. s3rver),
+   * `unknown` (a target without `purge`: deleted like `delete`).
+   */
+  versioning: "off" | "enabled" | "suspended" | "not_implemented" | "unknown";
+  /** Versions and delete markers removed (0 where versions are not kept). */
+  versions: number;
+}
+
+/** `target.purge(key)`, or a plain delete on a target without it. */
+export async function purgeObject(target: BackupTarget, key: string): Promise<PurgeReport> {
+  if (target.purge !== undefined) return target.purge(key);
+  await target.delete(key);
+  return { versioning: "unknown", versions: 0 };
 }
 
 /** One body as chunks, for targets whose `put` is their `putChunks`. */

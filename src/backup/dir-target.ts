@@ -22,7 +22,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { mkdirDurable, syncDirectory } from "../durable-file.ts";
 import { StemeError } from "../errors.ts";
-import { type BackupTarget, type ObjectInfo, oneChunk } from "./backup-target.ts";
+import { type BackupTarget, type ObjectInfo, oneChunk, type PurgeReport } from "./backup-target.ts";
 
 const PARTIAL = ".partial";
 const READ_CHUNK = 1024 * 1024;
@@ -146,6 +146,12 @@ export class DirTarget implements BackupTarget {
   async delete(key: string): Promise<void> {
     checkKey(key);
     rmSync(join(this.#root, key), { force: true });
+  }
+
+  /** A directory keeps no versions. */
+  async purge(key: string): Promise<PurgeReport> {
+    await this.delete(key);
+    return { versioning: "off", versions: 0 };
   }
 }
 

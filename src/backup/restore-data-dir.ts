@@ -32,12 +32,14 @@ import { dirname, join, resolve } from "node:path";
 import { mkdirDurable, syncDirectory, writeFileDurable } from "../durable-file.ts";
 import { lockDataDir } from "../engine/data-dir-lock.ts";
 import { Engine } from "../engine/engine.ts";
+import { type DomainRecord, RecordType } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { toHex } from "../hex.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { NODE_KEY_FILE } from "../merkle/node-key.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import { writeDataDirLedger } from "../redaction/data-dir-ledger.ts";
+import { assertLedgerTrusted, RegistryRoles } from "../redaction/ledger-trust.ts";
 import { readLedger } from "../redaction/redaction-ledger.ts";
 import { mixedError, overlapDiffers } from "./archive-overlap.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -65,6 +67,8 @@ export interface RestoreOptions {
   treeHeads?: readonly { key: string; sth: SignedTreeHead }[];
   /** A node key file to install, so the restored server signs with the original identity. */
   nodeKeyFile?: string;
+  /** Operator keys trusted to have signed the ledger's redactions besides the restored registry's operators. */
+  operatorKeys?: readonly string[];
   logger?: Logger;
   onStep?: (detail: string) => void;
   /** Called for each object once it passed every check (verify --backup skips fetching it again). */
@@ -134,12 +138,16 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     mkdirSync(join(staging, "db"));
   }
   try {
+    const agentRecords: DomainRecord[] = []; // registry changes up to the point (ledger-trust.ts)
     const staged = await stageRestore(
       o.target,
       plan,
       staging,
       (key) => step(`verifying ${key}`),
       o.onVerified,
+      (record) => {
+        if (record.type === RecordType.agent) agentRecords.push(record);
+      },
     );
     if (plan.snapshot === null && staged.records === 0) {
       throw unreachableError(
@@ -167,6 +175,14 @@ export async function restoreDataDir(o: RestoreOptions): Promise<RestoreReport> 
     }
     // SPEC §12: every redaction the URL knows is applied, also past the point (data-dir-ledger.ts).
     const ledger = await readLedger(o.target);
+    if (staging !== undefined && ledger.length > 0) {
+      // SPEC §12: applied only when signed by an operator (ledger-trust.ts); the dry run places
+      // no state to read the registry from, so it checks the signatures only.
+      const registry = new RegistryRoles();
+      if (plan.snapshot !== null) registry.loadState(join(staging, "db", "state.sqlite"));
+      for (const record of agentRecords) registry.apply(record);
+      assertLedgerTrusted(ledger, new Set([...registry.operators(), ...(o.operatorKeys ?? [])]));
+    }
     const verified = performance.now();
     const report: RestoreReport = {
       url: o.target.url,

@@ -26,6 +26,14 @@
  * - Every part carries Content-MD5, so AWS S3 and MinIO reject bytes damaged
  *   in transit (s3rver does not check it); the object codec's BLAKE3 catches
  *   everything after that, when the object is read.
+ * - `purge` (a redaction's scrub, SPEC §12) removes every version: it asks
+ *   GetBucketVersioning each time (a bucket's versioning can be turned on at
+ *   any moment), and where it is Enabled or Suspended deletes each version and
+ *   delete marker of exactly the key (ListObjectVersions, DeleteObject with
+ *   VersionId), then lists again until none is left. A store that answers
+ *   NotImplemented (s3rver) keeps no versions: a plain delete is all there is.
+ *   It needs s3:GetBucketVersioning, s3:ListBucketVersions and
+ *   s3:DeleteObjectVersion; a refusal fails the purge (the scrub retries).
  */
 import { createHash } from "node:crypto";
 import {
@@ -33,15 +41,17 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   S3Client,
   type S3ClientConfig,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StemeError } from "../errors.ts";
-import { type BackupTarget, type ObjectInfo, oneChunk } from "./backup-target.ts";
+import { type BackupTarget, type ObjectInfo, oneChunk, type PurgeReport } from "./backup-target.ts";
 import { checkKey } from "./dir-target.ts";
 import type { S3Location, TargetConfig, TargetEnv } from "./open-target.ts";
 
@@ -323,6 +333,77 @@ export class S3Target implements BackupTarget {
     } catch (e) {
       if (isNotFound(e)) return;
       throw this.#unavailable("delete", key, e);
+    }
+  }
+
+  async purge(key: string): Promise<PurgeReport> {
+    checkKey(key);
+    const versioning = await this.#versioning(key);
+    if (versioning === "off" || versioning === "not_implemented") {
+      await this.delete(key);
+      return { versioning, versions: 0 };
+    }
+    const full = this.#prefix + key;
+    let versions = 0;
+    // A version written while we delete (a retried upload) shows in the next listing.
+    for (let round = 0; round < 5; round++) {
+      const found = await this.#versionsOf(full, key);
+      if (found.length === 0) return { versioning, versions };
+      for (const VersionId of found) {
+        try {
+          await this.#client.send(
+            new DeleteObjectCommand({ Bucket: this.#bucket, Key: full, VersionId }),
+          );
+        } catch (e) {
+          if (!isNotFound(e)) throw this.#unavailable("delete a version of", key, e);
+        }
+        versions++;
+      }
+    }
+    throw new StemeError(
+      "backup_unavailable",
+      `${this.url}/${key}: versions are still listed after five rounds of deleting them`,
+      { object: key },
+    );
+  }
+
+  async #versioning(key: string): Promise<PurgeReport["versioning"]> {
+    try {
+      const out = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.#bucket }));
+      if (out.Status === "Enabled") return "enabled";
+      return out.Status === "Suspended" ? "suspended" : "off";
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name === "NotImplemented" || httpStatus(e) === 501) return "not_implemented";
+      throw this.#unavailable("read the versioning of the bucket for", key, e);
+    }
+  }
+
+  /** The version ids (versions and delete markers) of exactly `full`. */
+  async #versionsOf(full: string, key: string): Promise<string[]> {
+    const ids: string[] = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.#client.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.#bucket,
+            Prefix: full,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionMarker,
+          }),
+        );
+        for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+          // The prefix also matches longer keys; a version with no id is the "null" one.
+          if (v.Key === full) ids.push(v.VersionId ?? "null");
+        }
+        if (!page.IsTruncated) return ids;
+        keyMarker = page.NextKeyMarker;
+        versionMarker = page.NextVersionIdMarker;
+      }
+    } catch (e) {
+      throw this.#unavailable("list the versions of", key, e);
     }
   }
 }

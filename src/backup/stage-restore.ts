@@ -11,7 +11,7 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { decodeRecord, isLeafRecord } from "../engine/log-records.ts";
+import { type DomainRecord, decodeRecord, isLeafRecord } from "../engine/log-records.ts";
 import { StemeError } from "../errors.ts";
 import { fetchObject, fetchObjectChunks } from "./backup-catalog.ts";
 import type { BackupTarget } from "./backup-target.ts";
@@ -47,6 +47,8 @@ export async function stageRestore(
   onObject: (key: string) => void = () => {},
   /** Called once an object passed every check (its frames walked, for a log source). */
   onVerified: (object: VerifiedObject) => void = () => {},
+  /** Called for each record taken (up to the point), in log order. */
+  onRecord: (record: DomainRecord) => void = () => {},
 ): Promise<StageResult> {
   const objects: VerifiedObject[] = [];
   const snap = plan.snapshot;
@@ -74,6 +76,7 @@ export async function stageRestore(
       if (f.lsn > source.take_to) return false; // another history's records after its branch
       const record = decodeRecord(f.type, f.payload);
       if (!cutter.take(record)) return false;
+      onRecord(record);
       if (isLeafRecord(record) && record.body.seq > treeSize) {
         if (record.body.seq !== treeSize + 1) {
           throw new StemeError(

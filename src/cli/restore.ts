@@ -1,6 +1,6 @@
 /**
  * `stemedb restore --from URL --data-dir DIR [--until-seq N | --until-time ISO]
- * [--dry-run] [--json] [--force] [--node-key FILE]` (SPEC §7,
+ * [--dry-run] [--json] [--force] [--node-key FILE] [--operator-key HEX]` (SPEC §7,
  * src/backup/restore-data-dir.ts): plan, verify every object, place, replay,
  * check the root against the backup's signed tree heads. --dry-run stops
  * before placing anything. Then `stemedb serve --data-dir DIR` starts on it.
@@ -12,7 +12,7 @@ import type { RestorePoint } from "../backup/restore-point.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import { backupConfig, openBackupTarget, stepProgress } from "./backup-io.ts";
 import { type CliIo, usageError } from "./cli-io.ts";
-import { collect, parsePositive } from "./cli-options.ts";
+import { collect, parseHex32, parsePositive } from "./cli-options.ts";
 
 interface RestoreOptions {
   from: string;
@@ -26,6 +26,7 @@ interface RestoreOptions {
   excludeSnapshot?: string[];
   sth?: string[];
   history?: string;
+  operatorKey?: string[];
 }
 
 /** A tree head from a file: an STH, or anything holding one as `sth` (a write receipt). */
@@ -90,6 +91,11 @@ export function restoreCommand(io: CliIo): Command {
       collect,
     )
     .option(
+      "--operator-key <hex>",
+      "also trust this key to have signed the URL's redactions (SPEC §12; by default only the restored registry's operators); repeatable",
+      (v: string, prev: string[] | undefined) => collect(parseHex32(v), prev),
+    )
+    .option(
       "--node-key <file>",
       "install this node.key, so the restored server keeps the original's identity",
     )
@@ -100,7 +106,10 @@ export function restoreCommand(io: CliIo): Command {
         "server started on it never ships into the history it came from.\n" +
         "Exit codes: 0 restored (or the dry run passed), 1 failed (backup_gap,\n" +
         "restore_point_unreachable, corrupt_backup, data_dir_not_empty, …), 2 usage error\n" +
-        "(or a target that refuses the credentials). Nothing is placed unless every object verified.\n",
+        "(or a target that refuses the credentials). Nothing is placed unless every object verified.\n" +
+        "Redactions (SPEC §12): every redaction in the URL's ledger is applied, and each must be\n" +
+        "signed by an operator of the restored registry or an --operator-key; otherwise the\n" +
+        "restore refuses (operator_required) before placing anything.\n",
     )
     .action(async (options: RestoreOptions) => {
       const point: RestorePoint =
@@ -122,6 +131,7 @@ export function restoreCommand(io: CliIo): Command {
           ...(options.history === undefined ? {} : { history: options.history }),
           dryRun: options.dryRun === true,
           ...(options.nodeKey === undefined ? {} : { nodeKeyFile: options.nodeKey }),
+          operatorKeys: options.operatorKey ?? [],
           treeHeads: (options.sth ?? []).map(readTreeHead),
           excludeSnapshots: (options.excludeSnapshot ?? []).map((p) =>
             p.endsWith("/") ? p : `${p}/`,

@@ -4,8 +4,13 @@
  * here) or in the URL's ledger — it runs `scrubArchive` over the URL, then
  * counts those redactions done. Its backlog is health's
  * `redactions.archive_backlog` and `/metrics`' `stemedb_redaction_archive_backlog`.
- * Confirmations live in memory: after a start every redaction is pending again
- * until one pass over the archive (which then replaces nothing) confirms it.
+ * A redaction is confirmed by a pass that finds nothing left to replace (so
+ * the pass after the one that scrubbed, which reads only what was shipped
+ * since, catches an upload that was in flight). Confirmations live in memory
+ * and in the URL (scrub-confirmation.ts): after a start every redaction is
+ * pending again until a pass confirms it, but that pass reads only the archive
+ * objects and snapshots the URL's confirmation does not cover (what was
+ * shipped since), unless a redaction is new to it.
  * Each pass writes the state's redactions to the ledger first, then replaces
  * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
  * holding a pending target. Runs only on a server that ships (`--archive-to`
@@ -19,6 +24,11 @@ import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { State } from "../store/state.ts";
 import { scrubArchive } from "./archive-scrub.ts";
 import { readLedger, redactionsInState, writeLedger } from "./redaction-ledger.ts";
+import {
+  readScrubConfirmation,
+  type ScrubConfirmation,
+  writeScrubConfirmation,
+} from "./scrub-confirmation.ts";
 import { scrubSnapshots } from "./snapshot-scrub.ts";
 
 export interface ArchiveScrubJobOptions {
@@ -37,6 +47,8 @@ export class ArchiveScrubJob {
   #running: Promise<void> | undefined;
   #ledgerPending = 0;
   #target: Promise<BackupTarget> | undefined;
+  /** The URL's newest scrub confirmation (null: none), read at the first pass that needs it. */
+  #stored: ScrubConfirmation | null | undefined;
 
   constructor(options: ArchiveScrubJobOptions) {
     this.#o = options;
@@ -68,16 +80,20 @@ export class ArchiveScrubJob {
 
   /** Redacted here and not confirmed yet: target id (hex) → reason. */
   #localPending(): Map<string, string> {
+    const out = this.#redactedHere();
+    for (const id of this.#confirmed) out.delete(id);
+    return out;
+  }
+
+  /** Every redaction applied here: target id (hex) → reason. */
+  #redactedHere(): Map<string, string> {
     const { state } = this.#o;
     const out = new Map<string, string>();
     if (state.redacted.size === 0) return out;
     const rows = state.db
       .query<{ id: Uint8Array; reason: string | null }, []>("SELECT id, reason FROM redacted")
       .all();
-    for (const row of rows) {
-      const id = toHex(row.id);
-      if (!this.#confirmed.has(id)) out.set(id, row.reason ?? "");
-    }
+    for (const row of rows) out.set(toHex(row.id), row.reason ?? "");
     return out;
   }
 
@@ -88,31 +104,85 @@ export class ArchiveScrubJob {
         this.#target = undefined; // opened again next tick
         throw e;
       });
-      const pending = this.#localPending();
-      if (pending.size > 0) {
+      const local = this.#redactedHere();
+      if ([...local.keys()].some((id) => !this.#confirmed.has(id))) {
         // The ledger holds every redaction before any object is scrubbed of it (a restore needs it).
         await writeLedger(target, redactionsInState(this.#o.state.db));
       }
-      const ledger = (await readLedger(target)).filter((e) => !this.#confirmed.has(e.target));
-      this.#ledgerPending = ledger.filter((e) => !pending.has(e.target)).length;
-      for (const e of ledger) if (!pending.has(e.target)) pending.set(e.target, e.reason);
-      if (pending.size === 0) return;
-      const report = await scrubArchive(target, new Set(pending.keys()));
-      const snapshots =
-        this.#o.signer === undefined
-          ? []
-          : await scrubSnapshots(target, { targets: pending, signer: this.#o.signer });
-      for (const id of pending.keys()) this.#confirmed.add(id);
-      this.#ledgerPending = 0;
-      this.#o.logger.info("archive URL scrubbed of redacted assertions", {
-        redactions: pending.size,
-        ...report,
-        snapshots_rebuilt: snapshots.length,
-      });
+      // Every redaction known (here, or checked in the ledger), and those not confirmed yet.
+      const known = new Map(local);
+      for (const e of await readLedger(target))
+        if (!known.has(e.target)) known.set(e.target, e.reason);
+      const pending = [...known.keys()].filter((id) => !this.#confirmed.has(id));
+      this.#ledgerPending = pending.filter((id) => !local.has(id)).length;
+      if (pending.length === 0) return;
+      await this.#scrub(target, known, pending);
+      this.#ledgerPending = pending.filter(
+        (id) => !local.has(id) && !this.#confirmed.has(id),
+      ).length;
     } catch (e) {
       this.#o.logger.warn("archive URL scrub failed; retried at the next tick", {
         error: e instanceof Error ? e.message : String(e),
       });
     }
+  }
+
+  /**
+   * Scrubs the URL of every known redaction. Objects the URL's confirmation
+   * already covers are not read when it names every pending target (a restart:
+   * only what was shipped since is read); a target it does not name makes the
+   * pass read everything. Then a new confirmation is written. The confirmation
+   * only ever saves reads: the targets applied are the verified ones (`known`:
+   * the state's and the checked ledger's), never the confirmation's.
+   */
+  async #scrub(
+    target: BackupTarget,
+    known: ReadonlyMap<string, string>,
+    pending: readonly string[],
+  ): Promise<void> {
+    this.#stored ??= (await readScrubConfirmation(target)) ?? null;
+    const before = this.#stored ?? undefined;
+    const named = new Set(before?.targets ?? []);
+    const incremental = before !== undefined && pending.every((id) => named.has(id));
+    const started = performance.now();
+    const report = await scrubArchive(target, new Set(known.keys()), {
+      checked: incremental ? before.archive : {},
+    });
+    const archived = performance.now();
+    const snapshots =
+      this.#o.signer === undefined
+        ? undefined
+        : await scrubSnapshots(target, {
+            targets: known,
+            signer: this.#o.signer,
+            checked: new Set(incremental ? before.snapshots : []),
+          });
+    const next: ScrubConfirmation = {
+      targets: [...known.keys()].sort(),
+      archive: report.checked,
+      snapshots: snapshots?.clean ?? [],
+      at: Date.now(),
+    };
+    const changed =
+      before === undefined ||
+      JSON.stringify([before.targets, before.archive, before.snapshots]) !==
+        JSON.stringify([next.targets, next.archive, next.snapshots]);
+    if (changed) {
+      await writeScrubConfirmation(target, next);
+      this.#stored = next;
+    }
+    // Confirmed by a pass that found nothing left to replace: an upload read from the log before
+    // its scrub and still in flight during this pass lands past the watermark, read by the next.
+    const clean = report.replaced + report.leftovers + (snapshots?.rebuilt.length ?? 0) === 0;
+    if (clean) for (const id of known.keys()) this.#confirmed.add(id);
+    this.#o.logger.info("archive URL scrubbed of redacted assertions", {
+      redactions: known.size,
+      incremental,
+      ...report,
+      snapshots_rebuilt: snapshots?.rebuilt.length ?? 0,
+      snapshots_skipped: snapshots?.skipped ?? 0,
+      archive_ms: Math.round(archived - started),
+      snapshots_ms: Math.round(performance.now() - archived),
+    });
   }
 }

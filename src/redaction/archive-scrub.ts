@@ -7,17 +7,19 @@
  * written first, and only then the old object deleted. A crash between the two
  * leaves both: either is valid (restore picks one of a same-range pair and
  * applies the ledger's redactions anyway; the next scrub deletes the old one).
- * Buckets that keep versions keep the old object's versions: delete them with
- * the bucket's lifecycle rules (ops/docs/redaction.md).
+ * The old object goes with every version a versioned bucket keeps of it
+ * (`purgeObject`, s3-target.ts: SPEC §12 "every version where the bucket keeps
+ * versions").
  *
- * `scrubArchive` reads every archive object once per call: it is the
- * background job's, run when the ledger holds a redaction this process has not
- * confirmed yet (its backlog is health's `redactions.archive_backlog`).
+ * `scrubArchive` reads every archive object once per call but those a
+ * confirmation (scrub-confirmation.ts) says are clean: it is the background
+ * job's, run when a redaction is not confirmed yet or objects were shipped
+ * since (its backlog is health's `redactions.archive_backlog`).
  */
 import { archiveRanges } from "../backup/archive-chain.ts";
 import { fetchObject } from "../backup/backup-catalog.ts";
 import { ARCHIVE_PREFIX, archiveKey } from "../backup/backup-layout.ts";
-import type { BackupTarget } from "../backup/backup-target.ts";
+import { type BackupTarget, type PurgeReport, purgeObject } from "../backup/backup-target.ts";
 import { encodeObject } from "../backup/object-codec.ts";
 import {
   assertionRecordId,
@@ -38,9 +40,22 @@ export interface ArchiveScrubReport {
   frames: number;
   /** Old objects of a same-range pair that already had a scrubbed replacement, deleted. */
   leftovers: number;
+  /** Objects not read: confirmed clean before (`checked`). */
+  skipped: number;
+  /** Per history, the last LSN of the objects listed: all of them are clean when the pass returns. */
+  checked: Record<string, number>;
+  /** Stored versions (and delete markers) of old objects removed, on a bucket that keeps versions. */
+  versions: number;
+  /** What the target said about versions at the last purge (undefined when nothing was purged). */
+  versioning?: PurgeReport["versioning"];
 }
 
-export interface ArchiveScrubHooks {
+export interface ArchiveScrubOptions {
+  /**
+   * Per history, the last LSN up to which objects were confirmed clean of every
+   * target (scrub-confirmation.ts): those objects are not read.
+   */
+  checked?: Readonly<Record<string, number>>;
   /** After the scrubbed object is written, before the old one is deleted (crash tests). */
   afterPut?(oldKey: string, newKey: string): Promise<void> | void;
 }
@@ -49,12 +64,25 @@ export interface ArchiveScrubHooks {
 export async function scrubArchive(
   target: BackupTarget,
   targets: ReadonlySet<string>,
-  hooks: ArchiveScrubHooks = {},
+  o: ArchiveScrubOptions = {},
 ): Promise<ArchiveScrubReport> {
-  const report: ArchiveScrubReport = { objects: 0, replaced: 0, frames: 0, leftovers: 0 };
+  const report: ArchiveScrubReport = {
+    objects: 0,
+    replaced: 0,
+    frames: 0,
+    leftovers: 0,
+    skipped: 0,
+    checked: {},
+    versions: 0,
+  };
   if (targets.size === 0) return report;
   const ranges = archiveRanges(await target.list(ARCHIVE_PREFIX));
   for (const r of ranges) {
+    report.checked[r.history] = Math.max(report.checked[r.history] ?? 0, r.lastLsn);
+    if (r.lastLsn <= (o.checked?.[r.history] ?? 0)) {
+      report.skipped++;
+      continue;
+    }
     report.objects++;
     const plain = await fetchObject(target, r.key, { blake3: r.blake3 });
     const scrubbed = stubFrames(r.key, r.firstLsn, plain, targets);
@@ -67,10 +95,12 @@ export async function scrubArchive(
       report.leftovers++; // a crash left the old one beside its replacement
     } else {
       await target.put(key, object.body);
-      await hooks.afterPut?.(r.key, key);
+      await o.afterPut?.(r.key, key);
       report.replaced++;
     }
-    await target.delete(r.key);
+    const purged = await purgeObject(target, r.key);
+    report.versions += purged.versions;
+    report.versioning = purged.versioning;
   }
   return report;
 }

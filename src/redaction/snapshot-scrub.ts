@@ -22,7 +22,7 @@ import {
   snapshotPrefix,
 } from "../backup/backup-layout.ts";
 import { type BackupMetadata, decodeMetadata, encodeMetadata } from "../backup/backup-metadata.ts";
-import type { BackupTarget } from "../backup/backup-target.ts";
+import { type BackupTarget, purgeObject } from "../backup/backup-target.ts";
 import { encodeObject } from "../backup/object-codec.ts";
 import { encodeFileObject } from "../backup/object-stream.ts";
 import { fromHex } from "../hex.ts";
@@ -38,18 +38,34 @@ export interface SnapshotScrubOptions {
   targets: ReadonlyMap<string, string>;
   /** This server's key: signs the rebuilt metadata. */
   signer: NativeSigner;
+  /** Snapshots (prefixes) confirmed clean of every target before (scrub-confirmation.ts): not read. */
+  checked?: ReadonlySet<string>;
   now?: () => number;
 }
 
-/** Rebuilds every complete snapshot holding a target; returns the prefixes of the rebuilt ones. */
+export interface SnapshotScrubReport {
+  /** Prefixes of the rebuilt snapshots. */
+  rebuilt: string[];
+  /** Every complete snapshot now clean of the targets (read, rebuilt or confirmed before). */
+  clean: string[];
+  /** Snapshots not read (`checked`). */
+  skipped: number;
+}
+
+/** Rebuilds every complete snapshot holding a target. */
 export async function scrubSnapshots(
   target: BackupTarget,
   o: SnapshotScrubOptions,
-): Promise<string[]> {
-  const rebuilt: string[] = [];
-  if (o.targets.size === 0) return rebuilt;
+): Promise<SnapshotScrubReport> {
+  const report: SnapshotScrubReport = { rebuilt: [], clean: [], skipped: 0 };
+  if (o.targets.size === 0) return report;
   const { snapshots } = await listSnapshots(target);
   for (const s of snapshots.filter((x) => x.complete)) {
+    if (o.checked?.has(s.prefix)) {
+      report.skipped++;
+      report.clean.push(s.prefix);
+      continue;
+    }
     const metaKey = s.prefix + SNAPSHOT_METADATA;
     const metaBytes = await target.get(metaKey);
     if (metaBytes === undefined) continue;
@@ -57,16 +73,20 @@ export async function scrubSnapshots(
     const scratch = mkdtempSync(join(tmpdir(), "stemedb-snapshot-scrub-"));
     try {
       const next = await rebuild(target, s.prefix, s.history, meta, scratch, o);
-      if (next === undefined) continue;
-      // The rebuilt one is complete: the old one goes, its metadata first.
-      await target.delete(metaKey);
-      for (const obj of s.objects) if (obj.key !== metaKey) await target.delete(obj.key);
-      rebuilt.push(next);
+      if (next === undefined) {
+        report.clean.push(s.prefix);
+        continue;
+      }
+      // The rebuilt one is complete: the old one goes (every version of it), its metadata first.
+      await purgeObject(target, metaKey);
+      for (const obj of s.objects) if (obj.key !== metaKey) await purgeObject(target, obj.key);
+      report.rebuilt.push(next);
+      report.clean.push(next);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return rebuilt;
+  return report;
 }
 
 async function rebuild(

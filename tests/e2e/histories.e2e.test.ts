@@ -11,46 +11,23 @@
  * first snapshot there by itself and reports `restorable` only once it can be
  * restored from — and it can.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { archiveHealth, waitFor } from "../helpers/archive-load.ts";
+import { join } from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { fastSigner } from "../helpers/fast-sign.ts";
-import { type S3rverProcess, startS3rver } from "../helpers/s3rver-process.ts";
-import { type ServeProcess, startServeProcess } from "../helpers/serve-process.ts";
-import { buildBinary, runBinary } from "./binary.ts";
+import type { ServeProcess } from "../helpers/serve-process.ts";
+import { archivedAll, binaryOnS3rver } from "./s3rver-binary.ts";
 
-let bin: string;
-let work: string;
-let s3: S3rverProcess;
-const servers: ServeProcess[] = [];
+const e2e = binaryOnS3rver("histories");
 const signer = fastSigner(randomBytes(32));
 let n = 0;
 
-beforeAll(async () => {
-  [bin, s3] = await Promise.all([buildBinary().then((b) => b.path), startS3rver()]);
-  work = mkdtempSync(join(tmpdir(), "stemedb-e2e-histories-"));
-}, 180_000);
+const run = (args: string[]) => e2e.run(args);
 
-afterAll(async () => {
-  for (const s of servers) if (s.proc.exitCode === null) await s.stop("SIGKILL");
-  await s3?.[Symbol.asyncDispose]();
-  rmSync(work, { recursive: true, force: true });
-  if (bin) rmSync(dirname(bin), { recursive: true, force: true });
-});
-
-const run = (args: string[]) => runBinary(bin, args, { cwd: work, env: s3.env });
-
-async function serve(dataDir: string, archiveTo: string): Promise<ServeProcess> {
+function serve(dataDir: string, archiveTo: string): Promise<ServeProcess> {
   const args = ["--data-dir", dataDir, "--port", "0", "--archive-to", archiveTo];
-  const s = await startServeProcess(bin, [...args, "--archive-interval-ms", "50"], {
-    cwd: work,
-    env: s3.env,
-  });
-  servers.push(s);
-  return s;
+  return e2e.serve([...args, "--archive-interval-ms", "50"]);
 }
 
 /** Writes `count` assertions in batches; every one must be accepted. */
@@ -71,22 +48,12 @@ async function write(url: string, count: number): Promise<void> {
   }
 }
 
-/** Waits until everything the server logged is archived, and returns the archive figures. */
-function archived(url: string) {
-  return waitFor(
-    "the archive to catch up",
-    async () => {
-      const a = await archiveHealth(url);
-      return a.last_error === null && a.archived_lsn === a.log_last_lsn && a.restorable && a;
-    },
-    120_000, // a shared 2-core machine under load
-  );
-}
+const archived = archivedAll;
 
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 
 test("a PITR branch never mixes into the history it left; both restore whole", async () => {
-  const url = s3.url("prod");
+  const url = e2e.s3.url("prod");
   // The old history: 3,001 records, a snapshot at 2,000 beside the running server.
   const live = await serve("live", url);
   await write(live.url, 2000);
@@ -164,7 +131,7 @@ test("a PITR branch never mixes into the history it left; both restore whole", a
   expect([before.code, before.stdout]).toEqual([1, ""]);
   expect(before.stderr).toContain("restore_point_unreachable");
   expect(before.stderr).toContain(`can restore history ${old} from`);
-  const local = join(work, "local");
+  const local = join(e2e.work, "local");
   expect((await run(["backup", "--data-dir", "after", "--to", local])).code).toBe(0);
   const beforeSnapshot = await run([
     ...["restore", "--from", local, "--data-dir", "x2", "--until-seq", "100"],
@@ -174,7 +141,7 @@ test("a PITR branch never mixes into the history it left; both restore whole", a
   expect(beforeSnapshot.stderr).toContain("from tree_size 2504");
 
   // Case 3: the restored server on a new, empty prefix takes a first snapshot by itself.
-  const fresh = s3.url("fresh");
+  const fresh = e2e.s3.url("fresh");
   const f = await serve("branch", fresh);
   const a = await archived(f.url);
   expect(a.restorable).toBe(true);
@@ -186,15 +153,10 @@ test("a PITR branch never mixes into the history it left; both restore whole", a
 
 /** Object keys under a prefix of the test bucket, listed with the SDK as any S3 client would. */
 async function s3rverKeys(prefix: string): Promise<string[]> {
-  const { S3Client, ListObjectsV2Command } = await import("@aws-sdk/client-s3");
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
+  const client = e2e.client();
   const out = await client.send(
     new ListObjectsV2Command({ Bucket: "stemedb-test", Prefix: prefix }),
   );
+  client.destroy();
   return (out.Contents ?? []).map((o) => o.Key ?? "");
 }

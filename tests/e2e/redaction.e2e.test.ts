@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { StemeClient } from "../../src/client/index.ts";
 import type { SignedTreeHead } from "../../src/merkle/tree-head.ts";
-import { filesHolding } from "../helpers/byte-search.ts";
+import { filesHolding, markerAssertion } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { expectRedactedWithProofs } from "../helpers/redacted-proofs.ts";
 import { startServeProcess } from "../helpers/serve-process.ts";
@@ -69,12 +69,7 @@ test(
         }),
       );
     for (let k = 0; k < 4; k++) heads.push((await client.assert(batch(k * 500))).sth);
-    const original = writer.sign({
-      concept: "e2e/people/marker-holder",
-      predicate: "contact",
-      value: { email: `${marker}@example.com` },
-      ts: Date.now(),
-    });
+    const original = markerAssertion(writer, marker);
     const target = await client.assert(original);
     heads.push(target.sth);
     for (let k = 4; k < 8; k++) heads.push((await client.assert(batch(k * 500))).sth);

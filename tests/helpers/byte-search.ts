@@ -40,3 +40,16 @@ export function objectsHolding(dir: string, needle: string): string[] {
   walk(dir);
   return found;
 }
+
+/** The assertion the byte-search tests redact: its value holds `marker` (an e-mail address). */
+export function markerAssertion<A>(
+  writer: { sign(fields: { concept: string; predicate: string; value: unknown; ts: number }): A },
+  marker: string,
+): A {
+  return writer.sign({
+    concept: "e2e/people/marker-holder",
+    predicate: "contact",
+    value: { email: `${marker}@example.com` },
+    ts: Date.now(),
+  });
+}

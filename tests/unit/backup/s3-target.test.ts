@@ -6,7 +6,7 @@
  * SDK's retries fail too), so the store sees a dead upload — for a large body
  * after some parts of a multipart upload arrived, which must stay invisible.
  */
-import { afterAll, beforeAll } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { cutProxy } from "../../helpers/cut-proxy.ts";
 import { S3_BUCKET, type S3rverProcess, startS3rver } from "../../helpers/s3rver-process.ts";
@@ -49,4 +49,23 @@ targetConformance("S3Target on s3rver", async () => {
       if (!proxy.cut) throw new Error("the proxy never cut the upload");
     },
   };
+});
+
+// s3rver keeps no versions; it does not know the `versioning` subresource and answers
+// GetBucketVersioning with a bucket listing, which the SDK reads as no Status: "off",
+// as AWS S3 answers for a bucket that never had versioning. Purge is then a delete.
+test("purge on s3rver (no versions): a delete", async () => {
+  const t = target(s3.endpoint, `purge${++n}/`);
+  await t.put("archive/x.zst", new Uint8Array([1, 2, 3]));
+  expect(await t.purge("archive/x.zst")).toEqual({ versioning: "off", versions: 0 });
+  expect(await t.get("archive/x.zst")).toBeUndefined();
+  expect(await t.list("")).toEqual([]);
+});
+
+test("purge fails (and deletes nothing) when the bucket's versioning cannot be read", async () => {
+  // A bucket that does not exist: GetBucketVersioning answers NoSuchBucket, a refusal.
+  const client = makeS3Client({ s3ForcePathStyle: true }, s3.env, 1);
+  const t = new S3Target(client, { bucket: "no-such-bucket", prefix: "" }, "s3://no-such-bucket");
+  const err = await t.purge("archive/x.zst").catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: "config_invalid" });
 });

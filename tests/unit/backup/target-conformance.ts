@@ -4,6 +4,7 @@
  * with a factory of fresh, empty targets. Covered: round trip, get of an
  * absent key, immutability (a second put fails with already_exists and
  * changes nothing), byte-order listing with prefixes and startAfter, delete,
+ * purge (every version of exactly one key),
  * key checks, a large object (multipart on S3) whole and in chunks
  * (`putChunks` / `getChunks`, whose source failing mid-way leaves no object),
  * and all-or-nothing: a put
@@ -11,7 +12,7 @@
  * and the same key can then be put whole.
  */
 import { describe, expect, test } from "bun:test";
-import type { BackupTarget } from "../../../src/backup/backup-target.ts";
+import { type BackupTarget, purgeObject } from "../../../src/backup/backup-target.ts";
 import { isStemeError } from "../../../src/errors.ts";
 
 export interface TargetHarness {
@@ -118,6 +119,21 @@ export function targetConformance(
       expect(await target.list("")).toEqual([]);
       await target.put("snapshots/x/metadata.json", bytes(20));
       expect(await target.get("snapshots/x/metadata.json")).toEqual(bytes(20));
+    });
+
+    test("purge removes the object and no other; purging an absent one is not an error", async () => {
+      const { target } = await fresh();
+      await target.put("archive/a.zst", bytes(10));
+      await target.put("archive/a.zst2", bytes(11)); // the key is a prefix of this one: kept
+      const report = await purgeObject(target, "archive/a.zst");
+      expect(["off", "enabled", "suspended", "not_implemented"]).toContain(report.versioning);
+      if (report.versioning === "off" || report.versioning === "not_implemented") {
+        expect(report.versions).toBe(0);
+      }
+      await purgeObject(target, "archive/a.zst");
+      expect(await target.get("archive/a.zst")).toBeUndefined();
+      expect((await target.list("archive/")).map((o) => o.key)).toEqual(["archive/a.zst2"]);
+      expect(await target.get("archive/a.zst2")).toEqual(bytes(11));
     });
 
     test("keys must be relative paths of [A-Za-z0-9._-] segments", async () => {

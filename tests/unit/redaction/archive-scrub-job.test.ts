@@ -1,8 +1,8 @@
 /**
  * The server's archive scrub job (SPEC §12): a redaction of a target the
  * archive shipped before is pending in health (`redactions.archive_backlog`)
- * and `/metrics` until a pass replaces the object; then 0, and no
- * decompressed object at the URL holds the target's marker.
+ * and `/metrics` until a pass replaced the object and the next found nothing
+ * left; then 0, and no decompressed object at the URL holds the target's marker.
  */
 import { expect, test } from "bun:test";
 import { rmSync } from "node:fs";
@@ -82,7 +82,9 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     expect(await backlog()).toBe(1);
     const metrics = await (await app.request("/metrics")).text();
     expect(metrics).toContain("stemedb_redaction_archive_backlog 1");
-    await job.run();
+    await job.run(); // replaces the object and rebuilds the snapshot
+    expect(await backlog()).toBe(1);
+    await job.run(); // reads what was shipped since (nothing), finds nothing left: confirmed
     expect(await backlog()).toBe(0);
     expect(await (await app.request("/metrics")).text()).toContain(
       "stemedb_redaction_archive_backlog 0",

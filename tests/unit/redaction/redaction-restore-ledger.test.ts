@@ -7,12 +7,9 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
-import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { Engine } from "../../../src/engine/engine.ts";
 import { fromHex, toHex } from "../../../src/hex.ts";
 import { silentLogger } from "../../../src/logger.ts";
@@ -22,6 +19,7 @@ import { verifyDataDir } from "../../../src/verify/verify-data-dir.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { filesHolding } from "../../helpers/byte-search.ts";
 import { redactThrough } from "../../helpers/redact-engine.ts";
+import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { type TempDir, tempDir } from "../../helpers/temp-dir.ts";
 import { openLive, testClock, writeAssertions } from "../backup/backup-fixture.ts";
 
@@ -58,11 +56,7 @@ beforeAll(async () => {
   redactionSeq = red.seq;
   await writeAssertions(live, 5);
   // The archiver ships after the scrub (the stub), and writes the ledger.
-  await new ArchiveShipper({
-    target,
-    source: dataDirWalSource(liveDir),
-    history: readDataDirHistory(liveDir),
-  }).ship();
+  await shipDataDir(target, liveDir);
 }, 60_000);
 
 afterAll(async () => {
