@@ -10,7 +10,9 @@
  *   2. `PRAGMA wal_checkpoint(TRUNCATE)` copies the scrubbed pages into the
  *      database file and cuts the WAL to zero bytes (retried while a reader
  *      thread or the checkpoint worker holds it);
- *   3. the redactions are marked scrubbed.
+ *   3. a state written before `secure_delete` was always on (migration
+ *      0006) is VACUUMed once, since free space may keep older copies;
+ *   4. the redactions are marked scrubbed.
  *
  * The API answers a redaction only after `scrub()` (ingest calls it), and the
  * server runs it at start, so a crash at any step is finished by the next
@@ -50,6 +52,8 @@ export interface ScrubReport {
   messagesErased: number;
   logMillis: number;
   checkpointMillis: number;
+  /** The one-time VACUUM of a state written before secure_delete was always on; 0 when none ran. */
+  vacuumMillis: number;
 }
 
 const CHECKPOINT_TRIES = 100;
@@ -101,6 +105,15 @@ export class RedactionScrubber {
     }
     const t1 = performance.now();
     await truncateWal(state);
+    if (state.meta.get("free_space_dirty") === 1) {
+      // A state written before secure_delete was always on (migration 0006)
+      // may keep old cells of the target in free space: rebuilt once, whole.
+      const v0 = performance.now();
+      state.db.run("VACUUM");
+      state.meta.set("free_space_dirty", 0);
+      await truncateWal(state);
+      report.vacuumMillis = performance.now() - v0;
+    }
     hooks?.afterCheckpoint?.();
     state.transaction(() => {
       for (const entry of pending) state.redacted.markScrubbed(entry.seq);
@@ -138,4 +151,5 @@ const emptyReport = (): ScrubReport => ({
   messagesErased: 0,
   logMillis: 0,
   checkpointMillis: 0,
+  vacuumMillis: 0,
 });

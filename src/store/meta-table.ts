@@ -5,7 +5,12 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 
-export type MetaKey = "last_lsn" | "tree_size";
+/**
+ * `free_space_dirty`: 1 while pages may keep old cells written before
+ * `secure_delete` was always on (migration 0006); the redaction scrubber
+ * VACUUMs once and clears it.
+ */
+export type MetaKey = "last_lsn" | "tree_size" | "free_space_dirty";
 
 export class MetaTable {
   readonly #get: Statement<{ value: number }, [string]>;

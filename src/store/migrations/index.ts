@@ -4,6 +4,7 @@ import quarantineIndex from "./0002-quarantine-index.ts";
 import * as internedKeys from "./0003-interned-keys.ts";
 import redaction from "./0004-redaction.ts";
 import keyHeads from "./0005-key-heads.ts";
+import freeSpaceZeroed from "./0006-free-space-zeroed.ts";
 
 /**
  * A migration's SQL runs whole, in one transaction. One that copies rows adds a
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { name: "0004-redaction", sql: redaction },
   { name: "0005-key-heads", sql: keyHeads },
+  { name: "0006-free-space-zeroed", sql: freeSpaceZeroed },
 ];
 
 /** The schema this binary reads and writes: the name of the last migration. */

@@ -101,7 +101,7 @@ test("verify on a v1 data dir that was never opened says how to migrate it", asy
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([
       expect.stringContaining(
-        "lacks migration(s) 0003-interned-keys, 0004-redaction, 0005-key-heads: open it read-write once",
+        "lacks migration(s) 0003-interned-keys, 0004-redaction, 0005-key-heads, 0006-free-space-zeroed: open it read-write once",
       ),
     ]);
   } finally {
@@ -123,7 +123,7 @@ test("a large migration logs its progress between row ranges", () => {
         small,
         jsonLogger("info", (l) => lines.push(l)),
       ),
-    ).toBe(3); // 0003 (copied in ranges), 0004 and 0005
+    ).toBe(4); // 0003 (copied in ranges), 0004, 0005 and 0006
     const msgs = lines.map((l) => JSON.parse(l) as { msg: string; rows: number; of?: number });
     expect(msgs.map((m) => [m.msg, m.rows])).toEqual([
       ["migrating the state", 15],
