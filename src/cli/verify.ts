@@ -11,6 +11,7 @@ import { parseConfig } from "../config.ts";
 import { type VerifyReport, verifyDataDir } from "../verify/verify-data-dir.ts";
 import { openBackupTarget } from "./backup-io.ts";
 import { CliExit, type CliIo, usageError } from "./cli-io.ts";
+import { collect, parseHex32 } from "./cli-options.ts";
 
 export function verifyCommand(io: CliIo): Command {
   return new Command("verify")
@@ -21,16 +22,14 @@ export function verifyCommand(io: CliIo): Command {
     .option("--backup <url>", "verify a backup target instead (s3://bucket/prefix or a directory)")
     .option("--json", "print the report as JSON")
     .option(
-      "--operator-key <hex...>",
-      "operator key(s) trusted to redact (SPEC §12), for a data dir or --backup (repeatable); without, redactions are reported with their key",
+      "--operator-key <hex>",
+      "an operator key trusted to redact (SPEC §12), for a data dir or --backup; repeatable; without, redactions are reported with their key",
+      (v: string, prev: string[] | undefined) => collect(parseHex32(v), prev),
     )
     .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
     .action(async (dataDir: string | undefined, options: VerifyFlags) => {
       const config = parseConfig({}, io.env);
       const keys = options.operatorKey ?? [];
-      const bad = keys.find((k) => !/^[0-9a-f]{64}$/.test(k));
-      if (bad !== undefined)
-        throw usageError(`--operator-key ${bad}: expected 64 lowercase hex chars`);
       if (options.backup !== undefined && dataDir !== undefined) {
         throw usageError("give a data dir or --backup URL, not both");
       }

@@ -122,6 +122,13 @@ describe("a good data dir", () => {
     );
   });
 
+  test("--operator-key takes one key per flag, so the data dir may follow it", async () => {
+    const key = "ab".repeat(32);
+    const r = await run(["verify", "--operator-key", key, "--operator-key", key, good]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toContain(`verifying ${good}`);
+  });
+
   test("a torn tail of the newest segment is reported but is not a failure", async () => {
     const dir = copy();
     const wal = join(dir, "wal");
