@@ -74,7 +74,7 @@ export const SETTINGS = {
   verifyWorkers: {
     type: int(0, 64),
     default: 2,
-    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance)",
+    doc: "worker threads that validate and verify batches of 16 or more (0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance); each starts with the first batch it gets and exits after 10 s without one, so an idle server holds no verify heaps (RSS)",
   },
   httpThreads: {
     type: int(0, 64),
@@ -90,8 +90,13 @@ export const SETTINGS = {
   },
   readerCacheMib: {
     type: int(1, 64 * 1024),
-    default: 16,
-    doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread)",
+    default: 8,
+    doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread; a cold query at 1M reads one key's few pages, which the OS page cache serves: 8 holds the index interiors, see README Performance)",
+  },
+  heapCeilingMib: {
+    type: int(0, 64 * 1024),
+    default: 48,
+    doc: "JavaScript heap of the main thread (the writer), MiB: past it a full garbage collection runs (checked 4 times a second; then at 1.5x what survived, if more); 0 = JavaScriptCore's own sizing, which let it reach 75-115 MB right after a batch load with ~27 MB live (counts in RSS, see README Performance)",
   },
   maxBatch: {
     type: int(1, 1_000_000),
