@@ -74,7 +74,7 @@ export const SETTINGS = {
   verifyWorkers: {
     type: int(0, 64),
     default: 2,
-    doc: "worker threads that validate and verify batches of 16 or more landing on the main thread, started only when it serves HTTP (STEMEDB_WRITER_HTTP=true or 0 HTTP threads; 0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance)",
+    doc: "worker threads that validate and verify batches of 16 or more landing on the main thread, started only when it serves HTTP (STEMEDB_WRITER_HTTP=true or 0 HTTP threads; 0 = on the main thread; 2 measured 1.5x the batch ingest of 0 on 2 cores, see README Performance); each starts with the first batch it gets and exits after 10 s without one, so an idle server holds no verify heaps (RSS)",
   },
   httpThreads: {
     type: int(0, 64),
@@ -95,9 +95,15 @@ export const SETTINGS = {
   },
   readerCacheMib: {
     type: int(1, 64 * 1024),
-    default: 16,
-    doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread)",
+    default: 8,
+    doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread; a cold query at 1M reads one key's few pages, which the OS page cache serves: 8 holds the index interiors, see README Performance)",
   },
+  heapCeilingMib: {
+    type: int(0, 64 * 1024),
+    default: 0,
+    doc: "JavaScript heap of the main thread (the writer), MiB: past it a full garbage collection runs (checked 4 times a second; then at 1.5x what survived, if more); 0 = off, JavaScriptCore's own sizing. 48 cut the main heap right after a load from 115 to 68 MB, but RSS did not follow measurably and batch CPU per assertion was 1.06x, so it is off (see README Performance)",
+  },
+
   maxBatch: {
     type: int(1, 1_000_000),
     default: 1000,

@@ -19,7 +19,7 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Where migration progress is logged. */
   logger?: Logger;
-  /** SQLite page cache of this connection in MiB (default: 32 for the writer, 16 read-only). */
+  /** SQLite page cache of this connection in MiB (default: 32 for the writer, 8 read-only). */
   cacheMiB?: number;
 }
 
@@ -42,7 +42,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   // The page cache counts in RSS (SPEC §9 bounds it), once per connection: the
   // writer's and one per HTTP thread (their look-ups are served by the OS page
   // cache as well). Settings: STEMEDB_WRITER_CACHE_MIB, STEMEDB_READER_CACHE_MIB.
-  const cacheMiB = options.cacheMiB ?? (readonly ? 16 : 32);
+  const cacheMiB = options.cacheMiB ?? (readonly ? 8 : 32);
   db.run(`PRAGMA cache_size = -${Math.round(cacheMiB * 1024)}`);
   db.run("PRAGMA temp_store = MEMORY");
   if (readonly) {

@@ -49,3 +49,24 @@ test("a pool closed while a submission waits for its workers refuses it instead 
   p.close();
   await expect(pending).rejects.toMatchObject({ code: "not_ready" });
 });
+
+test("workers start on demand, exit when idle and come back to verify correctly", async () => {
+  const agent = testAgent(24);
+  const docs: unknown[] = Array.from({ length: 12 }, (_, i) =>
+    agent.sign({ concept: "pool/idle", predicate: "n", value: i }),
+  );
+  docs[3] = { ...(docs[3] as object), value: "tampered" };
+  const idle = new PreparePool({ workers: 2, inlineBelow: 2, idleMs: 0 });
+  try {
+    expect(idle.running).toBe(0); // nothing started before the first chunk
+    for (let round = 0; round < 3; round++) {
+      const results = await idle.prepare(docs, limits);
+      expect(results.map((r) => r.ok)).toEqual(docs.map((_, i) => i !== 3));
+      expect(results[3]).toMatchObject({ ok: false, error: { code: "bad_signature" } });
+      // Each worker exits once it has no chunk: wait for that before the next round.
+      while (idle.running > 0) await Bun.sleep(5);
+    }
+  } finally {
+    idle.close();
+  }
+});
