@@ -23,6 +23,10 @@ const ACTION: Record<string, string> = {
   ListObjectsV2Command: "s3:ListBucket",
   DeleteObjectCommand: "s3:DeleteObject",
   DeleteObjectsCommand: "s3:DeleteObject",
+  // Redaction's purge on a versioned bucket (SPEC §12); its DeleteObject with a
+  // VersionId is authorized by s3:DeleteObjectVersion, checked below.
+  GetBucketVersioningCommand: "s3:GetBucketVersioning",
+  ListObjectVersionsCommand: "s3:ListBucketVersions",
 };
 
 interface Statement {
@@ -39,6 +43,7 @@ test("the IAM policy allows every S3 request the target sends", () => {
   const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
   const missing = sent.filter((c) => !allowed.has(ACTION[c] ?? `(map ${c} to its IAM action)`));
   expect(missing).toEqual([]);
+  if (source.includes("VersionId")) expect(allowed.has("s3:DeleteObjectVersion")).toBe(true);
 });
 
 test("the lifecycle rule aborts incomplete multipart uploads", () => {
