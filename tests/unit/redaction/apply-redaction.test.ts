@@ -7,36 +7,16 @@
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { applyRecords, type LoggedRecord } from "../../../src/engine/apply.ts";
-import { RecordType, Status } from "../../../src/engine/log-records.ts";
+import { applyRecords } from "../../../src/engine/apply.ts";
 import { leafHash } from "../../../src/merkle/hash.ts";
 import { MerkleTree } from "../../../src/merkle/merkle-tree.ts";
-import type { Assertion } from "../../../src/protocol/assertion.ts";
 import { State } from "../../../src/store/state.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
+import { loggedRecord } from "../../helpers/logged-record.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 const writer = testAgent(70);
 const operator = testAgent(71);
-
-function record(a: Assertion, lsn: number): LoggedRecord {
-  const p = prepare(a);
-  return {
-    lsn,
-    record: {
-      type: RecordType.assertion,
-      body: {
-        seq: 0,
-        status: Status.accepted,
-        receivedAt: 1,
-        id: p.id,
-        sig: p.sig,
-        reasons: [],
-        canonical: p.canonical,
-      },
-    },
-  };
-}
 
 test("a redaction in its target's group, then a redelivered original, keep the content out", () => {
   using dir = tempDir("stemedb-apply-redaction-");
@@ -51,7 +31,11 @@ test("a redaction in its target's group, then a redelivered original, keep the c
       predicate: "redacts",
       value: { target: id, reason: "personal_data" },
     });
-    applyRecords({ state, tree }, [record(claim, 1), record(other, 2), record(redaction, 3)]);
+    applyRecords({ state, tree }, [
+      loggedRecord(claim, 1),
+      loggedRecord(other, 2),
+      loggedRecord(redaction, 3),
+    ]);
     expect(tree.size).toBe(3);
     const target = prepare(claim).id;
     expect(state.assertions.byId(target)).toBeUndefined();
@@ -59,7 +43,7 @@ test("a redaction in its target's group, then a redelivered original, keep the c
     expect(state.nodes.get(0, 0)).toEqual(leafHash(target));
     const root = tree.root().slice();
     // The original again, later in the stream: a no-op, not a new leaf with the content.
-    applyRecords({ state, tree }, [record(claim, 4)]);
+    applyRecords({ state, tree }, [loggedRecord(claim, 4)]);
     expect(tree.size).toBe(3);
     expect(tree.root()).toEqual(root);
     expect(state.assertions.byId(target)).toBeUndefined();

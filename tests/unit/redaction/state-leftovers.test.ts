@@ -10,38 +10,18 @@
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { applyRecords, type LoggedRecord } from "../../../src/engine/apply.ts";
-import { RecordType, Status } from "../../../src/engine/log-records.ts";
+import { applyRecords } from "../../../src/engine/apply.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { MerkleTree } from "../../../src/merkle/merkle-tree.ts";
-import type { Assertion } from "../../../src/protocol/assertion.ts";
 import { RedactionScrubber } from "../../../src/redaction/redaction-scrubber.ts";
 import { State } from "../../../src/store/state.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { filesHolding } from "../../helpers/byte-search.ts";
+import { loggedRecord } from "../../helpers/logged-record.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 const writer = testAgent(80);
 const operator = testAgent(81);
-
-function record(a: Assertion, lsn: number): LoggedRecord {
-  const p = prepare(a);
-  return {
-    lsn,
-    record: {
-      type: RecordType.assertion,
-      body: {
-        seq: 0,
-        status: Status.accepted,
-        receivedAt: 1,
-        id: p.id,
-        sig: p.sig,
-        reasons: [],
-        canonical: p.canonical,
-      },
-    },
-  };
-}
 
 /** A secret, 50 later heads on its key, its redaction: returns the secret's marker and signature. */
 function writeAndRedact(state: State): { marker: string; sig: Uint8Array } {
@@ -55,7 +35,7 @@ function writeAndRedact(state: State): { marker: string; sig: Uint8Array } {
       ts: 1_700_000_000_000,
     });
     let lsn = 0;
-    applyRecords({ state, tree }, [record(secret, ++lsn)]);
+    applyRecords({ state, tree }, [loggedRecord(secret, ++lsn)]);
     // Later claims on the same key by the same agent, of other sizes: the
     // head row is rewritten each time (its old cell freed, not overwritten).
     for (let i = 0; i < 50; i++) {
@@ -65,14 +45,14 @@ function writeAndRedact(state: State): { marker: string; sig: Uint8Array } {
         value: `someone-${"x".repeat(i)}@example.com`,
         ts: 1_700_000_001_000 + i,
       });
-      applyRecords({ state, tree }, [record(later, ++lsn)]);
+      applyRecords({ state, tree }, [loggedRecord(later, ++lsn)]);
     }
     const redaction = operator.sign({
       concept: "_stemedb/redactions",
       predicate: "redacts",
       value: { target: prepare(secret).idHex, reason: "personal_data" },
     });
-    applyRecords({ state, tree }, [record(redaction, ++lsn)]);
+    applyRecords({ state, tree }, [loggedRecord(redaction, ++lsn)]);
     return { marker, sig: prepare(secret).sig };
   }
 }
