@@ -43,7 +43,7 @@ export function checkpointStep(
 /**
  * Tracks commits by other connections (`PRAGMA data_version` on this one) so
  * that an idle database gives its WAL file back: after a tick that copied
- * everything (`complete`) with no commit since the previous tick, and a WAL
+ * everything (`complete`, or `restarted`) with no commit since the previous tick, and a WAL
  * file still on disk, TRUNCATE resets it to zero bytes. It waits on no writer
  * (there is none) and frees up to `journal_size_limit` (64 MiB) of disk that
  * a loaded writer keeps as its high-water mark (SPEC §9: disk per assertion).
@@ -63,7 +63,10 @@ export class IdleTruncation {
     const version = (this.#db.query("PRAGMA data_version").values()[0] as number[])[0];
     const idle = version === this.#lastVersion;
     this.#lastVersion = version;
-    if (!idle || step !== "complete" || this.#walBytes() === 0) return false;
+    // "restarted" copied everything too: after a load that left the WAL over
+    // its bound, PASSIVE keeps reporting the old frame count (only a writer
+    // starts the WAL again), so every tick RESTARTs and none is "complete".
+    if (!idle || step === "partial" || this.#walBytes() === 0) return false;
     const row = this.#db.query("PRAGMA wal_checkpoint(TRUNCATE)").values()[0] as
       | number[]
       | undefined;

@@ -92,4 +92,24 @@ describe("IdleTruncation", () => {
     writer.close();
     checkpointer.close();
   });
+
+  test("also after a load that left the WAL over its bound: a RESTART that copied everything counts as idle", () => {
+    // The 1M benchmark left 85 MB of frames (over the 64 MiB bound) at the end
+    // of a load: every tick then RESTARTs (PASSIVE reports the old frame count
+    // until a writer starts the WAL again), and the WAL was never given back.
+    using dir = tempDir();
+    const path = join(dir.path, "s.sqlite");
+    const { writer, checkpointer, write } = open(path);
+    const walBytes = () => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    const idle = new IdleTruncation(checkpointer, walBytes);
+    const tick = () => idle.afterStep(checkpointStep(checkpointer, 4096, 64 * 1024));
+    write(500); // ~500 KB of frames, over the 64 KiB bound
+    expect(tick()).toBe(false); // first look
+    expect(tick()).toBe(true); // idle for a whole tick: truncated
+    expect(walBytes()).toBe(0);
+    write(1);
+    expect(writer.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 501 });
+    writer.close();
+    checkpointer.close();
+  });
 });
