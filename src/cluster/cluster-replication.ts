@@ -156,6 +156,11 @@ export class ClusterReplication implements EngineLog {
     return erased;
   }
 
+  /** One node at a time per task (stream-leases.ts). */
+  takeTurn(task: string, holdMs: number): Promise<boolean> {
+    return this.#log.leases.take(task, holdMs);
+  }
+
   /** The stream answers (the storage breaker's probe in cluster mode). */
   async probe(): Promise<void> {
     await this.#log.position(0); // one try: the breaker probes again

@@ -32,6 +32,7 @@ import { StemeError } from "../errors.ts";
 import type { LogRecord, LogRecordInput } from "../log/record-frame.ts";
 import type { Logger } from "../logger.ts";
 import { hashEquals } from "../merkle/hash.ts";
+import { StreamLeases } from "./stream-leases.ts";
 import { StreamStubs } from "./stream-stubs.ts";
 
 export interface JetStreamLogOptions {
@@ -81,6 +82,8 @@ export class JetStreamLog {
   readonly #subject: string;
   /** The stubs of erased records (SPEC §12). */
   readonly stubs: StreamStubs;
+  /** Turns for work one node at a time does (the archive URL's scrub). */
+  readonly leases: StreamLeases;
   #closed = false;
   /** Msg ids for records without a natural one: unique per process, so retries dedup. */
   readonly #nonce = crypto.randomUUID();
@@ -93,6 +96,7 @@ export class JetStreamLog {
     this.#o = o;
     this.#subject = subjectOf(o.stream);
     this.stubs = new StreamStubs(this.#js, jsm, o.stream);
+    this.leases = new StreamLeases(this.#js, jsm, o.stream, o.replicas);
   }
 
   /** Connects (reconnecting forever afterwards) and creates or checks the stream. */

@@ -28,7 +28,7 @@ import { HeapCeiling } from "../heap-ceiling.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
-import { ArchiveScrubJob } from "../redaction/archive-scrub-job.ts";
+import { ArchiveScrubJob, SCRUB_TURN_MS } from "../redaction/archive-scrub-job.ts";
 import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
 import { createApp } from "./app.ts";
@@ -67,13 +67,11 @@ export async function startServer(
   logger: Logger,
   deps: ServerDeps = {},
 ): Promise<RunningServer> {
-  if (config.natsUrl !== undefined && config.archiveTo !== undefined) {
-    // Cluster mode has no segment log to ship: the R3 stream is the log, and a
-    // node is rebuilt from a snapshot (`stemedb backup`) plus the stream's tail.
+  if (config.natsUrl !== undefined && config.archiveSync) {
     throw new StemeError(
       "config_invalid",
-      "--archive-to does not apply in cluster mode (--nats-url): take snapshots with `stemedb backup`; the stream holds the log",
-      { field: "archiveTo" },
+      "--archive-sync does not apply in cluster mode (--nats-url): a write is durable once the stream's quorum has it",
+      { field: "archiveSync" },
     );
   }
   // Nothing is written to the data dir before the port is known to be free and the dir writable.
@@ -120,7 +118,12 @@ export async function startServer(
   let archiver: Archiver | undefined;
   let redactionArchive: ArchiveScrubJob | undefined;
   try {
-    archiver = serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION);
+    // Cluster mode ships nothing (the stream is the log): its --archive-to is where
+    // `stemedb backup` writes snapshots, followed for health and scrubbed below.
+    archiver =
+      config.natsUrl === undefined
+        ? serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION)
+        : undefined;
     const adminToken = resolveAdminToken(config, config.dataDir, logger);
     const archiveTo = config.archiveTo;
     const backupListing =
@@ -130,9 +133,12 @@ export async function startServer(
             url: archiveTo,
             open: () => openTarget(archiveTo, config, deps.archiveEnv ?? {}),
           });
-    // SPEC §12: the server that ships also scrubs the URL's objects of redacted assertions.
+    // SPEC §12: a server given a URL scrubs its objects of redacted assertions, whoever
+    // ships them (it, or `stemedb archive-wal`, or a cluster's `stemedb backup`); the
+    // nodes of a cluster take turns through the stream, so one of them does it.
+    const takeTurn = engine.log.takeTurn?.bind(engine.log);
     redactionArchive =
-      archiveTo === undefined || !config.archiveShip
+      archiveTo === undefined
         ? undefined
         : new ArchiveScrubJob({
             state: engine.state,
@@ -140,6 +146,7 @@ export async function startServer(
             logger,
             intervalMs: config.archiveIntervalMs,
             signer: loadOrCreateNodeKey(config.dataDir).signer,
+            ...(takeTurn ? { turn: () => takeTurn("archive-scrub", SCRUB_TURN_MS) } : {}),
           });
     // With reader threads every thread listens with SO_REUSEPORT (SPEC §11), and
     // the per-IP rate limits keep one budget per client in shared memory.

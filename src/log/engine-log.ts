@@ -97,6 +97,14 @@ export interface EngineLog {
    * A segment log has no such method: its scrubber rewrites the segment.
    */
   eraseRedacted?(target: RedactedRecord, applied: AppliedPosition): Promise<boolean>;
+  /**
+   * A log several nodes share (cluster mode): whether `task` is this node's
+   * turn, holding it for `holdMs` more (a lease in the log's store). Work that
+   * any node could do but one should (the archive URL's redaction scrub) asks
+   * before each run. A log only this node writes has no such method: every
+   * turn is its own.
+   */
+  takeTurn?(task: string, holdMs: number): Promise<boolean>;
   /** Waits for appends in flight, stops following, releases the log. */
   close(): Promise<void>;
 }

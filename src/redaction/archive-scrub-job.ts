@@ -13,8 +13,16 @@
  * shipped since), unless a redaction is new to it.
  * Each pass writes the state's redactions to the ledger first, then replaces
  * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
- * holding a pending target. Runs only on a server that ships (`--archive-to`
- * with `--archive-ship`).
+ * holding a pending target. While every redaction is confirmed, a pass every
+ * minute reads the snapshots taken since (only those): a cluster node that had
+ * not applied a redaction yet may back up its row after the scrub.
+ *
+ * Runs on every server given `--archive-to`: one that ships, one that leaves
+ * shipping to `stemedb archive-wal` (`--archive-ship false`), and cluster
+ * nodes, whose URL holds the snapshots `stemedb backup` writes. Nodes that
+ * share a URL through a cluster take turns (`turn`, a lease in the stream):
+ * one scrubs; the others read the URL's confirmation every 5 s and count a redaction done once it lists it as
+ * confirmed, so `stemedb redact --wait` works against any node.
  */
 
 import type { BackupTarget } from "../backup/backup-target.ts";
@@ -22,7 +30,7 @@ import { toHex } from "../hex.ts";
 import type { Logger } from "../logger.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { State } from "../store/state.ts";
-import { scrubArchive } from "./archive-scrub.ts";
+import { type ArchiveScrubReport, scrubArchive } from "./archive-scrub.ts";
 import { readLedger, redactionsInState, writeLedger } from "./redaction-ledger.ts";
 import {
   readScrubConfirmation,
@@ -38,7 +46,28 @@ export interface ArchiveScrubJobOptions {
   intervalMs: number;
   /** This server's key, to sign rebuilt snapshots; without it snapshots are not rebuilt. */
   signer?: NativeSigner;
+  /**
+   * Whether this pass is this node's to run (cluster mode: one node of those
+   * sharing the URL scrubs; `EngineLog.takeTurn`). Without it every pass is.
+   */
+  turn?: () => Promise<boolean>;
+  /** How often a node that is not scrubbing reads the URL's confirmation while it waits (default 5 s). */
+  observeIntervalMs?: number;
+  /** How often snapshots taken since the last confirmation are read while nothing is pending (default 1 min). */
+  recheckIntervalMs?: number;
 }
+
+/** How long a cluster node holds its turn to scrub the URL (renewed at every pass). */
+export const SCRUB_TURN_MS = 60_000;
+
+const NOTHING_REPLACED: Omit<ArchiveScrubReport, "checked"> = {
+  objects: 0,
+  replaced: 0,
+  frames: 0,
+  leftovers: 0,
+  skipped: 0,
+  versions: 0,
+};
 
 export class ArchiveScrubJob {
   readonly #o: ArchiveScrubJobOptions;
@@ -49,6 +78,9 @@ export class ArchiveScrubJob {
   #target: Promise<BackupTarget> | undefined;
   /** The URL's newest scrub confirmation (null: none), read at the first pass that needs it. */
   #stored: ScrubConfirmation | null | undefined;
+  /** When snapshots are next read while nothing is pending; when a waiting node next reads the confirmation. */
+  #recheckAt = 0;
+  #observeAt = 0;
 
   constructor(options: ArchiveScrubJobOptions) {
     this.#o = options;
@@ -105,6 +137,10 @@ export class ArchiveScrubJob {
         throw e;
       });
       const local = this.#redactedHere();
+      if (this.#o.turn !== undefined && !(await this.#o.turn())) {
+        await this.#observe(target, local);
+        return;
+      }
       if ([...local.keys()].some((id) => !this.#confirmed.has(id))) {
         // The ledger holds every redaction before any object is scrubbed of it (a restore needs it).
         await writeLedger(target, redactionsInState(this.#o.state.db));
@@ -115,7 +151,13 @@ export class ArchiveScrubJob {
         if (!known.has(e.target)) known.set(e.target, e.reason);
       const pending = [...known.keys()].filter((id) => !this.#confirmed.has(id));
       this.#ledgerPending = pending.filter((id) => !local.has(id)).length;
-      if (pending.length === 0) return;
+      if (pending.length === 0) {
+        if (known.size > 0 && performance.now() >= this.#recheckAt) {
+          this.#recheckAt = performance.now() + (this.#o.recheckIntervalMs ?? 60_000);
+          await this.#scrub(target, known, pending, { snapshotsOnly: true });
+        }
+        return;
+      }
       await this.#scrub(target, known, pending);
       this.#ledgerPending = pending.filter(
         (id) => !local.has(id) && !this.#confirmed.has(id),
@@ -125,6 +167,21 @@ export class ArchiveScrubJob {
         error: e instanceof Error ? e.message : String(e),
       });
     }
+  }
+
+  /**
+   * Another node scrubs the URL: this one learns from the URL's newest
+   * confirmation which of its redactions that node confirmed (read every
+   * `observeIntervalMs` while one is pending here).
+   */
+  async #observe(target: BackupTarget, local: ReadonlyMap<string, string>): Promise<void> {
+    this.#ledgerPending = 0;
+    this.#stored = undefined; // the scrubbing node writes newer ones: read afresh on a turn
+    if (![...local.keys()].some((id) => !this.#confirmed.has(id))) return;
+    if (performance.now() < this.#observeAt) return;
+    this.#observeAt = performance.now() + (this.#o.observeIntervalMs ?? 5_000);
+    const stored = await readScrubConfirmation(target);
+    for (const id of stored?.confirmed ?? []) if (local.has(id)) this.#confirmed.add(id);
   }
 
   /**
@@ -139,15 +196,21 @@ export class ArchiveScrubJob {
     target: BackupTarget,
     known: ReadonlyMap<string, string>,
     pending: readonly string[],
+    { snapshotsOnly = false } = {},
   ): Promise<void> {
     this.#stored ??= (await readScrubConfirmation(target)) ?? null;
     const before = this.#stored ?? undefined;
     const named = new Set(before?.targets ?? []);
     const incremental = before !== undefined && pending.every((id) => named.has(id));
+    // Every target confirmed and named: the archive objects stay as the last pass left them.
+    if (snapshotsOnly && !(incremental && known.size === named.size && this.#o.signer)) return;
     const started = performance.now();
-    const report = await scrubArchive(target, new Set(known.keys()), {
-      checked: incremental ? before.archive : {},
-    });
+    const report =
+      snapshotsOnly && before !== undefined
+        ? { ...NOTHING_REPLACED, checked: before.archive }
+        : await scrubArchive(target, new Set(known.keys()), {
+            checked: incremental ? before.archive : {},
+          });
     const archived = performance.now();
     const snapshots =
       this.#o.signer === undefined
@@ -157,24 +220,26 @@ export class ArchiveScrubJob {
             signer: this.#o.signer,
             checked: new Set(incremental ? before.snapshots : []),
           });
+    // Confirmed by a pass that found nothing left to replace: an upload read from the log before
+    // its scrub and still in flight during this pass lands past the watermark, read by the next.
+    const clean = report.replaced + report.leftovers + (snapshots?.rebuilt.length ?? 0) === 0;
+    if (clean) for (const id of known.keys()) this.#confirmed.add(id);
     const next: ScrubConfirmation = {
       targets: [...known.keys()].sort(),
+      confirmed: [...known.keys()].filter((id) => this.#confirmed.has(id)).sort(),
       archive: report.checked,
       snapshots: snapshots?.clean ?? [],
       at: Date.now(),
     };
     const changed =
       before === undefined ||
-      JSON.stringify([before.targets, before.archive, before.snapshots]) !==
-        JSON.stringify([next.targets, next.archive, next.snapshots]);
+      JSON.stringify([before.targets, before.confirmed, before.archive, before.snapshots]) !==
+        JSON.stringify([next.targets, next.confirmed, next.archive, next.snapshots]);
     if (changed) {
       await writeScrubConfirmation(target, next);
       this.#stored = next;
     }
-    // Confirmed by a pass that found nothing left to replace: an upload read from the log before
-    // its scrub and still in flight during this pass lands past the watermark, read by the next.
-    const clean = report.replaced + report.leftovers + (snapshots?.rebuilt.length ?? 0) === 0;
-    if (clean) for (const id of known.keys()) this.#confirmed.add(id);
+    if (snapshotsOnly && snapshots?.rebuilt.length === 0) return; // nothing new: no log line a minute
     this.#o.logger.info("archive URL scrubbed of redacted assertions", {
       redactions: known.size,
       incremental,

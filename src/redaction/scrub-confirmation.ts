@@ -7,12 +7,14 @@
  * whose every object is a redaction: backup contract item 3), so the ledger's
  * readers never see it.
  *
- *   { "v": 1, "at", "targets": [<target id hex>…],
+ *   { "v": 1, "at", "targets": [<target id hex>…], "confirmed": [<target id hex>…],
  *     "archive": { "<history>": <last LSN checked> },
  *     "snapshots": [<snapshot prefix>…] }
  *
  * It says: no archive object of `<history>` up to that LSN, and none of those
- * snapshots, holds a frame or row of any of `targets`. Objects shipped later
+ * snapshots, holds a frame or row of any of `targets`; `confirmed` are the
+ * targets a pass that replaced nothing has confirmed (what cluster nodes that
+ * do not scrub count as done; absent in confirmations written before it). Objects shipped later
  * (past the LSN, or a snapshot not listed) are checked by the next pass; a
  * redaction not in `targets` makes the next pass read everything. It holds ids
  * only, no content. A missing or unreadable one means "nothing confirmed": the
@@ -30,6 +32,8 @@ export const SCRUBS_PREFIX = "redaction-scrubs/";
 export interface ScrubConfirmation {
   /** Redacted assertion ids (hex) the objects below are confirmed clean of. */
   targets: string[];
+  /** Those of `targets` a pass that found nothing left to replace confirmed. */
+  confirmed: string[];
   /** Per history: archive objects whose last LSN is at most this were checked. */
   archive: Record<string, number>;
   /** Complete snapshots (prefixes) checked. */
@@ -60,6 +64,9 @@ export async function readScrubConfirmation(
     }
     return {
       targets: json.targets.filter((t): t is string => typeof t === "string"),
+      confirmed: (Array.isArray(json.confirmed) ? json.confirmed : []).filter(
+        (t): t is string => typeof t === "string",
+      ),
       archive: Object.fromEntries(
         Object.entries(json.archive).filter(([, lsn]) => Number.isSafeInteger(lsn)),
       ) as Record<string, number>,

@@ -5,7 +5,7 @@
  * left; then 0, and no decompressed object at the URL holds the target's marker.
  */
 import { expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
 import { listSnapshots } from "../../../src/backup/backup-catalog.ts";
@@ -111,6 +111,73 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     }
   } finally {
     await job.stop();
+    await t.close();
+  }
+});
+
+test("nodes sharing a URL take turns: one scrubs, the other counts it done from the URL; a snapshot uploaded late is rebuilt", async () => {
+  using out = tempDir();
+  using late = tempDir();
+  const t = await openTestApp({ archiveTo: out.path });
+  const target = new DirTarget(out.path);
+  const jobOf = (turn: boolean) =>
+    new ArchiveScrubJob({
+      state: t.engine.state,
+      open: async () => target,
+      logger: silentLogger,
+      intervalMs: 3_600_000,
+      signer: (loadNodeKey(t.dir) as NodeKey).signer,
+      turn: async () => turn,
+      observeIntervalMs: 0,
+      recheckIntervalMs: 0,
+    });
+  // Two nodes' jobs over one state: what the cluster's nodes each hold after applying the redaction.
+  const scrubber = jobOf(true);
+  const waiter = jobOf(false);
+  try {
+    const marker = `MARKER-${crypto.randomUUID()}`;
+    const operator = testAgent(98);
+    await t.engine.updateAgent({ agent: operator.key, role: "operator" });
+    const r = await t.engine.ingest([
+      prepare(testAgent(99).sign({ concept: "acme/x", predicate: "note", value: marker })),
+    ]);
+    const targetId = (r.outcomes[0] as { id: string }).id;
+    await takeBackup({ dataDir: t.dir, target, version: "t" });
+    // A node that lags behind backs up the row too; its snapshot reaches the URL after the scrub.
+    await takeBackup({ dataDir: t.dir, target: new DirTarget(late.path), version: "t" });
+    await t.engine.ingest([
+      prepare(
+        operator.sign({
+          concept: "_stemedb/redactions",
+          predicate: "redacts",
+          value: { target: targetId, reason: "leaked_secret" },
+        }),
+      ),
+    ]);
+    await t.engine.redactions.scrub();
+    expect(objectsHolding(out.path, marker).length).toBeGreaterThan(0);
+
+    await waiter.run(); // not its turn: it only reads the URL (no confirmation yet)
+    expect([waiter.backlog(), objectsHolding(out.path, marker).length > 0]).toEqual([1, true]);
+    await scrubber.run(); // rebuilds the snapshot
+    expect(objectsHolding(out.path, marker)).toEqual([]);
+    await waiter.run(); // the confirmation names the target, not yet confirmed by a clean pass
+    expect(waiter.backlog()).toBe(1);
+    await scrubber.run(); // finds nothing left: confirmed, and says so in the URL
+    expect(scrubber.backlog()).toBe(0);
+    await waiter.run();
+    expect(waiter.backlog()).toBe(0);
+
+    cpSync(join(late.path, "snapshots"), join(out.path, "snapshots"), { recursive: true });
+    expect(objectsHolding(out.path, marker).length).toBeGreaterThan(0);
+    await waiter.run(); // not its turn: it touches nothing
+    expect(objectsHolding(out.path, marker).length).toBeGreaterThan(0);
+    await scrubber.run(); // every redaction confirmed: it reads the snapshots taken since
+    expect(objectsHolding(out.path, marker)).toEqual([]);
+    expect((await verifyBackup(target)).checks.filter((c) => !c.ok)).toEqual([]);
+  } finally {
+    await scrubber.stop();
+    await waiter.stop();
     await t.close();
   }
 });
