@@ -333,7 +333,7 @@ export const CLIENT_SETTINGS = {
       .optional(),
     default: undefined,
     flag: "operator-key",
-    doc: "pin the operator keys trusted to redact (64 hex, comma-separated; SPEC §12): mcp's verify refuses a redaction by any other key, and without a pin names the key",
+    doc: "pin the operator keys trusted to redact (64 hex, comma-separated; SPEC §12): mcp's verify refuses a redaction by any other key, and without a pin names the key; dr-drill without --operator-key also trusts them to have signed the URL's redactions",
   },
 } as const satisfies Record<
   string,
