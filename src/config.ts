@@ -98,11 +98,6 @@ export const SETTINGS = {
     default: 8,
     doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread; a cold query at 1M reads one key's few pages, which the OS page cache serves: 8 holds the index interiors, see README Performance)",
   },
-  heapCeilingMib: {
-    type: int(0, 64 * 1024),
-    default: 0,
-    doc: "JavaScript heap of the main thread (the writer), MiB: past it a full garbage collection runs (checked 4 times a second; then at 1.5x what survived, if more); 0 = off, JavaScriptCore's own sizing. 48 cut the main heap right after a load from 115 to 68 MB, but RSS did not follow measurably and batch CPU per assertion was 1.06x, so it is off (see README Performance)",
-  },
 
   maxBatch: {
     type: int(1, 1_000_000),
