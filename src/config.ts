@@ -98,11 +98,6 @@ export const SETTINGS = {
     default: 8,
     doc: "SQLite page cache of each reader thread's connection, MiB (counts in RSS once per thread; a cold query at 1M reads one key's few pages, which the OS page cache serves: 8 holds the index interiors, see README Performance)",
   },
-  heapCeilingMib: {
-    type: int(0, 64 * 1024),
-    default: 0,
-    doc: "JavaScript heap of the main thread (the writer), MiB: past it a full garbage collection runs (checked 4 times a second; then at 1.5x what survived, if more); 0 = off, JavaScriptCore's own sizing. 48 cut the main heap right after a load from 115 to 68 MB, but RSS did not follow measurably and batch CPU per assertion was 1.06x, so it is off (see README Performance)",
-  },
 
   maxBatch: {
     type: int(1, 1_000_000),
@@ -333,7 +328,7 @@ export const CLIENT_SETTINGS = {
       .optional(),
     default: undefined,
     flag: "operator-key",
-    doc: "pin the operator keys trusted to redact (64 hex, comma-separated; SPEC §12): mcp's verify refuses a redaction by any other key, and without a pin names the key",
+    doc: "pin the operator keys trusted to redact (64 hex, comma-separated; SPEC §12): mcp's verify refuses a redaction by any other key, and without a pin names the key; dr-drill without --operator-key also trusts them to have signed the URL's redactions",
   },
 } as const satisfies Record<
   string,

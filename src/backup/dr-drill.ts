@@ -6,8 +6,11 @@
  * (RFC 9162 §2.1.4, verified client-side). Reports the measured RTO (restore +
  * start until ready) and the RPO gap (the source's tree size minus the restored
  * one, and the time between the newest restored record and the source's tree
- * head). The server is injected (`start`) so this stays free of HTTP framework
- * code; the CLI passes the real one.
+ * head). The restore trusts the URL's redactions (SPEC §12) as `restore` does:
+ * signed by an operator of the restored registry or a pinned `operatorKeys`
+ * key, else the drill fails with `operator_required`. The server is injected
+ * (`start`) so this stays free of HTTP framework code; the CLI passes the real
+ * one.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +36,8 @@ export interface DrillOptions {
   now?: () => number;
   /** Keep the scratch data dir (its path is in the report). */
   keep?: boolean;
+  /** Operator keys trusted to have signed the URL's redactions besides the restored registry's (`--operator-key`). */
+  operatorKeys?: readonly string[];
 }
 
 export interface DrillReport {
@@ -42,6 +47,8 @@ export interface DrillReport {
   /** The restored scratch dir, when kept. */
   data_dir: string | null;
   restored: SignedTreeHead | null;
+  /** The operator keys pinned for the restore's redaction ledger check (SPEC §12). */
+  operator_keys: string[];
   source: SignedTreeHead | null;
   consistency: "verified" | "not checked" | "failed";
   /** Recovery time: restore (plan, verify, place, replay) + server start until ready. */
@@ -65,6 +72,7 @@ export async function drDrill(o: DrillOptions): Promise<DrillReport> {
     url: o.target.url,
     data_dir: dataDir,
     restored: null,
+    operator_keys: [...(o.operatorKeys ?? [])],
     source: null,
     consistency: "not checked",
     rto_ms: { restore: 0, start: 0, total: 0 },
@@ -75,7 +83,12 @@ export async function drDrill(o: DrillOptions): Promise<DrillReport> {
   let server: DrillServer | undefined;
   try {
     const t0 = performance.now();
-    const restored = await restoreDataDir({ target: o.target, dataDir, point: { kind: "latest" } });
+    const restored = await restoreDataDir({
+      target: o.target,
+      dataDir,
+      point: { kind: "latest" },
+      operatorKeys: report.operator_keys,
+    });
     const t1 = performance.now();
     report.restore = { plan: restored.plan, tree_heads_checked: restored.tree_heads_checked };
     server = await o.start(dataDir);
@@ -98,7 +111,14 @@ export async function drDrill(o: DrillOptions): Promise<DrillReport> {
   } catch (e) {
     // A target that refuses the credentials is a configuration error, not a failed drill (SPEC §7).
     if (e instanceof StemeError && e.code === "config_invalid") throw e;
-    report.problems.push(e instanceof Error ? e.message : String(e));
+    // The code first (operator_required, backup_gap, …), for whoever greps the recorded report.
+    report.problems.push(
+      e instanceof StemeError
+        ? `${e.code}: ${e.message}`
+        : e instanceof Error
+          ? e.message
+          : String(e),
+    );
   } finally {
     await server?.stop();
     if (!o.keep) {

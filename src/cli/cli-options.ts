@@ -105,6 +105,19 @@ export function parseHex32(value: string): string {
   return value;
 }
 
+/**
+ * `--operator-key <hex>` of restore, verify and dr-drill (SPEC §12): a key
+ * trusted to have signed redactions, 64 hex, repeatable; the values collect
+ * into a list. (`mcp` takes the client setting instead: operatorKeyOption.)
+ */
+export function operatorKeyListOption(
+  help = "also trust this key to have signed the URL's redactions (SPEC §12; by default only the restored registry's operators); repeatable",
+): Option {
+  return new Option("--operator-key <hex>", help).argParser(
+    (value: string, previous: string[] | undefined) => collect(parseHex32(value), previous),
+  );
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

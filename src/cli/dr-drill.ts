@@ -1,11 +1,14 @@
 /**
- * `stemedb dr-drill --from URL [--source URL] [--json] [--keep]` (SPEC §7,
- * src/backup/dr-drill.ts): restore the latest backup + archive into a scratch
- * dir, serve it on a loopback port, compare with the live source by a
- * consistency proof, report RTO and RPO, and record the report at the URL
- * (`drills/<time>.json`, src/backup/drill-record.ts) for the dashboard. The drill's server takes no settings
- * from the environment (so it never archives into the live target). Exit 1
- * when any check failed: fit for a timer and an alert.
+ * `stemedb dr-drill --from URL [--source URL] [--json] [--keep]
+ * [--operator-key HEX]…` (SPEC §7, src/backup/dr-drill.ts): restore the latest
+ * backup + archive into a scratch dir, serve it on a loopback port, compare
+ * with the live source by a consistency proof, report RTO and RPO, and record
+ * the report at the URL (`drills/<time>.json`, src/backup/drill-record.ts) for
+ * the dashboard. `--operator-key` pins redaction signers as for `restore`
+ * (SPEC §12); a timer without flags pins them with STEMEDB_OPERATOR_KEYS. The
+ * drill's server takes no settings from the environment (so it never archives
+ * into the live target). Exit 1 when any check failed: fit for a timer and an
+ * alert.
  */
 import { Command } from "commander";
 import { type DrillReport, drDrill } from "../backup/dr-drill.ts";
@@ -15,6 +18,7 @@ import { startServer } from "../http/server.ts";
 import { jsonLogger } from "../logger.ts";
 import { backupConfig, openBackupTarget } from "./backup-io.ts";
 import { CliExit, type CliIo } from "./cli-io.ts";
+import { clientConfig, operatorKeyListOption } from "./cli-options.ts";
 
 interface DrillOptions {
   from: string;
@@ -22,6 +26,7 @@ interface DrillOptions {
   json?: boolean;
   keep?: boolean;
   record: boolean;
+  operatorKey?: string[];
 }
 
 export function drDrillCommand(io: CliIo): Command {
@@ -34,13 +39,28 @@ export function drDrillCommand(io: CliIo): Command {
     .option("--json", "print the report as JSON (for monitoring)")
     .option("--keep", "keep the restored scratch data dir")
     .option("--no-record", "do not write the result to the URL (drills/<time>.json)")
-    .addHelpText("after", "\nExit codes: 0 the drill passed, 1 it failed, 2 usage error.\n")
+    .addOption(
+      operatorKeyListOption(
+        "also trust this key to have signed the URL's redactions (SPEC §12; by default only the restored registry's operators); repeatable; without it, the keys of STEMEDB_OPERATOR_KEYS (comma-separated)",
+      ),
+    )
+    .addHelpText(
+      "after",
+      "\nRedactions (SPEC §12): as for restore, every redaction in the URL's ledger must be\n" +
+        "signed by an operator of the restored registry or a pinned key; otherwise the drill\n" +
+        "fails with operator_required naming the key.\n" +
+        "Exit codes: 0 the drill passed, 1 it failed, 2 usage error.\n",
+    )
     .action(async (options: DrillOptions) => {
       const target = await openBackupTarget(options.from, io, backupConfig(io));
       const logger = jsonLogger("warn", io.stderr);
       const startedAt = io.now();
+      // Flag > env, as every setting: a timer pins the keys in its environment file.
+      const operatorKeys =
+        options.operatorKey ?? clientConfig({}, io).operatorKeys?.split(",") ?? [];
       const report = await drDrill({
         target,
+        operatorKeys,
         ...(options.source === undefined ? {} : { source: options.source.replace(/\/$/, "") }),
         fetch: io.fetch,
         now: io.now,
@@ -73,6 +93,9 @@ export function renderDrill(r: DrillReport, recorded: string | null = null): str
     `  restored: tree_size ${r.restored?.tree_size ?? "-"}, root ${r.restored?.root ?? "-"}`,
     `  RTO:      ${r.rto_ms.total} ms (restore ${r.rto_ms.restore}, start until ready ${r.rto_ms.start})`,
   ];
+  if (r.operator_keys.length > 0) {
+    lines.push(`  operator keys pinned: ${r.operator_keys.join(", ")}`);
+  }
   if (r.source !== null) {
     lines.push(
       `  source:   tree_size ${r.source.tree_size}, root ${r.source.root}`,

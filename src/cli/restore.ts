@@ -12,7 +12,7 @@ import type { RestorePoint } from "../backup/restore-point.ts";
 import { type SignedTreeHead, verifyTreeHead } from "../merkle/tree-head.ts";
 import { backupConfig, openBackupTarget, stepProgress } from "./backup-io.ts";
 import { type CliIo, usageError } from "./cli-io.ts";
-import { collect, parseHex32, parsePositive } from "./cli-options.ts";
+import { collect, operatorKeyListOption, parsePositive } from "./cli-options.ts";
 
 interface RestoreOptions {
   from: string;
@@ -90,11 +90,7 @@ export function restoreCommand(io: CliIo): Command {
       "also check the restored root against this signed tree head (a receipt, proof --save-sth); repeatable",
       collect,
     )
-    .option(
-      "--operator-key <hex>",
-      "also trust this key to have signed the URL's redactions (SPEC §12; by default only the restored registry's operators); repeatable",
-      (v: string, prev: string[] | undefined) => collect(parseHex32(v), prev),
-    )
+    .addOption(operatorKeyListOption())
     .option(
       "--node-key <file>",
       "install this node.key, so the restored server keeps the original's identity",

@@ -11,7 +11,7 @@ import { parseConfig } from "../config.ts";
 import { type VerifyReport, verifyDataDir } from "../verify/verify-data-dir.ts";
 import { openBackupTarget } from "./backup-io.ts";
 import { CliExit, type CliIo, usageError } from "./cli-io.ts";
-import { collect, parseHex32 } from "./cli-options.ts";
+import { operatorKeyListOption } from "./cli-options.ts";
 
 export function verifyCommand(io: CliIo): Command {
   return new Command("verify")
@@ -21,10 +21,10 @@ export function verifyCommand(io: CliIo): Command {
     .argument("[data_dir]", "data directory (default: STEMEDB_DATA_DIR, else ./data)")
     .option("--backup <url>", "verify a backup target instead (s3://bucket/prefix or a directory)")
     .option("--json", "print the report as JSON")
-    .option(
-      "--operator-key <hex>",
-      "an operator key trusted to redact (SPEC §12), for a data dir or --backup; repeatable; without, redactions are reported with their key",
-      (v: string, prev: string[] | undefined) => collect(parseHex32(v), prev),
+    .addOption(
+      operatorKeyListOption(
+        "an operator key trusted to redact (SPEC §12), for a data dir or --backup; repeatable; without, redactions are reported with their key",
+      ),
     )
     .addHelpText("after", "\nExit codes: 0 every check passed, 1 a check failed, 2 usage error.\n")
     .action(async (dataDir: string | undefined, options: VerifyFlags) => {

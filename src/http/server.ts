@@ -24,7 +24,6 @@ import { assertWritableDataDir, dataDirAccessError } from "../engine/data-dir-ac
 import { Engine } from "../engine/engine.ts";
 import type { EngineOptions } from "../engine/engine-options.ts";
 import { StemeError } from "../errors.ts";
-import { HeapCeiling } from "../heap-ceiling.ts";
 import { PreparePool } from "../ingest/prepare-pool.ts";
 import type { Logger } from "../logger.ts";
 import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
@@ -234,16 +233,12 @@ export async function startServer(
     }
   }, RETENTION_INTERVAL_MS);
   retention.unref();
-  // SPEC §9 RSS: the main thread's heap stays near STEMEDB_HEAP_CEILING_MIB.
-  const heapCeiling =
-    config.heapCeilingMib > 0 ? new HeapCeiling(config.heapCeilingMib * 2 ** 20) : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info("stopping: draining in-flight requests");
       clearInterval(retention);
-      heapCeiling?.stop();
       // Every HTTP thread drains together; the main app keeps answering what
       // they forward until they are done, and the engine closes last.
       await Promise.all([readers.stop(), server?.stop(false)]);

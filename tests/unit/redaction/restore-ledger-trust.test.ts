@@ -5,12 +5,17 @@
  * — or a key pinned with `operatorKeys` (`restore --operator-key`). An entry
  * validly signed by any other key makes the restore refuse with
  * `operator_required` before anything is placed (also through `stemedb
- * restore`); pinning that key (`--operator-key`) restores and applies it.
+ * restore`); pinning that key (`--operator-key`) restores and applies it. The
+ * DR drill restores the same way: it fails with `operator_required` where
+ * restore refuses, passes with the key pinned by `--operator-key` or
+ * STEMEDB_OPERATOR_KEYS, and records which keys were pinned.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
+import type { DrillReport } from "../../../src/backup/dr-drill.ts";
+import { DRILLS_PREFIX } from "../../../src/backup/drill-record.ts";
 import { restoreDataDir } from "../../../src/backup/restore-data-dir.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
 import { Engine } from "../../../src/engine/engine.ts";
@@ -128,3 +133,55 @@ test("a ledger entry validly signed by a non-operator: refused before placing an
     await engine.close();
   }
 });
+
+test("dr-drill on that URL: fails with operator_required naming the key; --operator-key or STEMEDB_OPERATOR_KEYS pins it, and the record says which", async () => {
+  const drill = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await run(["dr-drill", "--from", target.url, "--json", ...args], { env });
+    return { ...r, report: JSON.parse(r.stdout || "{}") as DrillReport & { recorded: string } };
+  };
+  const recorded = async (url: string) =>
+    JSON.parse(
+      new TextDecoder().decode(await target.get(url.slice(target.url.length + 1))),
+    ) as DrillReport;
+
+  const refused = await drill([]);
+  expect([refused.code, refused.stderr]).toEqual([1, ""]);
+  expect(refused.report.ok).toBe(false);
+  expect(refused.report.operator_keys).toEqual([]);
+  expect(refused.report.problems).toHaveLength(1);
+  expect(refused.report.problems[0]).toStartWith("operator_required: ");
+  expect(refused.report.problems[0]).toContain(`signed by ${forger.key}`);
+  expect(refused.report.problems[0]).toContain("pass --operator-key");
+  expect((await recorded(refused.report.recorded)).problems).toEqual(refused.report.problems);
+
+  // Parsed and validated as restore's flag: a malformed key is a usage error.
+  const malformed = await drill(["--operator-key", "xyz"]);
+  expect(malformed.code).toBe(2);
+  expect(malformed.stderr).toContain("must be 64 lowercase hex chars");
+
+  const pinned = await drill(["--operator-key", forger.key]);
+  expect([pinned.code, pinned.stderr]).toEqual([0, ""]);
+  expect(pinned.report.ok).toBe(true);
+  expect(pinned.report.problems).toEqual([]);
+  expect(pinned.report.operator_keys).toEqual([forger.key]);
+  expect(pinned.report.restored?.tree_size).toBe(live.tree.size);
+  expect((await recorded(pinned.report.recorded)).operator_keys).toEqual([forger.key]);
+
+  // A timer pins them in its environment file; a flag wins over it.
+  const fromEnv = await drill(["--no-record"], {
+    STEMEDB_OPERATOR_KEYS: `${operator.key},${forger.key}`,
+  });
+  expect([fromEnv.code, fromEnv.stderr]).toEqual([0, ""]);
+  expect(fromEnv.report.operator_keys).toEqual([operator.key, forger.key]);
+  const flagWins = await drill(["--no-record", "--operator-key", operator.key], {
+    STEMEDB_OPERATOR_KEYS: forger.key,
+  });
+  expect(flagWins.code).toBe(1);
+  expect(flagWins.report.operator_keys).toEqual([operator.key]);
+  const text = await run(["dr-drill", "--from", target.url, "--no-record"], {
+    env: { STEMEDB_OPERATOR_KEYS: forger.key },
+  });
+  expect(text.stdout).toContain(`PASS: dr-drill from ${target.url}`);
+  expect(text.stdout).toContain(`operator keys pinned: ${forger.key}`);
+  expect((await target.list(DRILLS_PREFIX)).length).toBe(2);
+}, 60_000);
