@@ -214,7 +214,7 @@ export const SETTINGS = {
   archiveTo: {
     type: z.string().min(1).optional(),
     default: undefined,
-    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory); unset = no archival",
+    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory) and scrub it of redacted assertions; in cluster mode the backup URL, scrubbed and followed, nothing shipped; unset = no archival",
   },
   archiveIntervalMs: {
     type: int(10, 86_400_000),
@@ -224,7 +224,7 @@ export const SETTINGS = {
   archiveShip: {
     type: bool(),
     default: true,
-    doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics",
+    doc: "with --archive-to: true ships from the server; false only follows the target's listing (archive-wal ships from a timer) for retention, health and metrics, and scrubs it; no effect in cluster mode",
   },
   archiveSync: {
     type: bool(),

@@ -11,7 +11,11 @@
  * before the redaction (its snapshot holds the row: the redaction from the
  * stream deletes it), and all reach the same root; every tree head handed out
  * before the redaction is consistent with the current tree, and the redacted
- * id's inclusion proof verifies.
+ * id's inclusion proof verifies. The nodes are given the backup URL
+ * (`--archive-to`): one of them (the lease's holder, and only one) rebuilds
+ * the snapshot without the row, every node's `archive_backlog` reaches 0, and
+ * then no decompressed object of the URL holds the marker, nor a data dir
+ * restored from it at `--until-seq` of the snapshot (before the redaction).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,7 +24,7 @@ import { join } from "node:path";
 import { StemeClient } from "../../src/client/index.ts";
 import type { SignedTreeHead } from "../../src/merkle/tree-head.ts";
 import { REDACTIONS_CONCEPT, REDACTS_PREDICATE } from "../../src/redaction/redaction-shape.ts";
-import { filesHolding } from "../helpers/byte-search.ts";
+import { filesHolding, objectsHolding } from "../helpers/byte-search.ts";
 import { fastSigner } from "../helpers/fast-sign.ts";
 import { NATS, NATS_SERVER, type NatsCluster, startNatsCluster } from "../helpers/nats-cluster.ts";
 import { expectRedactedWithProofs } from "../helpers/redacted-proofs.ts";
@@ -56,6 +60,20 @@ async function cleared(dir: string, needle: string, withinMs: number): Promise<s
   }
 }
 
+/** Waits (polling health, bounded) until the node counts no redaction unscrubbed from the URL. */
+async function waitForBacklog(base: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const h = (await (await fetch(`${base}/v1/health`)).json()) as {
+      redactions: { archive_backlog: number | null };
+    };
+    if (h.redactions.archive_backlog === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`archive_backlog still ${h.redactions.archive_backlog}`);
+    await Bun.sleep(200); // polling a condition
+  }
+}
+
 suite(name, () => {
   let nats: NatsCluster;
   const root = mkdtempSync(join(tmpdir(), "stemedb-cluster-redact-"));
@@ -66,12 +84,17 @@ suite(name, () => {
       dataDir: dir(n),
       natsUrls: nats.urls,
       stream: STREAM,
-      env: { STEMEDB_ADMIN_TOKEN: ADMIN },
+      env: {
+        STEMEDB_ADMIN_TOKEN: ADMIN,
+        STEMEDB_ARCHIVE_TO: backups,
+        STEMEDB_ARCHIVE_INTERVAL_MS: "200",
+      },
     });
     nodes.set(n, node);
     return node;
   };
   const url = (n: string) => (nodes.get(n) as ServeProcess).url;
+  const backups = join(root, "backups");
   const next = assertionSource(23);
 
   beforeAll(async () => {
@@ -117,9 +140,10 @@ suite(name, () => {
       await headAt(url("b"), target.sth.tree_size);
       expect((await holding(dir("a"), marker)).length).toBeGreaterThan(0);
       // A snapshot that holds the target, for node e to join from after the redaction.
-      const backups = join(root, "backups");
       const taken = await stemedb(["backup", "--data-dir", dir("b"), "--to", backups, "--json"]);
       expect([taken.code, taken.stderr]).toEqual([0, ""]);
+      const snapshotSize = (JSON.parse(taken.stdout) as { tree_size: number }).tree_size;
+      expect(objectsHolding(backups, marker).length).toBeGreaterThan(0);
       for (let i = 0; i < 3; i++) {
         expect((await holding(nats.storeDir(i), marker)).length).toBeGreaterThan(0);
       }
@@ -150,6 +174,28 @@ suite(name, () => {
         );
         expect(blocks).toEqual([]);
       }
+
+      // The backup URL: one node scrubs it (the snapshot rebuilt without the row); every node
+      // that applied the redaction counts it done once the URL's confirmation says so.
+      await waitForBacklog(url("a"));
+      await waitForBacklog(url("b"));
+      expect(objectsHolding(backups, marker)).toEqual([]);
+      const scrubbers = [...nodes.values()].filter((n) =>
+        /archive URL scrubbed of redacted assertions/.test(n.output().stdout + n.output().stderr),
+      );
+      expect(scrubbers).toHaveLength(1);
+      const before = dir("f");
+      const pitr = await stemedb([
+        "restore",
+        "--from",
+        backups,
+        "--data-dir",
+        before,
+        "--until-seq",
+        String(snapshotSize),
+      ]);
+      expect([pitr.code, pitr.stderr]).toEqual([0, ""]);
+      expect(await holding(before, marker)).toEqual([]);
 
       // Node c restarts and catches up through the erased message; node d joins from
       // nothing; node e from the snapshot that holds the target.
