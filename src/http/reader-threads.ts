@@ -111,6 +111,8 @@ export class ReaderThreads {
                 },
               );
       const slot = new Slot(`reader-${i}`, known, options.backoff);
+      // Present at 0 from the start, so `increase()` sees the first restart too.
+      options.metrics.httpThreadRestarts.inc({ thread: slot.name }, 0);
       this.#spawn(slot, port);
       this.#slots.push(slot);
     }
