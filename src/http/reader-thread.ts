@@ -46,6 +46,8 @@ export interface ThreadExit {
   code: number;
   /** Why, for the log: its uncaught error's first line, else its exit code. */
   reason: string;
+  /** Its uncaught error as the runtime reported it (source lines, stack), when one killed it. */
+  detail?: string;
   /** It ended after `stop()` was called. */
   stopping: boolean;
   /** It stopped as asked (drained, said so) before it ended: not a death. */
@@ -65,6 +67,7 @@ export class ReaderThread {
   #clean = false;
   /** Its uncaught error, when one killed it (the `close` event that follows carries only a code). */
   #error: string | undefined;
+  #errorDetail: string | undefined;
   readonly #started = Promise.withResolvers<Listening>();
   readonly #stopped = Promise.withResolvers<void>();
   /** The worker ended (its `close` event). */
@@ -139,6 +142,7 @@ export class ReaderThread {
     // An uncaught exception or unhandled rejection: the worker ends, then `close` follows.
     this.#worker.onerror = (event) => {
       this.#error ??= firstLine(event.message);
+      this.#errorDetail ??= event.message;
     };
     this.#worker.addEventListener("close", (event) => {
       const code = (event as CloseEvent).code;
@@ -151,7 +155,8 @@ export class ReaderThread {
       this.#stopped.resolve();
       for (const wake of this.#metricsWaiting.values()) wake([]);
       this.#metricsWaiting.clear();
-      onExit({ code, reason, stopping: this.#stopping, clean: this.#clean });
+      const detail = this.#errorDetail === undefined ? {} : { detail: this.#errorDetail };
+      onExit({ code, reason, ...detail, stopping: this.#stopping, clean: this.#clean });
       this.#closed.resolve();
     });
     this.#started.promise.catch(() => {}); // observed by `started()`

@@ -225,13 +225,14 @@ export class ReaderThreads {
       this.#options.logger.warn("HTTP thread died while stopping; not replaced", {
         thread: slot.name,
         reason: exit.reason,
+        ...(exit.detail === undefined ? {} : { detail: exit.detail }),
       });
       return;
     }
-    this.#replace(slot, exit.reason, upMs);
+    this.#replace(slot, exit.reason, upMs, exit.detail);
   }
 
-  #replace(slot: Slot, reason: string, upMs: number | undefined): void {
+  #replace(slot: Slot, reason: string, upMs: number | undefined, detail?: string): void {
     const { logger, metrics } = this.#options;
     const delay = slot.backoff.next(upMs);
     this.#restarts++;
@@ -247,6 +248,7 @@ export class ReaderThreads {
       generation: slot.generation,
       restart_in_ms: delay,
       listening: this.#listening,
+      ...(detail === undefined ? {} : { detail }),
     });
     if (this.#listening === 0 && this.#options.port === undefined) {
       logger.error(

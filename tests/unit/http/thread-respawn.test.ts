@@ -96,7 +96,10 @@ describe("an HTTP thread that dies after it listened is replaced", () => {
       expect(died.level).toBe("error");
       expect(died.ctx).toMatchObject({ thread: "reader-1", restart_in_ms: 100, listening: 0 });
       const reason = String(died.ctx?.reason);
-      if (how === "throw") expect(reason).toContain("test hook: HTTP thread crashed");
+      if (how === "throw") {
+        expect(reason).toBe("error: test hook: HTTP thread crashed");
+        expect(String(died.ctx?.detail)).toContain("reader-worker.ts"); // where it was thrown
+      }
       if (how === "exit") expect(reason).toBe("exited with code 70");
       // Nothing listens meanwhile (the writer's thread serves no HTTP): said at error level.
       expect((await log.nth(NONE_LISTENS)).level).toBe("error");
