@@ -14,6 +14,7 @@ import type { Logger } from "../logger.ts";
 import type { ChangeSlots } from "../store/change-slots.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
+import type { HttpThreadsStatus } from "./reader-threads.ts";
 import type { BackupOverviewSource } from "./routes/backup.ts";
 
 export interface AppDeps {
@@ -38,6 +39,8 @@ export interface AppDeps {
   archive?: ArchiveFigures;
   /** The archive URL's redaction scrub (SPEC §12), when this server ships: its backlog in health and metrics. */
   redactionArchive?: { backlog(): number };
+  /** The HTTP threads (SPEC §11), shown by health; undefined status before they are launched. */
+  httpThreads?: { status(): HttpThreadsStatus | undefined };
   /** What the backup URL holds (snapshots, last drill), when `archiveTo` is set: `GET /v1/backup`. */
   backupListing?: BackupOverviewSource;
   /** The writer's published changes, for this thread's answer cache (default: no cache). */
@@ -73,6 +76,7 @@ export interface RouteDeps extends ReadRouteDeps {
   agentBreakers: AgentBreakerStatus;
   archive: ArchiveFigures | undefined;
   redactionArchive: { backlog(): number } | undefined;
+  httpThreads: { status(): HttpThreadsStatus | undefined } | undefined;
   /** `performance.now()` when the app was created, for `uptime_s`. */
   startedAt: number;
 }

@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     agentBreakers: deps.agentBreakers ?? { openCount: () => 0 },
     archive: deps.archive,
     redactionArchive: deps.redactionArchive,
+    httpThreads: deps.httpThreads,
     startedAt: performance.now(),
     answers: answerCache(deps.config, metrics, deps.changes),
   };

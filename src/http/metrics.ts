@@ -97,8 +97,10 @@ export class Metrics {
   /** Requests a reader thread sent on to the main thread. */
   readonly forwarded: Counter<"thread">;
   readonly preparedWrites: Counter<"thread">;
-  /** Reader threads listening beside the main thread (SPEC §11). */
+  /** HTTP threads listening (SPEC §11), kept by `ReaderThreads`. */
   readonly readerThreads: Gauge;
+  /** HTTP threads started to replace one that died (`ReaderThreads`). */
+  readonly httpThreadRestarts: Counter<"thread">;
   /** This thread's answer cache (src/lens/answer-cache.ts): hits, misses, entries, bytes. */
   readonly queryCache: AnswerCacheObserver;
   /** This registry's thread name, the `thread` label of its counts. */
@@ -191,8 +193,14 @@ export class Metrics {
     this.readerThreads = gauge(
       registers,
       "stemedb_reader_threads",
-      "Reader threads listening on the port beside the main thread",
+      "HTTP threads (reader-N) listening on the port, beside the main thread if it listens too",
     );
+    this.httpThreadRestarts = new Counter({
+      name: "stemedb_http_thread_restarts_total",
+      help: "HTTP threads started to replace one that died after it listened (uncaught exception, exit), by thread name; one per attempt, so a thread that keeps dying keeps counting",
+      labelNames: ["thread"],
+      registers,
+    });
     this.queryCache = queryCacheMetrics(registers);
     this.#breakerState = new Gauge({
       name: "stemedb_breaker_state",

@@ -23,10 +23,17 @@ export type ToReader =
       rateBuffers?: RateBuffers;
       /** The writer's published changes (`ChangeSlots.buffer`), for the answer cache. */
       changes?: SharedArrayBuffer;
+      /** Tests only (`ReaderThread.crash`): honour `crash`. */
+      testHooks?: boolean;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }
   | { kind: "metrics"; id: number }
-  | { kind: "stop" };
+  | { kind: "stop" }
+  /** Tests only, ignored unless started with `testHooks`: die as a bug would. */
+  | { kind: "crash"; how: CrashHow };
+
+/** How a test makes an HTTP thread die: an uncaught exception, or `process.exit`. */
+export type CrashHow = "throw" | "exit";
 
 export type FromReader =
   | { kind: "ready" }

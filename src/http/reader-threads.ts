@@ -3,175 +3,136 @@
  * port the main thread already listens on — or, when the writer's thread
  * serves no HTTP itself (`writerHttp` false, issue 17), on the configured
  * port, the first thread picking it (port 0) and the rest joining it —
- * answers what they forward through the main app, gathers their metrics for
- * `/metrics` and their log lines into the main logger, and stops them (each
- * drains its in-flight requests first).
+ * gathers their metrics for `/metrics`, replaces one that dies, and stops
+ * them (each drains its in-flight requests first). One thread is
+ * ./reader-thread.ts.
+ *
+ * A thread that dies after it listened (an uncaught exception, a
+ * `process.exit` inside it, its isolate ending) is replaced by a new one with
+ * the same name, options and shared buffers on the same port, after a
+ * bounded backoff (./respawn-backoff.ts): otherwise, with the writer's thread
+ * not listening, the process would live on serving nothing. Each replacement
+ * is logged at error level and counted (`stemedb_http_thread_restarts_total`,
+ * `/v1/health` `http_threads`). A thread that fails during its first start
+ * fails the start instead (or, beside a listening main thread, is left out),
+ * and nothing is replaced once `stop()` was called.
  */
-import type { Config } from "../config.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
-import { LOG_LEVELS, type Logger } from "../logger.ts";
-import type { ChangeSlots } from "../store/change-slots.ts";
-import { workerEntry } from "../worker-entry.ts";
-import { type AppFetch, answerForwarded } from "./forwarding.ts";
-import type { Metrics, MetricsJson } from "./metrics.ts";
-import type { RateBuffers } from "./rate-limit.ts";
-import type { FromReader, ToReader } from "./reader-messages.ts";
+import type { Metrics } from "./metrics.ts";
+import type { CrashHow } from "./reader-messages.ts";
+import {
+  type Listening,
+  ReaderThread,
+  type ReaderThreadOptions,
+  type ThreadExit,
+} from "./reader-thread.ts";
+import { type BackoffPolicy, RespawnBackoff } from "./respawn-backoff.ts";
 
-const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
+export type { Listening } from "./reader-thread.ts";
 
-export interface ReaderThreadsOptions {
+export interface ReaderThreadsOptions extends ReaderThreadOptions {
   count: number;
-  config: Config;
   /**
    * The port the main thread listens on (with `reusePort`); undefined when
    * the threads own the port: the first listens on `config.port`, the rest on
    * the port it got.
    */
   port: number | undefined;
-  dbPath: string;
-  /** The main app's fetch, which answers forwarded requests. */
-  fetch: AppFetch;
-  logger: Logger;
-  /** The main registry: each reader is added as a peer. */
+  /** The main registry: each thread is added as a peer; restarts and the listening count are kept here. */
   metrics: Metrics;
-  /** The main app's rate-limit buckets: one budget per client across threads. */
-  rateBuffers?: RateBuffers;
-  /** The writer's published changes (shared memory), for each thread's answer cache. */
-  changes?: ChangeSlots;
+  /** When threads began listening, for the backoff's reset (default: the system clock). */
+  clock?: Clock;
+  /** Replacement delays (default: 100 ms doubling to 5 s, reset after 60 s up). */
+  backoff?: BackoffPolicy;
 }
 
-class ReaderThread {
+/** The HTTP threads in `/v1/health`. */
+export interface HttpThreadsStatus {
+  configured: number;
+  listening: number;
+  writer_serves_http: boolean;
+  /** Replacements started for threads that died since the process started. */
+  restarts: number;
+  last_restart: { thread: string; reason: string; at: string } | null;
+}
+
+/** Where one HTTP thread runs: the thread now in it, replaced when it dies after listening. */
+class Slot {
   readonly name: string;
-  readonly #worker: Worker;
-  readonly #metricsWaiting = new Map<number, (m: MetricsJson) => void>();
-  #nextId = 1;
-  #alive = true;
-  readonly #started = Promise.withResolvers<Listening>();
-  readonly #stopped = Promise.withResolvers<void>();
+  /** Set by `#spawn`, right after construction. */
+  thread!: ReaderThread;
+  /** 1 for the thread started with the server, +1 per replacement. */
+  generation = 1;
+  /** When its thread began listening (clock ms); undefined while none listens. */
+  upSince: number | undefined;
+  /** The port its threads listen on, once one did. */
+  port: number | undefined;
+  readonly backoff: RespawnBackoff;
+  timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `port`: where to listen, once known (it rejects when an earlier thread failed to start). */
-  constructor(name: string, options: ReaderThreadsOptions, port: Promise<number>) {
+  constructor(name: string, port: number | undefined, backoff: BackoffPolicy | undefined) {
     this.name = name;
-    port.catch(() => {}); // observed once the worker is ready (below); it may reject before
-    const { config, dbPath, fetch, logger, rateBuffers, changes } = options;
-    this.#worker = new Worker(ENTRY);
-    const send = (message: ToReader, transfer: ArrayBuffer[] = []) =>
-      this.#worker.postMessage(message, transfer);
-    this.#worker.onmessage = (event: MessageEvent<FromReader>) => {
-      const message = event.data;
-      switch (message.kind) {
-        case "ready":
-          port.then(
-            (at) =>
-              send({
-                kind: "start",
-                name,
-                config,
-                port: at,
-                dbPath,
-                logLevels: LOG_LEVELS.filter((level) => logger.enabled?.(level) ?? true),
-                ...(rateBuffers ? { rateBuffers } : {}),
-                ...(changes ? { changes: changes.buffer } : {}),
-              }),
-            (e) => this.#started.reject(e),
-          );
-          return;
-        case "started":
-          return this.#started.resolve({ port: message.port, url: message.url });
-        case "failed":
-          return this.#started.reject(
-            new StemeError(
-              "internal",
-              `HTTP thread ${name} failed to start: ${message.message}`,
-              undefined,
-              message.code === undefined ? undefined : { code: message.code },
-            ),
-          );
-        case "request":
-          answerForwarded(fetch, message.request, logger).then((response) =>
-            send(
-              { kind: "response", id: message.id, response },
-              response.body === null ? [] : [response.body],
-            ),
-          );
-          return;
-        case "metrics":
-          this.#metricsWaiting.get(message.id)?.(message.metrics);
-          this.#metricsWaiting.delete(message.id);
-          return;
-        case "log":
-          return logger[message.level](message.msg, message.ctx);
-        case "stopped":
-          return this.#stopped.resolve();
-      }
-    };
-    this.#worker.onerror = (event) => {
-      this.#alive = false;
-      logger.error("reader thread failed", { thread: name, error: event.message });
-      const error = new StemeError("internal", `reader thread ${name} failed: ${event.message}`);
-      this.#started.reject(error);
-      this.#stopped.resolve();
-      for (const wake of this.#metricsWaiting.values()) wake([]);
-      this.#metricsWaiting.clear();
-    };
-    this.#started.promise.catch(() => {}); // observed by `started()`
+    this.port = port;
+    this.backoff = new RespawnBackoff(backoff);
   }
-
-  started(): Promise<Listening> {
-    return this.#started.promise;
-  }
-
-  /** Its per-thread metrics; none from a thread that died. */
-  metrics(): Promise<MetricsJson> {
-    if (!this.#alive) return Promise.resolve([]);
-    const id = this.#nextId++;
-    const answered = new Promise<MetricsJson>((resolve) => this.#metricsWaiting.set(id, resolve));
-    this.#worker.postMessage({ kind: "metrics", id } satisfies ToReader);
-    return answered;
-  }
-
-  async stop(): Promise<void> {
-    await this.#started.promise.catch(() => {}); // a message sent before "ready" could be lost
-    if (this.#alive) this.#worker.postMessage({ kind: "stop" } satisfies ToReader);
-    await this.#stopped.promise;
-    this.#alive = false;
-    this.#worker.terminate();
-  }
-}
-
-/** Where a thread listens. */
-export interface Listening {
-  port: number;
-  url: string;
 }
 
 export class ReaderThreads {
-  readonly #threads: ReaderThread[];
+  readonly #options: ReaderThreadsOptions;
+  readonly #clock: Clock;
+  readonly #slots: Slot[] = [];
+  /** Replacements that failed to start, being stopped. */
+  readonly #retiring = new Set<Promise<void>>();
+  #stopping = false;
+  #listening = 0;
+  #restarts = 0;
+  #lastRestart: HttpThreadsStatus["last_restart"] = null;
   /** Resolves with the number of HTTP threads that listen. */
   readonly ready: Promise<number>;
   /** Resolves once every thread listens, with the first's port and URL; rejects with the first failure. */
   readonly listening: Promise<Listening>;
 
-  private constructor(threads: ReaderThread[], options: ReaderThreadsOptions) {
-    this.#threads = threads;
-    this.ready = Promise.all(
-      threads.map((t) =>
-        t.started().then(
-          () => {
-            options.metrics.addPeer(() => t.metrics());
-            return 1;
-          },
-          (e) => {
-            options.logger.error("HTTP thread did not start", {
-              thread: t.name,
-              error: String(e),
-            });
-            return 0;
-          },
-        ),
+  private constructor(options: ReaderThreadsOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const known = options.port;
+    for (let i = 1; i <= options.count; i++) {
+      const first = this.#slots[0]?.thread;
+      const port =
+        known !== undefined
+          ? Promise.resolve(known)
+          : first === undefined
+            ? Promise.resolve(options.config.port)
+            : first.started().then(
+                (l) => l.port,
+                () => {
+                  throw new StemeError("internal", `not started: ${first.name} failed to listen`);
+                },
+              );
+      const slot = new Slot(`reader-${i}`, known, options.backoff);
+      // Present at 0 from the start, so `increase()` sees the first restart too.
+      options.metrics.httpThreadRestarts.inc({ thread: slot.name }, 0);
+      this.#spawn(slot, port);
+      this.#slots.push(slot);
+    }
+    const started = this.#slots.map((slot) =>
+      slot.thread.started().then(
+        () => {
+          options.metrics.addPeer(() => slot.thread.metrics());
+          return 1;
+        },
+        (e) => {
+          options.logger.error("HTTP thread did not start", {
+            thread: slot.name,
+            error: String(e),
+          });
+          return 0;
+        },
       ),
-    ).then((started) => started.reduce((a: number, b: number) => a + b, 0));
-    this.listening = Promise.all(threads.map((t) => t.started())).then(([first]) => {
+    );
+    this.ready = Promise.all(started).then((n) => n.reduce((a: number, b: number) => a + b, 0));
+    this.listening = Promise.all(this.#slots.map((s) => s.thread.started())).then(([first]) => {
       if (first === undefined) throw new StemeError("internal", "no HTTP thread to listen");
       return first;
     });
@@ -187,32 +148,125 @@ export class ReaderThreads {
    * told the port it got; the caller awaits `listening`.
    */
   static launch(options: ReaderThreadsOptions): ReaderThreads {
-    const threads: ReaderThread[] = [];
-    const known = options.port;
-    for (let i = 1; i <= options.count; i++) {
-      const first = threads[0];
-      const port =
-        known !== undefined
-          ? Promise.resolve(known)
-          : first === undefined
-            ? Promise.resolve(options.config.port)
-            : first.started().then(
-                (l) => l.port,
-                () => {
-                  throw new StemeError("internal", `not started: ${first.name} failed to listen`);
-                },
-              );
-      threads.push(new ReaderThread(`reader-${i}`, options, port));
-    }
-    return new ReaderThreads(threads, options);
+    return new ReaderThreads(options);
   }
 
   get count(): number {
-    return this.#threads.length;
+    return this.#slots.length;
   }
 
-  /** Each thread (once started or failed) stops accepting, finishes its in-flight requests, closes its connection. */
+  status(): HttpThreadsStatus {
+    return {
+      configured: this.#slots.length,
+      listening: this.#listening,
+      writer_serves_http: this.#options.port !== undefined,
+      restarts: this.#restarts,
+      last_restart: this.#lastRestart,
+    };
+  }
+
+  /** Tests only: ends thread `name` as a crash would (see `ReaderThread.crash`). */
+  crash(name: string, how: CrashHow | "terminate"): void {
+    const slot = this.#slots.find((s) => s.name === name);
+    if (slot === undefined) throw new StemeError("internal", `no HTTP thread named ${name}`);
+    slot.thread.crash(how);
+  }
+
+  /** Each thread (once started or failed) stops accepting, finishes its in-flight requests, closes its connection; none is replaced. */
   async stop(): Promise<void> {
-    await Promise.all(this.#threads.map((t) => t.stop()));
+    this.#stopping = true;
+    for (const slot of this.#slots) clearTimeout(slot.timer);
+    await Promise.all([...this.#slots.map((s) => s.thread.stop()), ...this.#retiring]);
+  }
+
+  /** Starts a thread in `slot` (listening on `port` once known). */
+  #spawn(slot: Slot, port: Promise<number>): void {
+    const thread: ReaderThread = new ReaderThread(slot.name, this.#options, port, (exit) =>
+      this.#exited(slot, thread, exit),
+    );
+    slot.thread = thread;
+    thread.started().then(
+      (at) => this.#up(slot, thread, at),
+      (e: unknown) => this.#startFailed(slot, thread, e),
+    );
+  }
+
+  #up(slot: Slot, thread: ReaderThread, at: Listening): void {
+    if (slot.thread !== thread) return;
+    slot.upSince = this.#clock.now();
+    slot.port = at.port;
+    this.#setListening(this.#listening + 1);
+    if (slot.generation > 1) {
+      this.#options.logger.warn("HTTP thread replaced: listening again", {
+        thread: slot.name,
+        port: at.port,
+        generation: slot.generation,
+        listening: this.#listening,
+      });
+    }
+  }
+
+  /** A replacement that did not listen is stopped and replaced in turn; a first start's failure is the caller's (`ready`, `listening`). */
+  #startFailed(slot: Slot, thread: ReaderThread, e: unknown): void {
+    if (slot.generation === 1 || slot.thread !== thread || this.#stopping) return;
+    const retired = thread.stop();
+    this.#retiring.add(retired);
+    retired.finally(() => this.#retiring.delete(retired));
+    this.#replace(slot, e instanceof Error ? e.message : String(e), undefined);
+  }
+
+  #exited(slot: Slot, thread: ReaderThread, exit: ThreadExit): void {
+    if (slot.thread !== thread || slot.upSince === undefined) return; // it never listened: #startFailed
+    const upMs = this.#clock.now() - slot.upSince;
+    slot.upSince = undefined;
+    this.#setListening(this.#listening - 1);
+    if (exit.clean) return;
+    if (exit.stopping || this.#stopping) {
+      this.#options.logger.warn("HTTP thread died while stopping; not replaced", {
+        thread: slot.name,
+        reason: exit.reason,
+        ...(exit.detail === undefined ? {} : { detail: exit.detail }),
+      });
+      return;
+    }
+    this.#replace(slot, exit.reason, upMs, exit.detail);
+  }
+
+  #replace(slot: Slot, reason: string, upMs: number | undefined, detail?: string): void {
+    const { logger, metrics } = this.#options;
+    const delay = slot.backoff.next(upMs);
+    this.#restarts++;
+    this.#lastRestart = {
+      thread: slot.name,
+      reason,
+      at: new Date(this.#clock.now()).toISOString(),
+    };
+    metrics.httpThreadRestarts.inc({ thread: slot.name });
+    logger.error("HTTP thread died; a new one replaces it", {
+      thread: slot.name,
+      reason,
+      generation: slot.generation,
+      restart_in_ms: delay,
+      listening: this.#listening,
+      ...(detail === undefined ? {} : { detail }),
+    });
+    if (this.#listening === 0 && this.#options.port === undefined) {
+      logger.error(
+        "no HTTP thread listens and the writer's thread serves no HTTP: the port answers nothing until a replacement listens",
+        { port: slot.port },
+      );
+    }
+    const port = slot.port ?? this.#options.config.port;
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (this.#stopping) return;
+      slot.generation++;
+      this.#spawn(slot, Promise.resolve(port));
+    }, delay);
+  }
+
+  #setListening(n: number): void {
+    this.#listening = n;
+    this.#options.metrics.readerThreads.set(n);
   }
 }

@@ -66,6 +66,8 @@ interface Running {
 }
 
 let running: Running | undefined;
+/** Set by a `start` with `testHooks` (tests only): `crash` is honoured. */
+let testHooks = false;
 const waiting = new Map<number, (response: ForwardedResponse) => void>();
 let nextId = 1;
 
@@ -123,6 +125,7 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
   const message = event.data;
   switch (message.kind) {
     case "start":
+      testHooks = message.testHooks === true;
       try {
         running = start(message);
         const { server } = running;
@@ -155,6 +158,13 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
         running = undefined;
       }
       post({ kind: "stopped" });
+      return;
+    case "crash":
+      if (!testHooks) return;
+      if (message.how === "exit") process.exit(70);
+      setTimeout(() => {
+        throw new Error("test hook: HTTP thread crashed");
+      });
       return;
   }
 };

@@ -49,6 +49,8 @@ export interface RunningServer {
    * before, and without one they all listen before `startServer` returns.
    */
   readersReady: Promise<number>;
+  /** The HTTP threads: their status, and (tests) `crash` to end one. */
+  httpThreads: ReaderThreads;
   /** Stops accepting, waits for in-flight requests, closes the engine. Idempotent. */
   stop(): Promise<void>;
 }
@@ -59,6 +61,8 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 export interface ServerDeps {
   /** The environment the `archiveTo` target is opened with (the CLI passes its own: AWS_* for S3). */
   archiveEnv?: TargetEnv;
+  /** Tests only: the HTTP threads honour `ReaderThreads.crash` "throw" and "exit" (the CLI never sets it). */
+  testHooks?: boolean;
 }
 
 export async function startServer(
@@ -165,6 +169,8 @@ export async function startServer(
       ...(archiver ? { archive: archiver } : {}),
       ...(backupListing ? { backupListing } : {}),
       ...(redactionArchive ? { redactionArchive } : {}),
+      // Launched below, once the app that answers what they forward exists.
+      httpThreads: { status: () => readers?.status() },
     });
     // probePort took the port without SO_REUSEPORT above; one taken since still fails clearly.
     if (writerListens) {
@@ -184,6 +190,7 @@ export async function startServer(
       metrics,
       changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
+      ...(deps.testHooks ? { testHooks: true } : {}),
     });
     // Without the main thread listening, the port is served once every HTTP thread is.
     where =
@@ -208,10 +215,7 @@ export async function startServer(
     http_threads: readers.count,
     writer_serves_http: server !== undefined,
   });
-  const readersReady = readers.ready.then((n) => {
-    metrics.readerThreads.set(n);
-    return n;
-  });
+  const readersReady = readers.ready;
   // Continuous archival (SPEC §7): ticks on its own; a failing target never blocks writes.
   archiver?.start();
   redactionArchive?.start();
@@ -250,7 +254,7 @@ export async function startServer(
     })();
     return stopping;
   };
-  return { url, port, engine, readersReady, stop };
+  return { url, port, engine, readersReady, httpThreads: readers, stop };
 }
 
 function listen(

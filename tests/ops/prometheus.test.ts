@@ -35,6 +35,7 @@ const ALERTS_REQUIRED = [
   "StemeDBAgentBreakersOpen",
   "StemeDBRateLimitSurge",
   "StemeDBServerErrors",
+  "StemeDBHTTPThreadRestarting",
   "StemeDBClusterLagging",
   "StemeDBClusterDegraded",
   "StemeDBClusterBehindStream",

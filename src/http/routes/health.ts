@@ -6,8 +6,9 @@
  * `/v1/health` is the summary: tree, log and storage figures, the last
  * recovery report, breaker states, the rate limits in force, the quarantine
  * queue (pending review, per reason), redactions (SPEC §12: count and scrub
- * backlog) and continuous archival (SPEC §7: backlog, lag, last success,
- * restorable; `{configured: false}` without --archive-to).
+ * backlog), continuous archival (SPEC §7: backlog, lag, last success,
+ * restorable; `{configured: false}` without --archive-to) and the HTTP
+ * threads (SPEC §11: listening, restarts; null for an app without them).
  * Its `status` is "ok", "degraded" while archive rounds fail (the server still
  * takes writes and stays ready), or "not_ready".
  */
@@ -130,6 +131,8 @@ export function healthRoutes(deps: RouteDeps): Hono<HttpEnv> {
       quarantine: quarantineFigures(engine.state.quarantine),
       archive: archive ?? { configured: false },
       redactions: redactionStatus(engine.state, deps.redactionArchive?.backlog() ?? null),
+      // SPEC §11: how many HTTP threads listen, and the ones replaced after they died.
+      http_threads: deps.httpThreads?.status() ?? null,
       rate_limits: {
         assert_per_ip: config.rateAssertPerIp,
         assert_per_agent: config.rateAssertPerAgent,
