@@ -214,7 +214,7 @@ export const SETTINGS = {
   archiveTo: {
     type: z.string().min(1).optional(),
     default: undefined,
-    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory) and scrub it of redacted assertions; in cluster mode the backup URL, scrubbed and followed, nothing shipped; unset = no archival",
+    doc: "ship new log records continuously to this target (s3://bucket/prefix or a directory) and scrub it of redacted assertions; in cluster mode the backup URL: scrubbed and its backups listed, nothing shipped; unset = no archival",
   },
   archiveIntervalMs: {
     type: int(10, 86_400_000),

@@ -122,7 +122,7 @@ export async function startServer(
   let redactionArchive: ArchiveScrubJob | undefined;
   try {
     // Cluster mode ships nothing (the stream is the log): its --archive-to is where
-    // `stemedb backup` writes snapshots, followed for health and scrubbed below.
+    // `stemedb backup` writes snapshots, listed at GET /v1/backup and scrubbed below.
     archiver =
       config.natsUrl === undefined
         ? serverArchiver(config, engine, logger, deps.archiveEnv, systemClock, SERVER_VERSION)
