@@ -1,0 +1,211 @@
+/**
+ * A real S3 server that keeps object versions, for the tests of the redaction
+ * scrub's version deletion (SPEC §12: "every version where the bucket keeps
+ * versions"; s3rver keeps none). Ceph's RADOS Gateway (Debian `radosgw`,
+ * Ceph 16.2) needs a cluster, so this starts a throwaway one on loopback, the
+ * way Ceph's own vstart.sh does but smaller: one monitor, one OSD on memstore
+ * (objects in memory, 256 MiB), no manager, cephx off, one radosgw, all under
+ * one temp dir (config, mon store, logs, sockets) on ports picked free. Every
+ * daemon runs in the foreground as a child of the test (`-f`), so dispose
+ * stops each of them by its own process and removes the dir.
+ * `await using rgw = await startRgw()` cleans up.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "./archive-load.ts";
+import { allInstalled, debianTool } from "./debian-tool.ts";
+
+/** The Ceph tools, by the shared detection: under CI=true a missing one fails the suite (.ci/run installs them). */
+export const RGW_TOOLS = allInstalled(
+  debianTool("radosgw", "radosgw"),
+  debianTool("radosgw-admin", "ceph-common"),
+  debianTool("ceph", "ceph-common"),
+  debianTool("ceph-mon", "ceph-mon"),
+  debianTool("monmaptool", "ceph-base"),
+  debianTool("ceph-osd", "ceph-osd"),
+);
+
+export interface RgwProcess extends AsyncDisposable {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** AWS SDK environment for a process that talks to this gateway (path-style). */
+  readonly env: Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
+  return `[global]
+fsid = ${fsid}
+mon host = v2:127.0.0.1:${monPort}
+public addr = 127.0.0.1
+ms bind ipv6 = false
+# cephx off. Daemons other than clients default to a "secure" mode towards the
+# monitor, which auth "none" cannot offer: radosgw would never connect.
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms mon client mode = crc secure
+run dir = ${dir}/run
+admin socket = ${dir}/run/$name.asok
+log file = ${dir}/log/$name.log
+# One OSD: pools of one replica and few placement groups.
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+[mon]
+mon data = ${dir}/mon
+mon cluster log file = ${dir}/log/cluster.log
+# The shared disk's free share is not this test's concern.
+mon data avail warn = 1
+mon data avail crit = 0
+[osd]
+osd data = ${dir}/osd
+osd objectstore = memstore
+memstore device bytes = 268435456
+osd op num shards = 1
+osd op num threads per shard = 1
+[client.rgw]
+rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw data = ${dir}/rgw
+rgw thread pool size = 8
+rgw enable gc threads = false
+rgw enable lc threads = false
+rgw dynamic resharding = false
+`;
+}
+
+/** Runs a Ceph tool to its end; its output, or an error carrying it. */
+function run(argv: string[]): string {
+  const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const out = p.stdout.toString();
+  if (p.exitCode !== 0) {
+    throw new Error(`${argv.join(" ")} exited ${p.exitCode}:\n${out}\n${p.stderr.toString()}`);
+  }
+  return out;
+}
+
+export async function startRgw(): Promise<RgwProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "stemedb-rgw-"));
+  for (const sub of ["mon", "osd", "run", "log", "rgw"]) mkdirSync(join(dir, sub));
+  const procs: Bun.Subprocess[] = [];
+  const conf = join(dir, "ceph.conf");
+  const daemon = (name: string, argv: string[]) => {
+    const stderr = Bun.file(join(dir, "log", `${name}.stderr`));
+    const proc = Bun.spawn([...argv, "-c", conf, "-f"], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr,
+    });
+    procs.push(proc);
+    return proc;
+  };
+  /** The daemon's own log's end, for an error message. */
+  const tail = (name: string) => {
+    const lines: string[] = [];
+    for (const f of [`${name}.stderr`, `${name}.log`]) {
+      const path = join(dir, "log", f);
+      if (existsSync(path)) lines.push(...readFileSync(path, "utf8").split("\n").slice(-15));
+    }
+    return lines.join("\n");
+  };
+  const stop = async () => {
+    // The gateway first, the monitor last: each daemon leaves on SIGTERM; a bound, then SIGKILL.
+    for (const proc of procs.reverse()) {
+      if (proc.exitCode !== null || proc.signalCode !== null) continue;
+      proc.kill("SIGTERM");
+      const ended = await Promise.race([proc.exited.then(() => true), Bun.sleep(10_000)]);
+      if (ended !== true) {
+        proc.kill("SIGKILL");
+        await proc.exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [monPort, rgwPort] = [await freePort(), await freePort()];
+    const fsid = randomUUID();
+    writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort));
+    const monmap = join(dir, "monmap");
+    run([
+      "monmaptool",
+      "--create",
+      "--fsid",
+      fsid,
+      "--addv",
+      "a",
+      `[v2:127.0.0.1:${monPort}]`,
+      monmap,
+    ]);
+    run(["ceph-mon", "-c", conf, "--mkfs", "-i", "a", "--monmap", monmap]);
+    daemon("mon.a", ["ceph-mon", "-i", "a"]);
+    // `osd new` waits for the monitor's quorum (bounded by --connect-timeout) and allots id 0.
+    const osdUuid = randomUUID();
+    const ceph = ["ceph", "-c", conf, "--connect-timeout", "30"];
+    const id = run([...ceph, "osd", "new", osdUuid]).trim();
+    run(["ceph-osd", "-c", conf, "-i", id, "--mkfs", "--osd-uuid", osdUuid]);
+    daemon(`osd.${id}`, ["ceph-osd", "-i", id]);
+    // radosgw creates its pools and default zone once the OSD is up, then listens.
+    const rgw = daemon("client.rgw", ["radosgw", "-n", "client.rgw"]);
+    const endpoint = `http://127.0.0.1:${rgwPort}`;
+    await waitFor(
+      "radosgw to answer",
+      async () => {
+        if (rgw.exitCode !== null) {
+          throw new Error(`radosgw exited (${rgw.exitCode}):\n${tail("client.rgw")}`);
+        }
+        return await fetch(endpoint).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      },
+      90_000,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `${(e as Error).message}\nosd:\n${tail(`osd.${id}`)}\nrgw:\n${tail("client.rgw")}`,
+      );
+    });
+    const accessKeyId = `STEMEDB${randomBytes(6).toString("hex").toUpperCase()}`;
+    const secretAccessKey = randomBytes(20).toString("hex");
+    run([
+      "radosgw-admin",
+      ...["-c", conf, "--log-file", join(dir, "log", "radosgw-admin.log")],
+      ...["user", "create", "--uid", "stemedb", "--display-name", "StemeDB tests"],
+      ...["--access-key", accessKeyId, "--secret-key", secretAccessKey],
+    ]);
+    return {
+      endpoint,
+      accessKeyId,
+      secretAccessKey,
+      env: {
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: secretAccessKey,
+        AWS_REGION: "us-east-1",
+        AWS_ENDPOINT_URL_S3: endpoint,
+        STEMEDB_S3_FORCE_PATH_STYLE: "true",
+      },
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
