@@ -77,6 +77,10 @@ mon cluster log file = ${dir}/log/cluster.log
 # The shared disk's free share is not this test's concern.
 mon data avail warn = 1
 mon data avail crit = 0
+# One monitor: propose each map change at once, not batched over a second
+# (radosgw's start changes the OSD map once per pool it creates).
+paxos propose interval = 0.01
+paxos min wait = 0.001
 [osd]
 osd data = ${dir}/osd
 osd objectstore = memstore
