@@ -12,9 +12,9 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../ops/lib/free-port.ts";
 import { waitFor } from "./archive-load.ts";
 import { allInstalled, debianTool } from "./debian-tool.ts";
 
@@ -34,17 +34,6 @@ export interface RgwProcess extends AsyncDisposable {
   readonly secretAccessKey: string;
   /** AWS SDK environment for a process that talks to this gateway (path-style). */
   readonly env: Record<string, string>;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
@@ -145,7 +134,7 @@ export async function startRgw(): Promise<RgwProcess> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [monPort, rgwPort] = [await freePort(), await freePort()];
+    const [monPort, rgwPort] = [freePort(), freePort()];
     const fsid = randomUUID();
     writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort));
     const monmap = join(dir, "monmap");

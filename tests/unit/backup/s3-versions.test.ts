@@ -16,17 +16,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { ArchiveShipper } from "../../../src/backup/archive-shipper.ts";
-import { readDataDirHistory } from "../../../src/backup/data-dir-history.ts";
 import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
 import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
-import { prepare, testAgent } from "../../helpers/agents.ts";
+import { redactThrough, writeMarked } from "../../helpers/redact-engine.ts";
 import { RGW_TOOLS, type RgwProcess, startRgw } from "../../helpers/rgw-process.ts";
+import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { openTestApp } from "../http/http-test-helpers.ts";
 
 let rgw: RgwProcess;
@@ -197,20 +195,8 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
         return found;
       };
       try {
-        const marker = `MARKER-${crypto.randomUUID()}`;
-        const operator = testAgent(98);
-        await t.engine.updateAgent({ agent: operator.key, role: "operator" });
-        const r = await t.engine.ingest([
-          prepare(testAgent(99).sign({ concept: "acme/x", predicate: "note", value: marker })),
-        ]);
-        const targetId = (r.outcomes[0] as { id: string }).id;
-        const ship = () =>
-          new ArchiveShipper({
-            target: url,
-            source: dataDirWalSource(t.dir),
-            history: readDataDirHistory(t.dir),
-          }).ship();
-        await ship();
+        const { marker, operator, targetId } = await writeMarked(t.engine);
+        await shipDataDir(url, t.dir);
         await takeBackup({ dataDir: t.dir, target: url, version: "t" });
         // The archive object and the snapshot's objects hold the marker; the archive
         // object gets a second version of the same bytes (two writers both passed the HEAD).
@@ -228,17 +214,8 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
         );
         expect((await versions(bucket, archived)).length).toBe(2);
 
-        await t.engine.ingest([
-          prepare(
-            operator.sign({
-              concept: "_stemedb/redactions",
-              predicate: "redacts",
-              value: { target: targetId, reason: "leaked_secret" },
-            }),
-          ),
-        ]);
-        await t.engine.redactions.scrub();
-        await ship();
+        await redactThrough(t.engine, operator, targetId);
+        await shipDataDir(url, t.dir);
         await job.run(); // replaces the archive object and rebuilds the snapshot
         await job.run(); // finds nothing left: confirmed
         expect(await holding(marker)).toEqual([]);
