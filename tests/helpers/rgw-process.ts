@@ -11,7 +11,7 @@
  * `await using rgw = await startRgw()` cleans up.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../ops/lib/free-port.ts";
@@ -87,12 +87,14 @@ rgw dynamic resharding = false
 }
 
 /** Runs a Ceph tool to its end; its output, or an error carrying it. */
-function run(argv: string[]): string {
-  const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-  const out = p.stdout.toString();
-  if (p.exitCode !== 0) {
-    throw new Error(`${argv.join(" ")} exited ${p.exitCode}:\n${out}\n${p.stderr.toString()}`);
-  }
+async function run(argv: string[]): Promise<string> {
+  const p = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}:\n${out}\n${err}`);
   return out;
 }
 
@@ -111,15 +113,16 @@ export async function startRgw(): Promise<RgwProcess> {
     procs.push(proc);
     return proc;
   };
-  /** The daemon's own log's end, for an error message. */
-  const tail = (name: string) => {
-    const lines: string[] = [];
-    for (const f of [`${name}.stderr`, `${name}.log`]) {
-      const path = join(dir, "log", f);
-      if (existsSync(path)) lines.push(...readFileSync(path, "utf8").split("\n").slice(-15));
-    }
-    return lines.join("\n");
-  };
+  /** The last lines of every log (the daemons', the tools'), for an error message. */
+  const tails = () =>
+    readdirSync(join(dir, "log"))
+      .map((f) => {
+        const lines = readFileSync(join(dir, "log", f), "utf8")
+          .trimEnd()
+          .split("\n");
+        return `--- ${f}\n${lines.slice(-10).join("\n")}`;
+      })
+      .join("\n");
   const stop = async () => {
     // The gateway first, the monitor last: each daemon leaves on SIGTERM; a bound, then SIGKILL.
     for (const proc of procs.reverse()) {
@@ -138,7 +141,7 @@ export async function startRgw(): Promise<RgwProcess> {
     const fsid = randomUUID();
     writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort));
     const monmap = join(dir, "monmap");
-    run([
+    await run([
       "monmaptool",
       "--create",
       "--fsid",
@@ -148,13 +151,13 @@ export async function startRgw(): Promise<RgwProcess> {
       `[v2:127.0.0.1:${monPort}]`,
       monmap,
     ]);
-    run(["ceph-mon", "-c", conf, "--mkfs", "-i", "a", "--monmap", monmap]);
+    await run(["ceph-mon", "-c", conf, "--mkfs", "-i", "a", "--monmap", monmap]);
     daemon("mon.a", ["ceph-mon", "-i", "a"]);
     // `osd new` waits for the monitor's quorum (bounded by --connect-timeout) and allots id 0.
     const osdUuid = randomUUID();
     const ceph = ["ceph", "-c", conf, "--connect-timeout", "30"];
-    const id = run([...ceph, "osd", "new", osdUuid]).trim();
-    run(["ceph-osd", "-c", conf, "-i", id, "--mkfs", "--osd-uuid", osdUuid]);
+    const id = (await run([...ceph, "osd", "new", osdUuid])).trim();
+    await run(["ceph-osd", "-c", conf, "-i", id, "--mkfs", "--osd-uuid", osdUuid]);
     daemon(`osd.${id}`, ["ceph-osd", "-i", id]);
     // radosgw creates its pools and default zone once the OSD is up, then listens.
     const rgw = daemon("client.rgw", ["radosgw", "-n", "client.rgw"]);
@@ -162,23 +165,17 @@ export async function startRgw(): Promise<RgwProcess> {
     await waitFor(
       "radosgw to answer",
       async () => {
-        if (rgw.exitCode !== null) {
-          throw new Error(`radosgw exited (${rgw.exitCode}):\n${tail("client.rgw")}`);
-        }
+        if (rgw.exitCode !== null) throw new Error(`radosgw exited (${rgw.exitCode})`);
         return await fetch(endpoint).then(
           (r) => r.status === 200,
           () => false,
         );
       },
       90_000,
-    ).catch((e: unknown) => {
-      throw new Error(
-        `${(e as Error).message}\nosd:\n${tail(`osd.${id}`)}\nrgw:\n${tail("client.rgw")}`,
-      );
-    });
+    );
     const accessKeyId = `STEMEDB${randomBytes(6).toString("hex").toUpperCase()}`;
     const secretAccessKey = randomBytes(20).toString("hex");
-    run([
+    await run([
       "radosgw-admin",
       ...["-c", conf, "--log-file", join(dir, "log", "radosgw-admin.log")],
       ...["user", "create", "--uid", "stemedb", "--display-name", "StemeDB tests"],
@@ -198,7 +195,10 @@ export async function startRgw(): Promise<RgwProcess> {
       [Symbol.asyncDispose]: stop,
     };
   } catch (e) {
+    const logs = tails();
     await stop();
-    throw e;
+    throw new Error(`a Ceph RGW test cluster did not start: ${(e as Error).message}\n${logs}`, {
+      cause: e,
+    });
   }
 }
