@@ -29,6 +29,7 @@ export const RGW_TOOLS = allInstalled(
 );
 
 export interface RgwProcess extends AsyncDisposable {
+  readonly port: number;
   readonly endpoint: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -42,8 +43,8 @@ fsid = ${fsid}
 mon host = v2:127.0.0.1:${monPort}
 public addr = 127.0.0.1
 ms bind ipv6 = false
-# cephx off. Daemons other than clients default to a "secure" mode towards the
-# monitor, which auth "none" cannot offer: radosgw would never connect.
+# cephx off. radosgw's own defaults ask for a "secure" connection to the
+# monitor, which auth "none" cannot give (it retried with EACCES forever).
 auth cluster required = none
 auth service required = none
 auth client required = none
@@ -83,6 +84,8 @@ rgw thread pool size = 8
 rgw enable gc threads = false
 rgw enable lc threads = false
 rgw dynamic resharding = false
+# The conformance suite's multipart uploads use small parts (S3 wants 5 MiB).
+rgw multipart min part size = 65536
 `;
 }
 
@@ -125,14 +128,12 @@ export async function startRgw(): Promise<RgwProcess> {
       .join("\n");
   const stop = async () => {
     // The gateway first, the monitor last: each daemon leaves on SIGTERM; a bound, then SIGKILL.
-    for (const proc of procs.reverse()) {
+    for (const proc of [...procs].reverse()) {
       if (proc.exitCode !== null || proc.signalCode !== null) continue;
       proc.kill("SIGTERM");
-      const ended = await Promise.race([proc.exited.then(() => true), Bun.sleep(10_000)]);
-      if (ended !== true) {
-        proc.kill("SIGKILL");
-        await proc.exited;
-      }
+      const bound = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await proc.exited;
+      clearTimeout(bound);
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -182,6 +183,7 @@ export async function startRgw(): Promise<RgwProcess> {
       ...["--access-key", accessKeyId, "--secret-key", secretAccessKey],
     ]);
     return {
+      port: rgwPort,
       endpoint,
       accessKeyId,
       secretAccessKey,

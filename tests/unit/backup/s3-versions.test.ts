@@ -2,9 +2,10 @@
  * S3Target.purge on a store that keeps versions (SPEC §12: a scrubbed object
  * goes "with every version where the bucket keeps versions"): Ceph's RADOS
  * Gateway on a throwaway one-OSD cluster (tests/helpers/rgw-process.ts), since
- * s3rver keeps no versions. Versioning Enabled and Suspended, then the
- * redaction archive scrub end to end on a versioned bucket: afterwards no
- * version of any object in the bucket, decompressed, holds the marker.
+ * s3rver keeps no versions. The BackupTarget conformance suite on a versioned
+ * bucket; purge with versioning Enabled and Suspended; then the redaction
+ * archive scrub end to end on a versioned bucket: afterwards no version of any
+ * object in the bucket, decompressed, holds the marker.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -26,6 +27,8 @@ import { redactThrough, writeMarked } from "../../helpers/redact-engine.ts";
 import { RGW_TOOLS, type RgwProcess, startRgw } from "../../helpers/rgw-process.ts";
 import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { openTestApp } from "../http/http-test-helpers.ts";
+import { s3Harness } from "./s3-harness.ts";
+import { targetConformance } from "./target-conformance.ts";
 
 let rgw: RgwProcess;
 let client: S3Client;
@@ -92,6 +95,17 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
     client?.destroy();
     await rgw?.[Symbol.asyncDispose]();
   }, 60_000);
+
+  // The whole BackupTarget contract on a bucket that keeps versions, each run under its own prefix.
+  let conformanceBucket: Promise<string> | undefined;
+  targetConformance(
+    "S3Target on Ceph RGW, a versioned bucket",
+    async () => {
+      conformanceBucket ??= newBucket("Enabled");
+      return s3Harness(rgw.port, rgw.env, { bucket: await conformanceBucket, prefix: `t${++n}/` });
+    },
+    RGW_TOOLS.ok ? {} : { skip: RGW_TOOLS.skipReason },
+  );
 
   test.skipIf(!RGW_TOOLS.ok)(
     "Enabled: every version and delete marker of exactly the key goes; neighbours keep theirs",
