@@ -3,7 +3,8 @@
  * goes "with every version where the bucket keeps versions"): Ceph's RADOS
  * Gateway on a throwaway one-OSD cluster (tests/helpers/rgw-process.ts), since
  * s3rver keeps no versions. The BackupTarget conformance suite on a versioned
- * bucket; purge with versioning Enabled and Suspended; then the redaction
+ * bucket; purge with versioning Enabled and Suspended, and refused (a bucket
+ * policy, Object Lock); then the redaction
  * archive scrub end to end on a versioned bucket: afterwards no version of any
  * object in the bucket, decompressed, holds the marker.
  */
@@ -13,8 +14,10 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
+  PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { decodeObject } from "../../../src/backup/object-codec.ts";
@@ -166,6 +169,52 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
 
       expect(await target(bucket).purge("k.zst")).toEqual({ versioning: "suspended", versions: 3 });
       expect(await versions(bucket)).toEqual(before.filter((v) => v.key !== "k.zst"));
+    },
+    60_000,
+  );
+
+  test.skipIf(!RGW_TOOLS.ok)(
+    "a refused version delete (a bucket policy, Object Lock retention) fails the purge; the version stays",
+    async () => {
+      const denied = await newBucket("Enabled");
+      await put(denied, "k.zst", "one");
+      await client.send(
+        new PutBucketPolicyCommand({
+          Bucket: denied,
+          Policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["s3:DeleteObjectVersion"],
+                Resource: [`arn:aws:s3:::${denied}/*`],
+              },
+            ],
+          }),
+        }),
+      );
+      const locked = `stemedb-v${++n}`;
+      await client.send(
+        new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }),
+      );
+      await put(locked, "k.zst", "one");
+      await client.send(
+        new PutObjectRetentionCommand({
+          Bucket: locked,
+          Key: "k.zst",
+          Retention: { Mode: "COMPLIANCE", RetainUntilDate: new Date(Date.now() + 86_400_000) },
+        }),
+      );
+      for (const bucket of [denied, locked]) {
+        const before = await versions(bucket);
+        const err = await target(bucket)
+          .purge("k.zst")
+          .catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: "config_invalid" });
+        expect(String((err as Error).message)).toContain("AccessDenied");
+        expect(await versions(bucket)).toEqual(before);
+      }
     },
     60_000,
   );
