@@ -4,9 +4,9 @@
  * Gateway on a throwaway one-OSD cluster (tests/helpers/rgw-process.ts), since
  * s3rver keeps no versions. The BackupTarget conformance suite on a versioned
  * bucket; purge with versioning Enabled and Suspended, and refused (a bucket
- * policy, Object Lock); then the redaction
- * archive scrub end to end on a versioned bucket: afterwards no version of any
- * object in the bucket, decompressed, holds the marker.
+ * policy, Object Lock); then the redaction archive scrub end to end on a
+ * versioned bucket: afterwards no version of any object in the bucket,
+ * decompressed, holds the marker.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -66,14 +66,14 @@ async function versions(bucket: string, prefix = ""): Promise<Version[]> {
   }
 }
 
-async function newBucket(versioning: "Enabled" | "Suspended" | undefined): Promise<string> {
+async function newBucket(versioned: boolean): Promise<string> {
   const bucket = `stemedb-v${++n}`;
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  if (versioning !== undefined) {
+  if (versioned) {
     await client.send(
       new PutBucketVersioningCommand({
         Bucket: bucket,
-        VersioningConfiguration: { Status: versioning },
+        VersioningConfiguration: { Status: "Enabled" },
       }),
     );
   }
@@ -104,7 +104,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   targetConformance(
     "S3Target on Ceph RGW, a versioned bucket",
     async () => {
-      conformanceBucket ??= newBucket("Enabled");
+      conformanceBucket ??= newBucket(true);
       return s3Harness(rgw.port, rgw.env, { bucket: await conformanceBucket, prefix: `t${++n}/` });
     },
     RGW_TOOLS.ok ? {} : { skip: RGW_TOOLS.skipReason },
@@ -113,7 +113,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   test.skipIf(!RGW_TOOLS.ok)(
     "Enabled: every version and delete marker of exactly the key goes; neighbours keep theirs",
     async () => {
-      const bucket = await newBucket("Enabled");
+      const bucket = await newBucket(true);
       const key = "p/archive/a.zst";
       await put(bucket, key, "one");
       await put(bucket, key, "two");
@@ -151,7 +151,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   test.skipIf(!RGW_TOOLS.ok)(
     "Suspended: the versions from while it was Enabled and the null version go too",
     async () => {
-      const bucket = await newBucket("Enabled");
+      const bucket = await newBucket(true);
       await put(bucket, "k.zst", "one");
       await put(bucket, "k.zst", "two");
       await put(bucket, "other.zst", "o");
@@ -176,7 +176,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   test.skipIf(!RGW_TOOLS.ok)(
     "a refused version delete (a bucket policy, Object Lock retention) fails the purge; the version stays",
     async () => {
-      const denied = await newBucket("Enabled");
+      const denied = await newBucket(true);
       await put(denied, "k.zst", "one");
       await client.send(
         new PutBucketPolicyCommand({
@@ -222,7 +222,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   test.skipIf(!RGW_TOOLS.ok)(
     "a bucket that never had versioning: a plain delete",
     async () => {
-      const bucket = await newBucket(undefined);
+      const bucket = await newBucket(false);
       await put(bucket, "k.zst", "one");
       expect(await target(bucket).purge("k.zst")).toEqual({ versioning: "off", versions: 0 });
       expect(await versions(bucket)).toEqual([]);
@@ -233,7 +233,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
   test.skipIf(!RGW_TOOLS.ok)(
     "the archive scrub on a versioned bucket: no version of any object holds the redacted marker",
     async () => {
-      const bucket = await newBucket("Enabled");
+      const bucket = await newBucket(true);
       const url = target(bucket, "db/");
       const t = await openTestApp();
       const job = new ArchiveScrubJob({
