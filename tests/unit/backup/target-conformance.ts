@@ -30,6 +30,8 @@ export interface TargetHarness {
 export interface ConformanceOptions {
   /** Set when this run cannot interrupt a put for real: why (the skipped tests' names say it). */
   interruptSkip?: string;
+  /** Set when the store itself is absent here: ` (skipped: why)`, carried in the suite's name. */
+  skip?: string;
 }
 
 function bytes(n: number, seed = 1): Uint8Array {
@@ -51,7 +53,8 @@ export function targetConformance(
   fresh: () => Promise<TargetHarness>,
   options: ConformanceOptions = {},
 ): void {
-  describe(`BackupTarget conformance: ${name}`, () => {
+  const suite = options.skip === undefined ? describe : describe.skip;
+  suite(`BackupTarget conformance: ${name}${options.skip ?? ""}`, () => {
     test("put then get returns the bytes; get of an absent key is undefined", async () => {
       const { target } = await fresh();
       const body = bytes(1000);

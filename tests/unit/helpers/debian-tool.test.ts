@@ -1,8 +1,9 @@
 /**
  * The Debian-tool detection (tests/helpers/debian-tool.ts) with the tools
  * hidden: PATH pointing at an empty directory. Outside CI the suites that need
- * chromium, promtool, nats-server, wrk and curl skip, printing why, and `bun test`
- * passes; with CI=true the same run fails, naming the missing tool.
+ * chromium, promtool, nats-server, wrk, curl and radosgw skip, printing why,
+ * and `bun test` passes; with CI=true the same run fails, naming the missing
+ * tool.
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ const SUITES = [
   "tests/cluster/jetstream-log.test.ts",
   "tests/unit/bench/bench-smoke.test.ts",
   "tests/docs/readme-curl.test.ts",
+  "tests/unit/backup/s3-versions.test.ts",
 ];
 
 /** `bun test SUITES` with PATH = an empty dir and CI as given (runBinary passes no other CI). */
@@ -68,6 +70,7 @@ describe("the suites with every Debian tool hidden (PATH = an empty dir)", () =>
     expect(output).toContain("(skipped: nats-server not installed; apt-get install nats-server)");
     expect(output).toContain("(skipped: wrk not installed; apt-get install wrk)");
     expect(output).toContain("(skipped: curl not installed; apt-get install curl)");
+    expect(output).toContain("(skipped: radosgw not installed; apt-get install radosgw)");
     expect(output).not.toContain("CI must run");
     expect(output).toMatch(/\b0 fail\b/);
     expect(code).toBe(0);
@@ -80,6 +83,7 @@ describe("the suites with every Debian tool hidden (PATH = an empty dir)", () =>
     expect(output).toContain("nats-server is missing in CI (CI=true)");
     expect(output).toContain("wrk is missing in CI (CI=true)");
     expect(output).toContain("curl is missing in CI (CI=true)");
+    expect(output).toContain("radosgw is missing in CI (CI=true)");
     expect(code).not.toBe(0);
   }, 120_000);
 });

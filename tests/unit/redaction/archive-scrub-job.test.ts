@@ -19,8 +19,8 @@ import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
 import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
-import { prepare, testAgent } from "../../helpers/agents.ts";
 import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
+import { redactThrough, writeMarked } from "../../helpers/redact-engine.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { ADMIN_TOKEN, openTestApp } from "../http/http-test-helpers.ts";
 
@@ -49,13 +49,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
       }
     ).redactions.archive_backlog;
   try {
-    const marker = `MARKER-${crypto.randomUUID()}`;
-    const operator = testAgent(98);
-    await t.engine.updateAgent({ agent: operator.key, role: "operator" });
-    const r = await t.engine.ingest([
-      prepare(testAgent(99).sign({ concept: "acme/x", predicate: "note", value: marker })),
-    ]);
-    const targetId = (r.outcomes[0] as { id: string }).id;
+    const { marker, operator, targetId } = await writeMarked(t.engine);
     const ship = () =>
       new ArchiveShipper({
         target,
@@ -67,17 +61,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
     const backup = await takeBackup({ dataDir: t.dir, target, version: "t" });
     expect(objectsHolding(out.path, marker).length).toBe(2);
     expect(await backlog()).toBe(0);
-    const red = await t.engine.ingest([
-      prepare(
-        operator.sign({
-          concept: "_stemedb/redactions",
-          predicate: "redacts",
-          value: { target: targetId, reason: "leaked_secret" },
-        }),
-      ),
-    ]);
-    const redactionSeq = (red.outcomes[0] as { seq: number }).seq;
-    await t.engine.redactions.scrub();
+    const redactionSeq = (await redactThrough(t.engine, operator, targetId, "leaked_secret")).seq;
     await ship();
     expect(await backlog()).toBe(1);
     const metrics = await (await app.request("/metrics")).text();
@@ -135,26 +119,11 @@ test("nodes sharing a URL take turns: one scrubs, the other counts it done from 
   const scrubber = jobOf(true);
   const waiter = jobOf(false);
   try {
-    const marker = `MARKER-${crypto.randomUUID()}`;
-    const operator = testAgent(98);
-    await t.engine.updateAgent({ agent: operator.key, role: "operator" });
-    const r = await t.engine.ingest([
-      prepare(testAgent(99).sign({ concept: "acme/x", predicate: "note", value: marker })),
-    ]);
-    const targetId = (r.outcomes[0] as { id: string }).id;
+    const { marker, operator, targetId } = await writeMarked(t.engine);
     await takeBackup({ dataDir: t.dir, target, version: "t" });
     // A node that lags behind backs up the row too; its snapshot reaches the URL after the scrub.
     await takeBackup({ dataDir: t.dir, target: new DirTarget(late.path), version: "t" });
-    await t.engine.ingest([
-      prepare(
-        operator.sign({
-          concept: "_stemedb/redactions",
-          predicate: "redacts",
-          value: { target: targetId, reason: "leaked_secret" },
-        }),
-      ),
-    ]);
-    await t.engine.redactions.scrub();
+    await redactThrough(t.engine, operator, targetId, "leaked_secret");
     expect(objectsHolding(out.path, marker).length).toBeGreaterThan(0);
 
     await waiter.run(); // not its turn: it only reads the URL (no confirmation yet)
