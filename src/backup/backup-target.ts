@@ -45,6 +45,14 @@ export interface BackupTarget {
    * `purgeObject`, which deletes where a target has none.
    */
   purge?(key: string): Promise<PurgeReport>;
+  /**
+   * On a bucket that keeps versions: removes every stored version of the
+   * objects under `prefix` that were deleted before (their latest version is a
+   * delete marker: what `prune`, or a scrub's delete, left behind), so no
+   * noncurrent copy of a deleted object outlives a redaction (SPEC §12).
+   * Objects that still exist are not touched. Elsewhere nothing to do.
+   */
+  purgeDeleted?(prefix: string): Promise<PurgeReport>;
 }
 
 export interface PurgeReport {

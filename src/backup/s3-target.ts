@@ -34,6 +34,8 @@
  *   NotImplemented (s3rver) keeps no versions: a plain delete is all there is.
  *   It needs s3:GetBucketVersioning, s3:ListBucketVersions and
  *   s3:DeleteObjectVersion; a refusal fails the purge (the scrub retries).
+ *   `purgeDeleted` does the same for every object under a prefix whose latest
+ *   version is a delete marker (deleted before, by `prune` or a scrub).
  */
 import { createHash } from "node:crypto";
 import {
@@ -347,7 +349,7 @@ export class S3Target implements BackupTarget {
     let versions = 0;
     // A version written while we delete (a retried upload) shows in the next listing.
     for (let round = 0; round < 5; round++) {
-      const found = await this.#versionsOf(full, key);
+      const found = await this.#versionsOf(full);
       if (found.length === 0) return { versioning, versions };
       for (const VersionId of found) {
         try {
@@ -367,6 +369,39 @@ export class S3Target implements BackupTarget {
     );
   }
 
+  async purgeDeleted(prefix: string): Promise<PurgeReport> {
+    const versioning = await this.#versioning(prefix);
+    if (versioning === "off" || versioning === "not_implemented")
+      return { versioning, versions: 0 };
+    let versions = 0;
+    for (const [full, ids] of await this.#deletedVersions(this.#prefix + prefix)) {
+      for (const VersionId of ids) {
+        try {
+          await this.#client.send(
+            new DeleteObjectCommand({ Bucket: this.#bucket, Key: full, VersionId }),
+          );
+        } catch (e) {
+          if (!isNotFound(e)) {
+            throw this.#unavailable("delete a version of", full.slice(this.#prefix.length), e);
+          }
+        }
+        versions++;
+      }
+    }
+    return { versioning, versions };
+  }
+
+  /** Per key under `full` whose latest version is a delete marker: every version id it has. */
+  async #deletedVersions(full: string): Promise<Map<string, string[]>> {
+    const ids = new Map<string, string[]>();
+    const deleted = new Set<string>();
+    for (const v of await this.#listVersions(full)) {
+      ids.set(v.key, [...(ids.get(v.key) ?? []), v.id]);
+      if (v.latestMarker) deleted.add(v.key);
+    }
+    return new Map([...ids].filter(([key]) => deleted.has(key)));
+  }
+
   async #versioning(key: string): Promise<PurgeReport["versioning"]> {
     try {
       const out = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.#bucket }));
@@ -380,8 +415,14 @@ export class S3Target implements BackupTarget {
   }
 
   /** The version ids (versions and delete markers) of exactly `full`. */
-  async #versionsOf(full: string, key: string): Promise<string[]> {
-    const ids: string[] = [];
+  async #versionsOf(full: string): Promise<string[]> {
+    // The prefix also matches longer keys.
+    return (await this.#listVersions(full)).filter((v) => v.key === full).map((v) => v.id);
+  }
+
+  /** Every version and delete marker under the prefix `full` (a version with no id is the "null" one). */
+  async #listVersions(full: string): Promise<{ key: string; id: string; latestMarker: boolean }[]> {
+    const out: { key: string; id: string; latestMarker: boolean }[] = [];
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     try {
@@ -394,16 +435,18 @@ export class S3Target implements BackupTarget {
             VersionIdMarker: versionMarker,
           }),
         );
-        for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
-          // The prefix also matches longer keys; a version with no id is the "null" one.
-          if (v.Key === full) ids.push(v.VersionId ?? "null");
+        for (const v of page.Versions ?? []) {
+          out.push({ key: v.Key as string, id: v.VersionId ?? "null", latestMarker: false });
         }
-        if (!page.IsTruncated) return ids;
+        for (const m of page.DeleteMarkers ?? []) {
+          out.push({ key: m.Key as string, id: m.VersionId ?? "null", latestMarker: !!m.IsLatest });
+        }
+        if (!page.IsTruncated) return out;
         keyMarker = page.NextKeyMarker;
         versionMarker = page.NextVersionIdMarker;
       }
     } catch (e) {
-      throw this.#unavailable("list the versions of", key, e);
+      throw this.#unavailable("list the versions of", full.slice(this.#prefix.length), e);
     }
   }
 }

@@ -13,7 +13,9 @@
  * shipped since), unless a redaction is new to it.
  * Each pass writes the state's redactions to the ledger first, then replaces
  * archive objects (archive-scrub.ts) and rebuilds snapshots (snapshot-scrub.ts)
- * holding a pending target. While every redaction is confirmed, a pass every
+ * holding a pending target; a redaction new to the URL also removes, on a
+ * bucket that keeps versions, the versions of archive objects and snapshots
+ * deleted before (`purgeDeleted`). While every redaction is confirmed, a pass every
  * minute reads the snapshots taken since (only those): a cluster node that had
  * not applied a redaction yet may back up its row after the scrub.
  *
@@ -25,6 +27,7 @@
  * confirmed, so `stemedb redact --wait` works against any node.
  */
 
+import { ARCHIVE_PREFIX, SNAPSHOTS_PREFIX } from "../backup/backup-layout.ts";
 import type { BackupTarget } from "../backup/backup-target.ts";
 import { toHex } from "../hex.ts";
 import type { Logger } from "../logger.ts";
@@ -220,6 +223,15 @@ export class ArchiveScrubJob {
             signer: this.#o.signer,
             checked: new Set(incremental ? before.snapshots : []),
           });
+    // A redaction new to the URL: on a bucket that keeps versions, objects deleted before
+    // (by prune, before this pass could scrub them) leave versions behind a delete marker.
+    // Before the confirmation is written, so a failure makes the next pass do it again.
+    let deletedVersions = 0;
+    if (!incremental && !snapshotsOnly && target.purgeDeleted !== undefined) {
+      for (const prefix of [ARCHIVE_PREFIX, SNAPSHOTS_PREFIX]) {
+        deletedVersions += (await target.purgeDeleted(prefix)).versions;
+      }
+    }
     // Confirmed by a pass that found nothing left to replace: an upload read from the log before
     // its scrub and still in flight during this pass lands past the watermark, read by the next.
     const clean = report.replaced + report.leftovers + (snapshots?.rebuilt.length ?? 0) === 0;
@@ -246,6 +258,7 @@ export class ArchiveScrubJob {
       ...report,
       snapshots_rebuilt: snapshots?.rebuilt.length ?? 0,
       snapshots_skipped: snapshots?.skipped ?? 0,
+      deleted_objects_versions: deletedVersions,
       archive_ms: Math.round(archived - started),
       snapshots_ms: Math.round(performance.now() - archived),
     });

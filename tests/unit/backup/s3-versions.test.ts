@@ -4,9 +4,10 @@
  * Gateway on a throwaway one-OSD cluster (tests/helpers/rgw-process.ts), since
  * s3rver keeps no versions. The BackupTarget conformance suite on a versioned
  * bucket; purge with versioning Enabled and Suspended, and refused (a bucket
- * policy, Object Lock); then the redaction archive scrub end to end on a
- * versioned bucket: afterwards no version of any object in the bucket,
- * decompressed, holds the marker.
+ * policy, Object Lock); `purgeDeleted` (the versions of objects deleted
+ * before); then the redaction archive scrub end to end on a versioned bucket,
+ * with a snapshot object prune had deleted: afterwards no version of any
+ * object in the bucket, decompressed, holds the marker.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -108,6 +109,44 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
       return s3Harness(rgw.port, rgw.env, { bucket: await conformanceBucket, prefix: `t${++n}/` });
     },
     RGW_TOOLS.ok ? {} : { skip: RGW_TOOLS.skipReason },
+  );
+
+  test.skipIf(!RGW_TOOLS.ok)(
+    "purgeDeleted: every version of the objects deleted before under the prefix goes; live objects and other prefixes keep theirs",
+    async () => {
+      const bucket = await newBucket(true);
+      await put(bucket, "db/archive/pruned.zst", "one");
+      await put(bucket, "db/archive/pruned.zst", "two");
+      await remove(bucket, "db/archive/pruned.zst"); // prune's delete: a marker on top
+      await put(bucket, "db/archive/live.zst", "live");
+      await put(bucket, "db/archive/revived.zst", "old");
+      await remove(bucket, "db/archive/revived.zst");
+      await put(bucket, "db/archive/revived.zst", "new"); // deleted, then written again: live
+      await put(bucket, "db/redactions/r.json", "ledger");
+      await remove(bucket, "db/redactions/r.json"); // outside the prefix
+      const report = await target(bucket, "db/").purgeDeleted("archive/");
+      expect(report).toEqual({ versioning: "enabled", versions: 3 });
+      const left = (await versions(bucket)).map(
+        (v) => `${v.key}${v.deleteMarker ? " (marker)" : ""}`,
+      );
+      expect(left.sort()).toEqual(
+        [
+          "db/archive/live.zst",
+          "db/archive/revived.zst",
+          "db/archive/revived.zst",
+          "db/archive/revived.zst (marker)",
+          "db/redactions/r.json",
+          "db/redactions/r.json (marker)",
+        ].sort(),
+      );
+      // A bucket that never kept versions: nothing to do.
+      const plain = await newBucket(false);
+      expect(await target(plain).purgeDeleted("archive/")).toEqual({
+        versioning: "off",
+        versions: 0,
+      });
+    },
+    60_000,
   );
 
   test.skipIf(!RGW_TOOLS.ok)(
@@ -276,6 +315,22 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
           }),
         );
         expect((await versions(bucket, archived)).length).toBe(2);
+        // A snapshot object prune deleted before the redaction: its version stays behind a marker.
+        const stateKey = shipped.find((k) => k.endsWith("state.sqlite.zst")) as string;
+        const pruned = stateKey.replace(
+          /snapshots\/[^/]+\//,
+          "snapshots/0000000000000001-20200101T000000000Z/",
+        );
+        const state = await client.send(new GetObjectCommand({ Bucket: bucket, Key: stateKey }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: pruned,
+            Body: await (state.Body?.transformToByteArray() ?? new Uint8Array(0)),
+          }),
+        );
+        await remove(bucket, pruned);
+        expect(await holding(marker)).toContain(pruned);
 
         await redactThrough(t.engine, operator, targetId);
         await shipDataDir(url, t.dir);
