@@ -34,7 +34,12 @@ import type { Logger } from "../logger.ts";
 import type { NativeSigner } from "../protocol/native-ed25519.ts";
 import type { State } from "../store/state.ts";
 import { type ArchiveScrubReport, scrubArchive } from "./archive-scrub.ts";
-import { readLedger, redactionsInState, writeLedger } from "./redaction-ledger.ts";
+import {
+  type LedgerEntry,
+  readLedger,
+  redactionsInState,
+  writeLedger,
+} from "./redaction-ledger.ts";
 import {
   readScrubConfirmation,
   type ScrubConfirmation,
@@ -83,6 +88,9 @@ export class ArchiveScrubJob {
   #stored: ScrubConfirmation | null | undefined;
   /** When snapshots are next read while nothing is pending; when a waiting node next reads the confirmation. */
   #recheckAt = 0;
+  /** The URL's ledger as last listed (key → checked entry), and when it is next listed. */
+  readonly #ledger = new Map<string, LedgerEntry>();
+  #ledgerAt = 0;
   #observeAt = 0;
 
   constructor(options: ArchiveScrubJobOptions) {
@@ -150,7 +158,14 @@ export class ArchiveScrubJob {
       }
       // Every redaction known (here, or checked in the ledger), and those not confirmed yet.
       const known = new Map(local);
-      for (const e of await readLedger(target))
+      // The ledger is listed each pass while a redaction here is pending, else once a
+      // recheck interval (a redaction only another history made); objects read once.
+      const localPending = [...local.keys()].some((id) => !this.#confirmed.has(id));
+      if (localPending || performance.now() >= this.#ledgerAt) {
+        this.#ledgerAt = performance.now() + (this.#o.recheckIntervalMs ?? 60_000);
+        await readLedger(target, this.#ledger);
+      }
+      for (const e of this.#ledger.values())
         if (!known.has(e.target)) known.set(e.target, e.reason);
       const pending = [...known.keys()].filter((id) => !this.#confirmed.has(id));
       this.#ledgerPending = pending.filter((id) => !local.has(id)).length;

@@ -161,9 +161,22 @@ export function ledgerObject(e: LedgerEntry): Record<string, unknown> {
 }
 
 /** Every redaction the URL's ledger holds, each checked (id, signature, shape); a bad one is `corrupt_backup`. */
-export async function readLedger(target: BackupTarget): Promise<LedgerEntry[]> {
+export async function readLedger(
+  target: BackupTarget,
+  /**
+   * Entries already read and checked, by key (a ledger object is named for its
+   * redaction and never rewritten): those are not fetched again; new ones are
+   * added. Without it every object is fetched.
+   */
+  checked?: Map<string, LedgerEntry>,
+): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
   for (const { key } of await target.list(REDACTIONS_PREFIX)) {
+    const known = checked?.get(key);
+    if (known !== undefined) {
+      entries.push(known);
+      continue;
+    }
     const body = await target.get(key);
     if (body === undefined) continue;
     let json: unknown;
@@ -172,7 +185,9 @@ export async function readLedger(target: BackupTarget): Promise<LedgerEntry[]> {
     } catch {
       json = undefined; // reported as not a ledger object
     }
-    entries.push(parseLedgerObject(key, json));
+    const entry = parseLedgerObject(key, json);
+    checked?.set(key, entry);
+    entries.push(entry);
   }
   return entries.sort((a, b) => a.seq - b.seq);
 }
