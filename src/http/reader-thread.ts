@@ -16,6 +16,7 @@ import { type AppFetch, answerForwarded } from "./forwarding.ts";
 import type { MetricsJson } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import type { CrashHow, FromReader, ToReader } from "./reader-messages.ts";
+import type { PreparedWriteAnswerer } from "./routes/assert.ts";
 
 const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
 
@@ -25,6 +26,8 @@ export interface ReaderThreadOptions {
   dbPath: string;
   /** The main app's fetch, which answers forwarded requests. */
   fetch: AppFetch;
+  /** The main app's answer to prepared writes sent alone (`createWriterApp`); none: writes come whole. */
+  answerWrite?: PreparedWriteAnswerer;
   logger: Logger;
   /** The main app's rate-limit buckets: one budget per client across threads. */
   rateBuffers?: RateBuffers;
@@ -83,7 +86,7 @@ export class ReaderThread {
     this.name = name;
     this.#testHooks = options.testHooks === true;
     port.catch(() => {}); // observed once the worker is ready (below); it may reject before
-    const { config, dbPath, fetch, logger, rateBuffers, changes } = options;
+    const { config, dbPath, fetch, answerWrite, logger, rateBuffers, changes } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) => {
       if (this.#alive) this.#worker.postMessage(message, transfer);
@@ -104,6 +107,7 @@ export class ReaderThread {
                 ...(rateBuffers ? { rateBuffers } : {}),
                 ...(changes ? { changes: changes.buffer } : {}),
                 ...(this.#testHooks ? { testHooks: true } : {}),
+                ...(answerWrite ? { fastWrites: true } : {}),
               }),
             (e) => this.#started.reject(e),
           );
@@ -126,6 +130,11 @@ export class ReaderThread {
               { kind: "response", id: message.id, response },
               response.body === null ? [] : [response.body],
             ),
+          );
+          return;
+        case "write":
+          answerWrite?.(message.write).then((answer) =>
+            send({ kind: "written", id: message.id, answer }),
           );
           return;
         case "metrics":
