@@ -103,7 +103,7 @@ async function openSide(keyDir: string, fast: boolean, overrides: Record<string,
       const server = { requestIP: () => ({ address: peer }) };
       return toWriter(request, server, new URL(request.url).pathname);
     },
-    admin: (path, init) => writer.app.request(path, init),
+    admin: async (path, init) => writer.app.request(path, init),
     httpMetrics,
     writerMetrics,
   };
