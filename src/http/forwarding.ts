@@ -42,8 +42,12 @@ const NO_BODY = new Set(["GET", "HEAD"]);
 
 async function readCapped(request: Request, maxBytes: number): Promise<ArrayBuffer | null> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return null;
+  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > maxBytes) return null;
   if (request.body === null) return null;
+  // A declared length within the limit is read in one call, as ./read-body.ts does
+  // (Bun refuses bytes past it); only a chunked body is counted chunk by chunk.
+  if (length !== undefined) return await request.arrayBuffer();
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = request.body.getReader();
