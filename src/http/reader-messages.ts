@@ -30,7 +30,8 @@ export type ToReader =
       fastWrites?: boolean;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }
-  | { kind: "written"; id: number; answer: WriteAnswer }
+  /** The answers to `writes`, by id (./message-batch.ts: those of one turn together). */
+  | { kind: "written"; answers: { id: number; answer: WriteAnswer }[] }
   | { kind: "metrics"; id: number }
   | { kind: "stop" }
   /** Tests only, ignored unless started with `testHooks`: die as a bug would. */
@@ -46,8 +47,8 @@ export type FromReader =
   /** `code` is the listen error's (EADDRINUSE, …) when there is one. */
   | { kind: "failed"; message: string; code?: string }
   | { kind: "request"; id: number; request: ForwardedRequest }
-  /** A prepared write alone (its `items` transferred); answered by `written` with the same id. */
-  | { kind: "write"; id: number; write: PreparedWrite }
+  /** Prepared writes alone (their `items` transferred), those of one turn together; answered by `written`. */
+  | { kind: "writes"; writes: { id: number; write: PreparedWrite }[] }
   | { kind: "metrics"; id: number; metrics: MetricsJson }
   | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }
   | { kind: "stopped" };

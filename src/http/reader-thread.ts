@@ -13,10 +13,12 @@ import { LOG_LEVELS, type Logger } from "../logger.ts";
 import type { ChangeSlots } from "../store/change-slots.ts";
 import { workerEntry } from "../worker-entry.ts";
 import { type AppFetch, answerForwarded } from "./forwarding.ts";
+import { MessageBatch } from "./message-batch.ts";
 import type { MetricsJson } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import type { CrashHow, FromReader, ToReader } from "./reader-messages.ts";
 import type { PreparedWriteAnswerer } from "./routes/assert.ts";
+import type { WriteAnswer } from "./write-fast-path.ts";
 
 const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
 
@@ -91,6 +93,9 @@ export class ReaderThread {
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) => {
       if (this.#alive) this.#worker.postMessage(message, transfer);
     };
+    const written = new MessageBatch<{ id: number; answer: WriteAnswer }>((answers) =>
+      send({ kind: "written", answers }),
+    );
     this.#worker.onmessage = (event: MessageEvent<FromReader>) => {
       const message = event.data;
       switch (message.kind) {
@@ -132,10 +137,10 @@ export class ReaderThread {
             ),
           );
           return;
-        case "write":
-          answerWrite?.(message.write).then((answer) =>
-            send({ kind: "written", id: message.id, answer }),
-          );
+        case "writes":
+          for (const { id, write } of message.writes) {
+            answerWrite?.(write).then((answer) => written.add({ id, answer }));
+          }
           return;
         case "metrics":
           this.#metricsWaiting.get(message.id)?.(message.metrics);

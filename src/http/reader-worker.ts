@@ -18,6 +18,7 @@ import { createReaderApp } from "./app.ts";
 import { forwardToWriter } from "./forward-to-writer.ts";
 import type { ForwardedRequest, ForwardedResponse } from "./forwarding.ts";
 import { answerBeforeTimeout } from "./keep-alive.ts";
+import { MessageBatch } from "./message-batch.ts";
 import { Metrics } from "./metrics.ts";
 import { BODY_LIMIT_SLACK } from "./read-body.ts";
 import type { FromReader, ToReader } from "./reader-messages.ts";
@@ -79,11 +80,15 @@ function forward(request: ForwardedRequest, transfer: ArrayBuffer[]): Promise<Fo
   return answered;
 }
 
+const writes = new MessageBatch<{ id: number; write: PreparedWrite }>((batch, transfer) =>
+  post({ kind: "writes", writes: batch }, transfer),
+);
+
 /** Sends a prepared write alone (./write-fast-path.ts); the main thread's route answers it. */
 function sendWrite(write: PreparedWrite): Promise<WriteAnswer> {
   const id = nextId++;
   const answered = new Promise<WriteAnswer>((resolve) => writing.set(id, resolve));
-  post({ kind: "write", id, write }, [write.items]);
+  writes.add({ id, write }, write.items);
   return answered;
 }
 
@@ -150,8 +155,10 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
       waiting.delete(message.id);
       return;
     case "written":
-      writing.get(message.id)?.(message.answer);
-      writing.delete(message.id);
+      for (const { id, answer } of message.answers) {
+        writing.get(id)?.(answer);
+        writing.delete(id);
+      }
       return;
     case "metrics":
       post({
