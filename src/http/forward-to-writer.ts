@@ -10,11 +10,12 @@ import type { BunServerLike } from "./client-ip.ts";
 import {
   type ForwardedRequest,
   type ForwardedResponse,
+  forwardedBody,
   forwardedRequest,
   forwardedResponse,
 } from "./forwarding.ts";
 import type { Metrics } from "./metrics.ts";
-import { prepareBody } from "./prepared-body.ts";
+import { type PreparedBody, prepareBody } from "./prepared-body.ts";
 import { ASSERT_PATH, type WriteFastPath } from "./write-fast-path.ts";
 
 export interface ForwardToWriterOptions {
@@ -38,19 +39,20 @@ export function forwardToWriter(options: ForwardToWriterOptions): ToWriter {
   return async (request, server, path) => {
     const started = performance.now();
     metrics.forwarded.inc(thread);
-    const ip = server.requestIP(request)?.address ?? "unknown";
-    const f = await forwardedRequest(request, ip, config.maxBodyBytes);
+    const body = await forwardedBody(request, config.maxBodyBytes);
     // A write is validated and verified here; the writer's thread gets it prepared.
-    if (path === ASSERT_PATH && request.method === "POST" && f.body !== null && !f.bodyFailed) {
-      const prepared = prepareBody(request, f.body, config, now());
+    let prepared: PreparedBody | undefined;
+    if (path === ASSERT_PATH && request.method === "POST" && body.body !== null) {
+      prepared = prepareBody(request, body.body, config, now());
       if (prepared !== undefined) {
         metrics.preparedWrites.inc(thread);
         const answered = fastWrite?.(request, server, prepared, started);
         if (answered !== undefined) return answered;
-        f.prepared = prepared;
-        f.body = null;
       }
     }
+    const ip = server.requestIP(request)?.address ?? "unknown";
+    const f = forwardedRequest(request, ip, prepared ? { body: null, bodyFailed: false } : body);
+    if (prepared !== undefined) f.prepared = prepared;
     const transfer = f.prepared ? [f.prepared.items] : f.body === null ? [] : [f.body];
     return forwardedResponse(await forward(f, transfer));
   };

@@ -70,27 +70,31 @@ async function readCapped(request: Request, maxBytes: number): Promise<ArrayBuff
   return out.buffer;
 }
 
-/** Reader side: the request as data. */
-export async function forwardedRequest(
+/** A request's body as the reader forwards it (see `ForwardedRequest`). */
+export type ForwardedBody = Pick<ForwardedRequest, "body" | "bodyFailed">;
+
+/** Reader side: the body of `request`, read to at most `maxBytes` + one chunk. */
+export async function forwardedBody(request: Request, maxBytes: number): Promise<ForwardedBody> {
+  if (NO_BODY.has(request.method)) return { body: null, bodyFailed: false };
+  try {
+    return { body: await readCapped(request, maxBytes), bodyFailed: false };
+  } catch {
+    return { body: null, bodyFailed: true };
+  }
+}
+
+/** Reader side: the request as data, with its body as `forwardedBody` read it. */
+export function forwardedRequest(
   request: Request,
   ip: string,
-  maxBytes: number,
-): Promise<ForwardedRequest> {
-  let body: ArrayBuffer | null = null;
-  let bodyFailed = false;
-  if (!NO_BODY.has(request.method)) {
-    try {
-      body = await readCapped(request, maxBytes);
-    } catch {
-      bodyFailed = true;
-    }
-  }
+  body: ForwardedBody,
+): ForwardedRequest {
   return {
     method: request.method,
     url: request.url,
     headers: [...request.headers],
-    body,
-    bodyFailed,
+    body: body.body,
+    bodyFailed: body.bodyFailed,
     ip,
   };
 }
