@@ -4,7 +4,8 @@
  * its app; the response travels back (SPEC §11). Nothing is decided on the
  * way: the main thread's middleware, limits and error mapper see the request
  * as if it had arrived there, with the reader's client address, so a client
- * cannot tell which thread its connection landed on.
+ * cannot tell which thread its connection landed on. (A prepared write
+ * usually travels alone instead: ./write-fast-path.ts.)
  *
  * Bodies: the reader reads at most `maxBytes` + one chunk, enough for the main
  * thread's own check to answer 413; a body that cannot be read (broken

@@ -26,7 +26,7 @@ export type ToReader =
       changes?: SharedArrayBuffer;
       /** Tests only (`ReaderThread.crash`): honour `crash`. */
       testHooks?: boolean;
-      /** The main thread answers `write` (prepared writes sent alone, ./write-fast-path.ts). */
+      /** The main thread answers `writes` (prepared writes sent alone, ./write-fast-path.ts). */
       fastWrites?: boolean;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }

@@ -29,7 +29,15 @@ import { SERVER_VERSION } from "../../../src/http/server-version.ts";
 import type { PreparedWrite } from "../../../src/http/write-fast-path.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { loadOrCreateNodeKey, NODE_KEY_FILE } from "../../../src/merkle/node-key.ts";
-import { ADMIN_TOKEN, json, type TestAgent, testAgent } from "./http-test-helpers.ts";
+import {
+  ADMIN_TOKEN,
+  json,
+  type Seen,
+  seen,
+  type TestAgent,
+  testAgent,
+  withoutRequestId,
+} from "./http-test-helpers.ts";
 
 const clock: Clock & { ms: number } = { ms: Date.now() + 1000, now: () => clock.ms };
 const cleanups: (() => Promise<void>)[] = [];
@@ -123,17 +131,6 @@ async function pairOf(overrides: Record<string, unknown> = {}): Promise<Pair> {
     fast: await openSide(keyDir, true, overrides),
     chain: await openSide(keyDir, false, overrides),
   };
-}
-
-interface Seen {
-  status: number;
-  headers: [string, string][];
-  body: string;
-}
-
-async function seen(res: Response | Promise<Response>): Promise<Seen> {
-  const r = await res;
-  return { status: r.status, headers: [...r.headers], body: await r.text() };
 }
 
 let ids = 0;
@@ -239,12 +236,7 @@ describe("POST /v1/assert: fast path and middleware chain answer alike", () => {
     const doc = testAgent().sign({ concept: "acme/x/4" });
     const fast = await seen(pair.fast.send("/v1/assert", json(doc)));
     const chain = await seen(pair.chain.send("/v1/assert", json(doc)));
-    const withoutId = (s: Seen) => ({
-      ...s,
-      headers: s.headers.filter(([n]) => n !== "x-request-id"),
-      body: s.body.replace(/"request_id":"[^"]*"/, ""),
-    });
-    expect(withoutId(fast)).toEqual(withoutId(chain));
+    expect(withoutRequestId(fast)).toEqual(withoutRequestId(chain));
     statuses.push(fast.status);
     expect(statuses).toEqual([201, 429, 201, 429]);
     expect(fast.headers).toContainEqual(["retry-after", "1"]);
