@@ -137,10 +137,8 @@ export class ReaderThread {
             ),
           );
           return;
-        case "writes":
-          for (const { id, write } of message.writes) {
-            answerWrite?.(write).then((answer) => written.add({ id, answer }));
-          }
+        case "write":
+          answerWrite?.(message.write).then((answer) => written.add({ id: message.id, answer }));
           return;
         case "metrics":
           this.#metricsWaiting.get(message.id)?.(message.metrics);
