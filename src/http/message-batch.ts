@@ -3,8 +3,8 @@
  * issue 17): a `postMessage` costs both threads a wake-up and an event,
  * whatever it carries, and the writer's thread answers a whole commit group in
  * one turn — so the answers to an HTTP thread's writes travel back as one
- * message. Nothing waits longer than the end of the current turn
- * (`setImmediate`).
+ * message, as do the writes it takes in within one turn. Nothing waits longer
+ * than the end of the current turn (`setImmediate`).
  */
 export class MessageBatch<T> {
   #items: T[] = [];

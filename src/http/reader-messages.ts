@@ -26,11 +26,11 @@ export type ToReader =
       changes?: SharedArrayBuffer;
       /** Tests only (`ReaderThread.crash`): honour `crash`. */
       testHooks?: boolean;
-      /** The main thread answers `write` (prepared writes sent alone, ./write-fast-path.ts). */
+      /** The main thread answers `writes` (prepared writes sent alone, ./write-fast-path.ts). */
       fastWrites?: boolean;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }
-  /** Answers to `write`s, by id: those the main thread gave in one turn together (./message-batch.ts). */
+  /** The answers to `writes`, by id (./message-batch.ts: those of one turn together). */
   | { kind: "written"; answers: { id: number; answer: WriteAnswer }[] }
   | { kind: "metrics"; id: number }
   | { kind: "stop" }
@@ -47,8 +47,8 @@ export type FromReader =
   /** `code` is the listen error's (EADDRINUSE, …) when there is one. */
   | { kind: "failed"; message: string; code?: string }
   | { kind: "request"; id: number; request: ForwardedRequest }
-  /** A prepared write alone (its `items` transferred); answered in a `written` by its id. */
-  | { kind: "write"; id: number; write: PreparedWrite }
+  /** Prepared writes alone (their `items` transferred), those of one turn together; answered by `written`. */
+  | { kind: "writes"; writes: { id: number; write: PreparedWrite }[] }
   | { kind: "metrics"; id: number; metrics: MetricsJson }
   | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }
   | { kind: "stopped" };

@@ -137,8 +137,10 @@ export class ReaderThread {
             ),
           );
           return;
-        case "write":
-          answerWrite?.(message.write).then((answer) => written.add({ id: message.id, answer }));
+        case "writes":
+          for (const { id, write } of message.writes) {
+            answerWrite?.(write).then((answer) => written.add({ id, answer }));
+          }
           return;
         case "metrics":
           this.#metricsWaiting.get(message.id)?.(message.metrics);
