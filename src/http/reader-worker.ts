@@ -84,7 +84,11 @@ const writes = new MessageBatch<{ id: number; write: PreparedWrite }>((batch, tr
   post({ kind: "writes", writes: batch }, transfer),
 );
 
-/** Sends a prepared write alone (./write-fast-path.ts); the main thread's route answers it. */
+/**
+ * Sends a prepared write alone (./write-fast-path.ts); the main thread's route
+ * answers it. Those of one turn go together (./message-batch.ts): posted one
+ * by one, single POSTs measured 1.12–1.22× the server CPU per request in pairs.
+ */
 function sendWrite(write: PreparedWrite): Promise<WriteAnswer> {
   const id = nextId++;
   const answered = new Promise<WriteAnswer>((resolve) => writing.set(id, resolve));
