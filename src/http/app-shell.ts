@@ -4,8 +4,10 @@
  * rate limits, the `min_tree_size` wait on reads) in front of the given
  * routes, and the one error mapper behind `onError` and `notFound`; in front
  * of it all, the fast path of GET /v1/query (./query-fast-path.ts), which
- * answers as the chain would. The main thread's app and a reader thread's app
- * are both built here, so they answer alike.
+ * answers as the chain would; beside it, given `sendWrite`, the fast path of
+ * prepared writes (./write-fast-path.ts), which an HTTP thread calls on the
+ * writes it prepared. The main thread's app and a reader thread's app are both
+ * built here, so they answer alike.
  */
 import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
@@ -24,6 +26,7 @@ import { type RateBuffers, rateLimiters } from "./rate-limit.ts";
 import { requestId } from "./request-id.ts";
 import { QUERY_CONTENT_TYPE } from "./routes/query.ts";
 import { securityHeaderList, securityHeaders } from "./security-headers.ts";
+import { type WriteFastPath, type WriteFastPathOptions, writeFastPath } from "./write-fast-path.ts";
 
 export interface AppShellOptions {
   config: Config;
@@ -36,15 +39,20 @@ export interface AppShellOptions {
   rateBuffers?: RateBuffers;
   /** The query route's answer (`queryAnswerer`): with it, GET /v1/query takes the fast path. */
   answerQuery?: QueryFastPathOptions["answer"];
+  /** Hands a prepared write to the writer's thread: with it, the shell has a `fastWrite`. */
+  sendWrite?: WriteFastPathOptions["send"];
+}
+
+/** The app, and the fast path of prepared writes when `sendWrite` was given (and the access log is off). */
+export interface Shell {
+  app: Hono<HttpEnv>;
+  fastWrite?: WriteFastPath;
 }
 
 /** The request id, even for an error raised before the request-id middleware ran. */
 const idOf = (c: Context<HttpEnv>): string => c.get("requestId") ?? crypto.randomUUID();
 
-export function appShell(
-  options: AppShellOptions,
-  routes: readonly Hono<HttpEnv>[],
-): Hono<HttpEnv> {
+export function appShell(options: AppShellOptions, routes: readonly Hono<HttpEnv>[]): Shell {
   const { config, logger, clock, metrics, reads, rateBuffers } = options;
   const app = new Hono<HttpEnv>();
 
@@ -95,5 +103,14 @@ export function appShell(
     app.fetch = (request, env, executionCtx) =>
       fast(request, env) ?? honoFetch(request, env, executionCtx);
   }
-  return app;
+  if (options.sendWrite === undefined || accessLogged) return { app };
+  const fastWrite = writeFastPath({
+    send: options.sendWrite,
+    limiter: limiters.byClass.assert,
+    trustProxyHops: config.trustProxyHops,
+    securityHeaders: securityHeaderList(),
+    keepAlive,
+    metrics,
+  });
+  return { app, fastWrite };
 }

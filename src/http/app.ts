@@ -1,9 +1,12 @@
 /**
  * The HTTP API of SPEC §3 as Hono apps. `createApp` is the main thread's: every
- * route, over the engine. `createReaderApp` is a reader thread's (SPEC §11):
- * the read routes only, over its own snapshot of the state. Both come from
- * `appShell` (the same middleware and the one error mapper) and the same route
- * factories. Wiring only; each route lives in ./routes/<area>.ts.
+ * route, over the engine (`createWriterApp` adds the writer's side of the
+ * prepared writes an HTTP thread sends alone, ./write-fast-path.ts).
+ * `createReaderApp` is a reader thread's (SPEC §11): the read routes only,
+ * over its own snapshot of the state, and the HTTP thread's side of those
+ * writes. All come from `appShell` (the same middleware and the one error
+ * mapper) and the same route factories. Wiring only; each route lives in
+ * ./routes/<area>.ts.
  */
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "../clock.ts";
@@ -20,7 +23,11 @@ import type { HttpEnv } from "./http-env.ts";
 import { Metrics } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import { agentRoutes } from "./routes/agents.ts";
-import { assertRoutes } from "./routes/assert.ts";
+import {
+  assertRoutes,
+  type PreparedWriteAnswerer,
+  preparedWriteAnswerer,
+} from "./routes/assert.ts";
 import { backupRoutes } from "./routes/backup.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -28,10 +35,19 @@ import { quarantineRoutes } from "./routes/quarantine.ts";
 import { queryAnswerer } from "./routes/query.ts";
 import { type ReadRouteTest, readRoutes, readRouteTest } from "./routes/read-routes.ts";
 import { SERVER_VERSION } from "./server-version.ts";
+import type { WriteFastPath, WriteFastPathOptions } from "./write-fast-path.ts";
 
 export type { AppDeps } from "./app-deps.ts";
 
 export function createApp(deps: AppDeps): Hono<HttpEnv> {
+  return createWriterApp(deps).app;
+}
+
+/** The writer thread's app, and its answer to the prepared writes HTTP threads send alone. */
+export function createWriterApp(deps: AppDeps): {
+  app: Hono<HttpEnv>;
+  answerWrite: PreparedWriteAnswerer;
+} {
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? new Metrics(SERVER_VERSION);
   const ingest = new IngestService({
@@ -67,7 +83,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     ...(deps.queryFastPath === false ? {} : { answerQuery: queryAnswerer(routeDeps) }),
     ...(deps.rateBuffers === undefined ? {} : { rateBuffers: deps.rateBuffers }),
   };
-  return appShell(shell, [
+  const { app } = appShell(shell, [
     assertRoutes(routeDeps),
     ...readRoutes(routeDeps),
     healthRoutes(routeDeps),
@@ -77,6 +93,7 @@ export function createApp(deps: AppDeps): Hono<HttpEnv> {
     quarantineRoutes(routeDeps, { adminToken: deps.adminToken }),
     dashboardRoutes(),
   ]);
+  return { app, answerWrite: preparedWriteAnswerer(routeDeps) };
 }
 
 export interface ReaderAppDeps {
@@ -88,16 +105,19 @@ export interface ReaderAppDeps {
   rateBuffers?: RateBuffers;
   /** The writer's published changes, for this thread's answer cache. */
   changes?: ChangeSlots;
+  /** Hands a prepared write to the writer's thread (`createWriterApp`'s `answerWrite` there). */
+  sendWrite?: WriteFastPathOptions["send"];
 }
 
 /**
  * A reader thread's app: the read routes over `reads`, with the main app's
- * middleware, and the test that says which requests it answers (the rest go
- * to the main thread).
+ * middleware, the test that says which requests it answers (the rest go
+ * to the main thread), and with `sendWrite` the fast path of its prepared writes.
  */
 export function createReaderApp(deps: ReaderAppDeps): {
   app: Hono<HttpEnv>;
   isReadRoute: ReadRouteTest;
+  fastWrite?: WriteFastPath;
 } {
   const { config, logger, metrics, rateBuffers } = deps;
   const clock = deps.clock ?? systemClock;
@@ -111,11 +131,10 @@ export function createReaderApp(deps: ReaderAppDeps): {
     reads: deps.reads,
     answerQuery: queryAnswerer(routeDeps),
     ...(rateBuffers ? { rateBuffers } : {}),
+    ...(deps.sendWrite ? { sendWrite: deps.sendWrite } : {}),
   };
-  return {
-    app: appShell(shell, routes),
-    isReadRoute: readRouteTest(routes),
-  };
+  const { app, fastWrite } = appShell(shell, routes);
+  return { app, isReadRoute: readRouteTest(routes), ...(fastWrite ? { fastWrite } : {}) };
 }
 
 /** This thread's answer cache (issue 17), counted in `metrics`. */

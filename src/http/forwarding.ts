@@ -4,7 +4,8 @@
  * its app; the response travels back (SPEC §11). Nothing is decided on the
  * way: the main thread's middleware, limits and error mapper see the request
  * as if it had arrived there, with the reader's client address, so a client
- * cannot tell which thread its connection landed on.
+ * cannot tell which thread its connection landed on. (A prepared write
+ * usually travels alone instead: ./write-fast-path.ts.)
  *
  * Bodies: the reader reads at most `maxBytes` + one chunk, enough for the main
  * thread's own check to answer 413; a body that cannot be read (broken
@@ -42,8 +43,12 @@ const NO_BODY = new Set(["GET", "HEAD"]);
 
 async function readCapped(request: Request, maxBytes: number): Promise<ArrayBuffer | null> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > maxBytes) return null;
+  const length = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > maxBytes) return null;
   if (request.body === null) return null;
+  // A declared length within the limit is read in one call, as ./read-body.ts does
+  // (Bun refuses bytes past it); only a chunked body is counted chunk by chunk.
+  if (length !== undefined) return await request.arrayBuffer();
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = request.body.getReader();
@@ -66,27 +71,31 @@ async function readCapped(request: Request, maxBytes: number): Promise<ArrayBuff
   return out.buffer;
 }
 
-/** Reader side: the request as data. */
-export async function forwardedRequest(
+/** A request's body as the reader forwards it (see `ForwardedRequest`). */
+export type ForwardedBody = Pick<ForwardedRequest, "body" | "bodyFailed">;
+
+/** Reader side: the body of `request`, read to at most `maxBytes` + one chunk. */
+export async function forwardedBody(request: Request, maxBytes: number): Promise<ForwardedBody> {
+  if (NO_BODY.has(request.method)) return { body: null, bodyFailed: false };
+  try {
+    return { body: await readCapped(request, maxBytes), bodyFailed: false };
+  } catch {
+    return { body: null, bodyFailed: true };
+  }
+}
+
+/** Reader side: the request as data, with its body as `forwardedBody` read it. */
+export function forwardedRequest(
   request: Request,
   ip: string,
-  maxBytes: number,
-): Promise<ForwardedRequest> {
-  let body: ArrayBuffer | null = null;
-  let bodyFailed = false;
-  if (!NO_BODY.has(request.method)) {
-    try {
-      body = await readCapped(request, maxBytes);
-    } catch {
-      bodyFailed = true;
-    }
-  }
+  body: ForwardedBody,
+): ForwardedRequest {
   return {
     method: request.method,
     url: request.url,
     headers: [...request.headers],
-    body,
-    bodyFailed,
+    body: body.body,
+    bodyFailed: body.bodyFailed,
     ip,
   };
 }

@@ -41,20 +41,25 @@ export function countRequest(
   metrics.requestDuration.observe({ method, route }, (performance.now() - started) / 1000);
 }
 
-/** What the query fast path counts a 200 with: a tally and the duration's labels, made once. */
+/** What a fast path (query, write) counts a common answer with: a tally and the duration's labels, made once. */
 export interface OkCounter {
   tally: RequestTally;
   durationLabels: { method: string; route: string };
 }
 
-export function okCounter(metrics: Metrics, route: string): OkCounter {
+export function okCounter(
+  metrics: Metrics,
+  route: string,
+  method = "GET",
+  status = "200",
+): OkCounter {
   return {
-    tally: metrics.requestTally({ method: "GET", route, status: "200" }),
-    durationLabels: { method: "GET", route },
+    tally: metrics.requestTally({ method, route, status }),
+    durationLabels: { method, route },
   };
 }
 
-/** `countRequest` of a GET to `counter`'s route answered 200, without building labels. */
+/** `countRequest` of a request answered as `counter` says, without building labels. */
 export function countOk(metrics: Metrics, counter: OkCounter, started: number): void {
   counter.tally.count++;
   metrics.requestDuration.observe(counter.durationLabels, (performance.now() - started) / 1000);

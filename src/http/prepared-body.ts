@@ -3,9 +3,11 @@
  * writer's parses a `POST /v1/assert` body and validates, canonicalizes,
  * hashes and verifies each document itself, then hands the writer's thread
  * the results as one transferable buffer (`prepared-codec.ts`) in place of
- * the body. The writer's app then runs the same middleware and route, and the
- * route takes the prepared documents instead of reading a body
- * (`preparedOf`): guards, the group commit and the answer are the writer's.
+ * the body. The HTTP thread then runs the middleware's part itself and sends
+ * the writer the prepared write alone (./write-fast-path.ts); where that path
+ * does not apply, the writer's app runs the same middleware and route, and the
+ * route takes the prepared documents instead of reading a body (`preparedOf`).
+ * Either way guards, the group commit and the answer are the writer's.
  *
  * Only what the route would accept is prepared here. A body the route would
  * refuse whole (415, 400 bad JSON, an empty or oversized batch, one over the

@@ -9,6 +9,7 @@ import type { LogLevel } from "../logger.ts";
 import type { ForwardedRequest, ForwardedResponse } from "./forwarding.ts";
 import type { MetricsJson } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
+import type { PreparedWrite, WriteAnswer } from "./write-fast-path.ts";
 
 export type ToReader =
   | {
@@ -25,8 +26,12 @@ export type ToReader =
       changes?: SharedArrayBuffer;
       /** Tests only (`ReaderThread.crash`): honour `crash`. */
       testHooks?: boolean;
+      /** The main thread answers `writes` (prepared writes sent alone, ./write-fast-path.ts). */
+      fastWrites?: boolean;
     }
   | { kind: "response"; id: number; response: ForwardedResponse }
+  /** The answers to `writes`, by id (./message-batch.ts: those of one turn together). */
+  | { kind: "written"; answers: { id: number; answer: WriteAnswer }[] }
   | { kind: "metrics"; id: number }
   | { kind: "stop" }
   /** Tests only, ignored unless started with `testHooks`: die as a bug would. */
@@ -42,6 +47,8 @@ export type FromReader =
   /** `code` is the listen error's (EADDRINUSE, …) when there is one. */
   | { kind: "failed"; message: string; code?: string }
   | { kind: "request"; id: number; request: ForwardedRequest }
+  /** Prepared writes alone (their `items` transferred), those of one turn together; answered by `written`. */
+  | { kind: "writes"; writes: { id: number; write: PreparedWrite }[] }
   | { kind: "metrics"; id: number; metrics: MetricsJson }
   | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }
   | { kind: "stopped" };

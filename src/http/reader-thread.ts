@@ -13,9 +13,12 @@ import { LOG_LEVELS, type Logger } from "../logger.ts";
 import type { ChangeSlots } from "../store/change-slots.ts";
 import { workerEntry } from "../worker-entry.ts";
 import { type AppFetch, answerForwarded } from "./forwarding.ts";
+import { MessageBatch } from "./message-batch.ts";
 import type { MetricsJson } from "./metrics.ts";
 import type { RateBuffers } from "./rate-limit.ts";
 import type { CrashHow, FromReader, ToReader } from "./reader-messages.ts";
+import type { PreparedWriteAnswerer } from "./routes/assert.ts";
+import type { WriteAnswer } from "./write-fast-path.ts";
 
 const ENTRY = workerEntry("http/reader-worker.ts", "reader-worker.ts", import.meta.url);
 
@@ -25,6 +28,8 @@ export interface ReaderThreadOptions {
   dbPath: string;
   /** The main app's fetch, which answers forwarded requests. */
   fetch: AppFetch;
+  /** The main app's answer to prepared writes sent alone (`createWriterApp`); none: writes come whole. */
+  answerWrite?: PreparedWriteAnswerer;
   logger: Logger;
   /** The main app's rate-limit buckets: one budget per client across threads. */
   rateBuffers?: RateBuffers;
@@ -83,11 +88,14 @@ export class ReaderThread {
     this.name = name;
     this.#testHooks = options.testHooks === true;
     port.catch(() => {}); // observed once the worker is ready (below); it may reject before
-    const { config, dbPath, fetch, logger, rateBuffers, changes } = options;
+    const { config, dbPath, fetch, answerWrite, logger, rateBuffers, changes } = options;
     this.#worker = new Worker(ENTRY);
     const send = (message: ToReader, transfer: ArrayBuffer[] = []) => {
       if (this.#alive) this.#worker.postMessage(message, transfer);
     };
+    const written = new MessageBatch<{ id: number; answer: WriteAnswer }>((answers) =>
+      send({ kind: "written", answers }),
+    );
     this.#worker.onmessage = (event: MessageEvent<FromReader>) => {
       const message = event.data;
       switch (message.kind) {
@@ -104,6 +112,7 @@ export class ReaderThread {
                 ...(rateBuffers ? { rateBuffers } : {}),
                 ...(changes ? { changes: changes.buffer } : {}),
                 ...(this.#testHooks ? { testHooks: true } : {}),
+                ...(answerWrite ? { fastWrites: true } : {}),
               }),
             (e) => this.#started.reject(e),
           );
@@ -127,6 +136,11 @@ export class ReaderThread {
               response.body === null ? [] : [response.body],
             ),
           );
+          return;
+        case "writes":
+          for (const { id, write } of message.writes) {
+            answerWrite?.(write).then((answer) => written.add({ id, answer }));
+          }
           return;
         case "metrics":
           this.#metricsWaiting.get(message.id)?.(message.metrics);

@@ -30,7 +30,7 @@ import { loadOrCreateNodeKey } from "../merkle/node-key.ts";
 import { ArchiveScrubJob, SCRUB_TURN_MS } from "../redaction/archive-scrub-job.ts";
 import { ChangeSlots } from "../store/change-slots.ts";
 import { resolveAdminToken } from "./admin-token.ts";
-import { createApp } from "./app.ts";
+import { createWriterApp } from "./app.ts";
 import { answerBeforeTimeout } from "./keep-alive.ts";
 import { Metrics } from "./metrics.ts";
 import { portError, probePort } from "./port-probe.ts";
@@ -155,7 +155,7 @@ export async function startServer(
     // the per-IP rate limits keep one budget per client in shared memory.
     const reusePort = config.httpThreads > 0;
     const rateBuffers = reusePort ? allocateRateBuffers() : undefined;
-    const app = createApp({
+    const { app, answerWrite } = createWriterApp({
       engine,
       config,
       logger,
@@ -186,6 +186,7 @@ export async function startServer(
       port: server?.port,
       dbPath: join(config.dataDir, "db", "state.sqlite"),
       fetch: app.fetch,
+      answerWrite,
       logger,
       metrics,
       changes,

@@ -6,6 +6,11 @@
  *
  * A single bad assertion is a problem response (422 …); in a batch a bad item
  * is rejected alone and the rest are recorded.
+ *
+ * A write another HTTP thread prepared reaches the writer either through the
+ * app (`preparedOf`: the request was forwarded whole) or as a prepared write
+ * alone (`preparedWriteAnswerer`, ../write-fast-path.ts: that thread ran the
+ * middleware's part itself); both answer with `receipt`, so alike.
  */
 import { Hono } from "hono";
 import type { StemeError } from "../../errors.ts";
@@ -15,12 +20,39 @@ import { decodePrepared } from "../../ingest/prepared-codec.ts";
 import type { BatchItemResult, BatchResponse, ItemError } from "../../protocol/batch-receipt.ts";
 import type { RouteDeps } from "../app-deps.ts";
 import { clientIp } from "../client-ip.ts";
+import { toProblem } from "../error-mapper.ts";
 import type { HttpEnv } from "../http-env.ts";
 import { bodyKind, decodeUtf8, parseJsonBody } from "../json-body.ts";
 import { parseNdjson } from "../ndjson-lines.ts";
 import { flagParam } from "../params.ts";
-import { preparedOf } from "../prepared-body.ts";
+import { type PreparedBody, preparedOf } from "../prepared-body.ts";
 import { readBody } from "../read-body.ts";
+import type { PreparedWrite, WriteAnswer } from "../write-fast-path.ts";
+
+type Shape = PreparedBody["shape"];
+
+/**
+ * The receipts' content types, as they have always been sent: a single
+ * receipt's is `Response.json`'s, a batch's Hono's `c.json`'s.
+ */
+export const RECEIPT_CONTENT_TYPE: Readonly<Record<Shape, string>> = Object.freeze({
+  single: "application/json;charset=utf-8",
+  batch: "application/json",
+});
+
+/** A receipt before any header: its status and JSON text. */
+export interface Receipt {
+  status: number;
+  json: string;
+}
+
+/** A receipt as the route's response (the middleware adds the rest of the headers). */
+export function receiptResponse(shape: Shape, receipt: Receipt): Response {
+  return new Response(receipt.json, {
+    status: receipt.status,
+    headers: { "content-type": RECEIPT_CONTENT_TYPE[shape] },
+  });
+}
 
 const itemError = (e: StemeError): ItemError => ({
   code: e.code,
@@ -28,10 +60,9 @@ const itemError = (e: StemeError): ItemError => ({
   field: e.field ?? null,
 });
 
-export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
-  const { engine, config, ingest } = deps;
-
-  async function single(submitted: Promise<SubmitResult>, withProof: boolean): Promise<Response> {
+/** The receipt of a submission: throws a single assertion's refusal (the error mapper answers it). */
+function receiptOf(deps: Pick<RouteDeps, "engine">) {
+  async function single(submitted: Promise<SubmitResult>, withProof: boolean): Promise<Receipt> {
     const { results, sth } = await submitted;
     const outcome = results[0] as ItemResult;
     if (outcome.status === "rejected") throw outcome.error;
@@ -44,13 +75,13 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
     };
     if (outcome.reasons !== undefined && outcome.reasons.length > 0) body.reasons = outcome.reasons;
     if (withProof) {
-      body.audit_path = engine.tree.inclusionProof(outcome.seq - 1, sth.tree_size).map(toHex);
+      body.audit_path = deps.engine.tree.inclusionProof(outcome.seq - 1, sth.tree_size).map(toHex);
     }
     const recorded = outcome.status === "accepted" || outcome.status === "quarantined";
-    return Response.json(body, { status: recorded ? 201 : 200 });
+    return { status: recorded ? 201 : 200, json: JSON.stringify(body) };
   }
 
-  async function batch(submitted: Promise<SubmitResult>): Promise<BatchResponse> {
+  async function batch(submitted: Promise<SubmitResult>): Promise<Receipt> {
     const { results, sth } = await submitted;
     const shaped = results.map(
       (r, index): BatchItemResult =>
@@ -61,7 +92,7 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
             : { index, id: r.id, seq: r.seq, status: r.status },
     );
     const count = (s: BatchItemResult["status"]) => shaped.filter((r) => r.status === s).length;
-    return {
+    const body: BatchResponse = {
       results: shaped,
       accepted: count("accepted"),
       duplicates: count("duplicate"),
@@ -70,7 +101,42 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
       tree_size: sth.tree_size,
       sth,
     };
+    return { status: 200, json: JSON.stringify(body) };
   }
+
+  return (shape: Shape, submitted: Promise<SubmitResult>, withProof: boolean): Promise<Receipt> =>
+    shape === "batch" ? batch(submitted) : single(submitted, withProof);
+}
+
+/** The writer's side of a prepared write (../write-fast-path.ts): its receipt, or its problem. */
+export type PreparedWriteAnswerer = (write: PreparedWrite) => Promise<WriteAnswer>;
+
+/**
+ * Answers a prepared write as the route answers a forwarded one; never
+ * rejects: a refusal (or a bug) is mapped here by the one error mapper, with
+ * the write's request id, and logged on this thread as the app would.
+ */
+export function preparedWriteAnswerer(
+  deps: Pick<RouteDeps, "engine" | "ingest" | "logger">,
+): PreparedWriteAnswerer {
+  const receipt = receiptOf(deps);
+  return async (write) => {
+    try {
+      const submitted = deps.ingest.submitPrepared(decodePrepared(write.items), write.ip);
+      const { status, json } = await receipt(write.shape, submitted, write.withProof);
+      return { status, body: json };
+    } catch (e) {
+      const { problem, headers } = toProblem(e, write.requestId, deps.logger);
+      return { status: problem.status, body: JSON.stringify(problem), headers };
+    }
+  };
+}
+
+export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
+  const { config, ingest } = deps;
+  const receipt = receiptOf(deps);
+  const answer = async (shape: Shape, submitted: Promise<SubmitResult>, withProof = false) =>
+    receiptResponse(shape, await receipt(shape, submitted, withProof));
 
   const app = new Hono<HttpEnv>();
   app.post("/v1/assert", async (c) => {
@@ -80,22 +146,21 @@ export function assertRoutes(deps: RouteDeps): Hono<HttpEnv> {
       const withProof = flagParam(c.req.query("proof"), "proof");
       const ip = clientIp(c, config.trustProxyHops);
       const submitted = ingest.submitPrepared(decodePrepared(prepared.items), ip);
-      if (prepared.shape === "batch") return c.json(await batch(submitted));
-      return single(submitted, withProof);
+      return answer(prepared.shape, submitted, withProof);
     }
     const kind = bodyKind(c.req.raw, ["json", "ndjson"]);
     const withProof = flagParam(c.req.query("proof"), "proof");
     const body = await readBody(c.req.raw, config.maxBodyBytes);
     const ip = clientIp(c, config.trustProxyHops);
     if (kind === "ndjson") {
-      return c.json(await batch(ingest.submit(parseNdjson(body, config.maxBatch), ip)));
+      return answer("batch", ingest.submit(parseNdjson(body, config.maxBatch), ip));
     }
     const doc = parseJsonBody(decodeUtf8(body));
     if (Array.isArray(doc)) {
       const items = doc.map((value): IngestInput => ({ ok: true, value }));
-      return c.json(await batch(ingest.submit(items, ip)));
+      return answer("batch", ingest.submit(items, ip));
     }
-    return single(ingest.submit([{ ok: true, value: doc }], ip), withProof);
+    return answer("single", ingest.submit([{ ok: true, value: doc }], ip), withProof);
   });
   return app;
 }

@@ -144,3 +144,22 @@ export interface AgentList {
 }
 
 export type { AssertionView, BatchResponse, ConsistencyProof, InclusionProof, QueryResponse };
+
+/** What a client sees of a response: status, every header, the body's text. */
+export interface Seen {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+export async function seen(res: Response | Promise<Response>): Promise<Seen> {
+  const r = await res;
+  return { status: r.status, headers: [...r.headers], body: await r.text() };
+}
+
+/** `s` without its request id (header and problem member): for answers to requests that sent none. */
+export const withoutRequestId = (s: Seen): Seen => ({
+  ...s,
+  headers: s.headers.filter(([n]) => n !== "x-request-id"),
+  body: s.body.replace(/"request_id":"[^"]*"/, ""),
+});

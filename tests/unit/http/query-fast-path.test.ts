@@ -21,7 +21,14 @@ import { Metrics } from "../../../src/http/metrics.ts";
 import { SERVER_VERSION } from "../../../src/http/server-version.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { ChangeSlots } from "../../../src/store/change-slots.ts";
-import { ADMIN_TOKEN, json, testAgent } from "./http-test-helpers.ts";
+import {
+  ADMIN_TOKEN,
+  json,
+  type Seen,
+  seen,
+  testAgent,
+  withoutRequestId,
+} from "./http-test-helpers.ts";
 
 type App = ReturnType<typeof createApp>;
 
@@ -78,17 +85,6 @@ function pairOf(overrides: Record<string, unknown>): Pair {
     fastMetrics,
     chainMetrics,
   };
-}
-
-interface Seen {
-  status: number;
-  headers: [string, string][];
-  body: string;
-}
-
-async function seen(res: Response | Promise<Response>): Promise<Seen> {
-  const r = await res;
-  return { status: r.status, headers: [...r.headers], body: await r.text() };
 }
 
 /** Asks both apps `path` (with `init`), the fast one first; expects the same answer and returns it. */
@@ -192,12 +188,7 @@ describe("GET /v1/query: fast path and middleware chain answer alike", () => {
     const [path] = cases.at(-1) as [string, RequestInit];
     const fast = await seen(pair.fast.request(path));
     const chain = await seen(pair.chain.request(path));
-    const withoutId = (s: Seen) => ({
-      ...s,
-      headers: s.headers.filter(([n]) => n !== "x-request-id"),
-      body: s.body.replace(/"request_id":"[^"]*"/, ""),
-    });
-    expect(withoutId(fast)).toEqual(withoutId(chain));
+    expect(withoutRequestId(fast)).toEqual(withoutRequestId(chain));
     statuses.push(fast.status);
     expect(statuses).toEqual([422, 422, 200, 422, 200, 404, 429]);
     expect(await requestCounts(pair.fastMetrics)).toEqual(await requestCounts(pair.chainMetrics));
