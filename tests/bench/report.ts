@@ -4,7 +4,7 @@
  * figure, and a JSON file `<YYYY-MM-DD>-<git short sha>[-quick].json` holding
  * every figure, floor, ratio, the raw measurements and the machine it ran on.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Figure, meets, ratio } from "./figure.ts";
 
@@ -87,9 +87,11 @@ export function resultFileName(date: Date, sha: string, mode: string): string {
   return `${day}-${sha}${mode === "full" ? "" : `-${mode}`}.json`;
 }
 
+/** Writes the result; a second run of the same commit on the same day gets `-2`, `-3`…, never overwrites. */
 export function writeResult(outDir: string, name: string, payload: unknown): string {
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, name);
+  let path = join(outDir, name);
+  for (let n = 2; existsSync(path); n++) path = join(outDir, name.replace(/\.json$/, `-${n}.json`));
   writeFileSync(path, `${JSON.stringify(payload, null, 2)}\n`);
   return path;
 }
