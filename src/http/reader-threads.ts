@@ -19,7 +19,7 @@
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { StemeError } from "../errors.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics, MetricsJson } from "./metrics.ts";
 import type { CrashHow } from "./reader-messages.ts";
 import {
   type Listening,
@@ -70,6 +70,26 @@ class Slot {
   port: number | undefined;
   readonly backoff: RespawnBackoff;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The counters and histograms its thread reported last (each scrape), kept when it dies. */
+  lastCounts: MetricsJson = [];
+  /** What its dead threads counted, as of each one's last scrape: summed into every exposition. */
+  retired: MetricsJson[] = [];
+
+  /** The current thread's per-thread metrics, and those its dead threads counted. */
+  async metrics(): Promise<MetricsJson> {
+    const live = await this.thread.metrics();
+    if (live.length > 0) {
+      // prom-client's JSON carries the type as a string ("counter"), its typings as an enum.
+      this.lastCounts = live.filter((m) => ["counter", "histogram"].includes(String(m.type)));
+    }
+    return [...this.retired.flat(), ...live];
+  }
+
+  /** Its thread died: what it counted stays in the sums (gauges go with it), so no counter goes back. */
+  retire(): void {
+    if (this.lastCounts.length > 0) this.retired.push(this.lastCounts);
+    this.lastCounts = [];
+  }
 
   constructor(name: string, port: number | undefined, backoff: BackoffPolicy | undefined) {
     this.name = name;
@@ -119,7 +139,7 @@ export class ReaderThreads {
     const started = this.#slots.map((slot) =>
       slot.thread.started().then(
         () => {
-          options.metrics.addPeer(() => slot.thread.metrics());
+          options.metrics.addPeer(() => slot.metrics());
           return 1;
         },
         (e) => {
@@ -219,6 +239,7 @@ export class ReaderThreads {
     if (slot.thread !== thread || slot.upSince === undefined) return; // it never listened: #startFailed
     const upMs = this.#clock.now() - slot.upSince;
     slot.upSince = undefined;
+    slot.retire();
     this.#setListening(this.#listening - 1);
     if (exit.clean) return;
     if (exit.stopping || this.#stopping) {

@@ -68,6 +68,14 @@ async function restartsInMetrics(url: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** `stemedb_http_thread_requests_total` of reader-1 (the requests its threads answered). */
+async function threadRequests(url: string): Promise<number> {
+  const text = await (await fresh(`${url}/metrics`)).text();
+  return Number(
+    /^stemedb_http_thread_requests_total\{thread="reader-1"\} (\d+)$/m.exec(text)?.[1] ?? 0,
+  );
+}
+
 async function health(url: string): Promise<HttpThreadsStatus> {
   return ((await (await fresh(`${url}/v1/health`)).json()) as { http_threads: HttpThreadsStatus })
     .http_threads;
@@ -90,6 +98,8 @@ describe("an HTTP thread that dies after it listened is replaced", () => {
       const { server, log } = await start();
       await writeAndRead(server.url, "acme/respawn/before", 1);
       expect(await restartsInMetrics(server.url)).toEqual({ "reader-1": 0 });
+      const answeredBefore = await threadRequests(server.url);
+      expect(answeredBefore).toBeGreaterThan(0);
 
       server.httpThreads.crash("reader-1", how);
       const died = await log.nth(DIED);
@@ -108,6 +118,8 @@ describe("an HTTP thread that dies after it listened is replaced", () => {
       expect(replaced.ctx).toMatchObject({ thread: "reader-1", port: server.port, generation: 2 });
       await writeAndRead(server.url, "acme/respawn/after", 2);
       expect(await restartsInMetrics(server.url)).toEqual({ "reader-1": 1 });
+      // What the dead thread counted (as of the last scrape) stays in the sums: no counter goes back.
+      expect(await threadRequests(server.url)).toBeGreaterThan(answeredBefore);
       const status = await health(server.url);
       expect(status).toMatchObject({
         configured: 1,
