@@ -33,12 +33,14 @@ export type ToReader =
   /** The answers to `writes`, by id (./message-batch.ts: those of one turn together). */
   | { kind: "written"; answers: { id: number; answer: WriteAnswer }[] }
   | { kind: "metrics"; id: number }
+  /** The watchdog's: answered with `pong` at once by a thread whose event loop turns. */
+  | { kind: "ping" }
   | { kind: "stop" }
   /** Tests only, ignored unless started with `testHooks`: die as a bug would. */
   | { kind: "crash"; how: CrashHow };
 
-/** How a test makes an HTTP thread die: an uncaught exception, or `process.exit`. */
-export type CrashHow = "throw" | "exit";
+/** How a test makes an HTTP thread die (an uncaught exception, `process.exit`) or hang (a busy loop). */
+export type CrashHow = "throw" | "exit" | "hang";
 
 export type FromReader =
   | { kind: "ready" }
@@ -50,5 +52,6 @@ export type FromReader =
   /** Prepared writes alone (their `items` transferred), those of one turn together; answered by `written`. */
   | { kind: "writes"; writes: { id: number; write: PreparedWrite }[] }
   | { kind: "metrics"; id: number; metrics: MetricsJson }
+  | { kind: "pong" }
   | { kind: "log"; level: LogLevel; msg: string; ctx?: Record<string, unknown> }
   | { kind: "stopped" };

@@ -73,6 +73,8 @@ export class ReaderThread {
   /** Its uncaught error, when one killed it (the `close` event that follows carries only a code). */
   #error: string | undefined;
   #errorDetail: string | undefined;
+  /** A watchdog ping sent and not answered yet: when it was sent (`performance.now()`). */
+  #pingSentAt: number | undefined;
   readonly #started = Promise.withResolvers<Listening>();
   readonly #stopped = Promise.withResolvers<void>();
   /** The worker ended (its `close` event). */
@@ -146,6 +148,9 @@ export class ReaderThread {
           this.#metricsWaiting.get(message.id)?.(message.metrics);
           this.#metricsWaiting.delete(message.id);
           return;
+        case "pong":
+          this.#pingSentAt = undefined;
+          return;
         case "log":
           return logger[message.level](message.msg, message.ctx);
         case "stopped":
@@ -178,6 +183,32 @@ export class ReaderThread {
 
   started(): Promise<Listening> {
     return this.#started.promise;
+  }
+
+  /**
+   * The watchdog's check (./reader-threads.ts): how long a ping has gone
+   * unanswered (0 when none is outstanding, or the thread does not listen); a
+   * new ping is sent when none is outstanding.
+   */
+  unanswered(now: number): number {
+    if (!this.#listening) return 0;
+    if (this.#pingSentAt === undefined) {
+      this.#pingSentAt = now;
+      this.#worker.postMessage({ kind: "ping" } satisfies ToReader);
+      return 0;
+    }
+    return now - this.#pingSentAt;
+  }
+
+  /** Forgets an outstanding ping (the caller's own thread was stalled: an answer may be queued). */
+  forgetPing(): void {
+    this.#pingSentAt = undefined;
+  }
+
+  /** Ends a thread whose event loop no longer turns; `reason` names it in the death's log line. */
+  kill(reason: string): void {
+    this.#error ??= reason;
+    this.#worker.terminate();
   }
 
   /** Its per-thread metrics; none from a thread that is not listening (not yet, or no more). */

@@ -45,7 +45,15 @@ export interface ReaderThreadsOptions extends ReaderThreadOptions {
   clock?: Clock;
   /** Replacement delays (default: 100 ms doubling to 5 s, reset after 60 s up). */
   backoff?: BackoffPolicy;
+  /**
+   * A listening thread is pinged every `intervalMs`; one that leaves a ping
+   * unanswered for `timeoutMs` (its event loop stuck: a busy loop, a deadlock)
+   * is terminated and replaced like one that died. Default 1 s and 10 s.
+   */
+  watchdog?: { intervalMs: number; timeoutMs: number };
 }
+
+const WATCHDOG = { intervalMs: 1_000, timeoutMs: 10_000 };
 
 /** The HTTP threads in `/v1/health`. */
 export interface HttpThreadsStatus {
@@ -108,6 +116,9 @@ export class ReaderThreads {
   #listening = 0;
   #restarts = 0;
   #lastRestart: HttpThreadsStatus["last_restart"] = null;
+  readonly #watchdog: ReturnType<typeof setInterval>;
+  /** When the watchdog last ran (`performance.now()`): a late run means this thread was stalled, not the others. */
+  #watchedAt: number;
   /** Resolves with the number of HTTP threads that listen. */
   readonly ready: Promise<number>;
   /** Resolves once every thread listens, with the first's port and URL; rejects with the first failure. */
@@ -116,6 +127,9 @@ export class ReaderThreads {
   private constructor(options: ReaderThreadsOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#watchedAt = performance.now();
+    this.#watchdog = setInterval(() => this.#watch(), (options.watchdog ?? WATCHDOG).intervalMs);
+    this.#watchdog.unref();
     const known = options.port;
     for (let i = 1; i <= options.count; i++) {
       const first = this.#slots[0]?.thread;
@@ -195,8 +209,33 @@ export class ReaderThreads {
   /** Each thread (once started or failed) stops accepting, finishes its in-flight requests, closes its connection; none is replaced. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#watchdog);
     for (const slot of this.#slots) clearTimeout(slot.timer);
     await Promise.all([...this.#slots.map((s) => s.thread.stop()), ...this.#retiring]);
+  }
+
+  /**
+   * Pings every listening thread; terminates one whose ping went unanswered
+   * for the timeout (it is then replaced as a death). After a run that came
+   * late (this thread's own event loop was held, say by a long VACUUM),
+   * outstanding pings are forgotten: their answers may be queued behind it.
+   */
+  #watch(): void {
+    const { intervalMs, timeoutMs } = this.#options.watchdog ?? WATCHDOG;
+    const now = performance.now();
+    const late = now - this.#watchedAt > 2 * intervalMs;
+    this.#watchedAt = now;
+    if (this.#stopping) return;
+    for (const slot of this.#slots) {
+      if (late) slot.thread.forgetPing();
+      const silentMs = slot.thread.unanswered(now);
+      if (silentMs < timeoutMs) continue;
+      this.#options.logger.error("HTTP thread unresponsive: terminated", {
+        thread: slot.name,
+        silent_ms: silentMs,
+      });
+      slot.thread.kill(`unresponsive for ${silentMs} ms (its event loop did not turn)`);
+    }
   }
 
   /** Starts a thread in `slot` (listening on `port` once known). */

@@ -171,6 +171,9 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
         metrics: (await running?.metrics.perThreadJson()) ?? [],
       });
       return;
+    case "ping":
+      post({ kind: "pong" });
+      return;
     case "stop":
       if (running !== undefined) {
         await running.server.stop(false); // in-flight requests (forwarded ones too) finish first
@@ -183,6 +186,7 @@ self.onmessage = async (event: MessageEvent<ToReader>) => {
     case "crash":
       if (!testHooks) return;
       if (message.how === "exit") process.exit(70);
+      if (message.how === "hang") for (;;) {} // a bug's busy loop: only terminate() ends it
       setTimeout(() => {
         throw new Error("test hook: HTTP thread crashed");
       });

@@ -61,8 +61,10 @@ const RETENTION_INTERVAL_MS = 3_600_000;
 export interface ServerDeps {
   /** The environment the `archiveTo` target is opened with (the CLI passes its own: AWS_* for S3). */
   archiveEnv?: TargetEnv;
-  /** Tests only: the HTTP threads honour `ReaderThreads.crash` "throw" and "exit" (the CLI never sets it). */
+  /** Tests only: the HTTP threads honour `ReaderThreads.crash` "throw", "exit" and "hang" (the CLI never sets it). */
   testHooks?: boolean;
+  /** Tests only: the HTTP threads' watchdog (default: ping every 1 s, terminate after 10 s unanswered). */
+  watchdog?: { intervalMs: number; timeoutMs: number };
 }
 
 export async function startServer(
@@ -192,6 +194,7 @@ export async function startServer(
       changes,
       ...(rateBuffers === undefined ? {} : { rateBuffers }),
       ...(deps.testHooks ? { testHooks: true } : {}),
+      ...(deps.watchdog ? { watchdog: deps.watchdog } : {}),
     });
     // Without the main thread listening, the port is served once every HTTP thread is.
     where =

@@ -5,8 +5,9 @@
  * uncaught exception, `process.exit` inside it (the test hooks `startServer`
  * enables with `testHooks`), a `terminate()` from outside — and the server
  * serves reads and writes again on the same port, counts the restart in
- * `/metrics` and `/v1/health`, and stops clean. Waits are on log lines (the
- * events themselves), never on time.
+ * `/metrics` and `/v1/health`, and stops clean. A thread stuck in a busy loop
+ * is terminated by the watchdog and replaced the same way. Waits are on log
+ * lines (the events themselves), never on time.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,7 +33,10 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(flags: Partial<Record<SettingKey, unknown>> = {}) {
+async function start(
+  flags: Partial<Record<SettingKey, unknown>> = {},
+  watchdog?: { intervalMs: number; timeoutMs: number },
+) {
   const dataDir = mkdtempSync(join(tmpdir(), "stemedb-respawn-"));
   dirs.push(dataDir);
   const log = watchedLogger();
@@ -46,7 +50,7 @@ async function start(flags: Partial<Record<SettingKey, unknown>> = {}) {
       ...flags,
     }),
     log,
-    { testHooks: true },
+    { testHooks: true, ...(watchdog ? { watchdog } : {}) },
   );
   servers.push(server);
   await server.readersReady;
@@ -143,6 +147,40 @@ describe("an HTTP thread that dies after it listened is replaced", () => {
       expect(log.all("HTTP thread died while stopping; not replaced")).toEqual([]);
     }, 60_000);
   }
+
+  test("a thread whose event loop stops turning (a busy loop) is terminated by the watchdog and replaced", async () => {
+    const { server, log } = await start({}, { intervalMs: 50, timeoutMs: 500 });
+    await writeAndRead(server.url, "acme/respawn/before-hang", 1);
+    server.httpThreads.crash("reader-1", "hang");
+    const stuck = await log.nth("HTTP thread unresponsive: terminated");
+    expect(stuck.level).toBe("error");
+    expect(stuck.ctx).toMatchObject({ thread: "reader-1" });
+    expect(Number(stuck.ctx?.silent_ms)).toBeGreaterThanOrEqual(500);
+    const died = await log.nth(DIED);
+    expect(String(died.ctx?.reason)).toStartWith("unresponsive for ");
+    await log.nth(REPLACED);
+    await writeAndRead(server.url, "acme/respawn/after-hang", 2);
+    expect(await restartsInMetrics(server.url)).toEqual({ "reader-1": 1 });
+  });
+
+  test("a busy but turning thread is left alone by the watchdog", async () => {
+    const { server, log } = await start({}, { intervalMs: 20, timeoutMs: 1_000 });
+    for (let i = 0; i < 20; i++) await writeAndRead(server.url, `acme/respawn/busy-${i}`, i);
+    expect(log.lines().filter((l) => l.msg === "HTTP thread unresponsive: terminated")).toEqual([]);
+    expect(await restartsInMetrics(server.url)).toEqual({ "reader-1": 0 });
+  });
+
+  test("the writer's own thread held (a long VACUUM) does not make the watchdog kill a healthy thread", async () => {
+    const { server, log } = await start({}, { intervalMs: 50, timeoutMs: 300 });
+    await writeAndRead(server.url, "acme/respawn/before-stall", 1);
+    // This is the server's main thread: hold it past the timeout while a ping is out; whichever
+    // runs first afterwards, the queued answer or the watchdog's timer, the thread stays.
+    const until = performance.now() + 1_000;
+    while (performance.now() < until) {} // the stall under test
+    for (let i = 0; i < 5; i++) await writeAndRead(server.url, `acme/respawn/after-stall-${i}`, i);
+    expect(log.lines().filter((l) => l.msg === "HTTP thread unresponsive: terminated")).toEqual([]);
+    expect(await restartsInMetrics(server.url)).toEqual({ "reader-1": 0 });
+  });
 
   test("one of two threads dies beside a listening writer: the other serves meanwhile; no 'nothing listens' line", async () => {
     const { server, log } = await start({ httpThreads: 2, writerHttp: true });
