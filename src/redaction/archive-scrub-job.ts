@@ -152,7 +152,8 @@ export class ArchiveScrubJob {
         await this.#observe(target, local);
         return;
       }
-      if ([...local.keys()].some((id) => !this.#confirmed.has(id))) {
+      const localPending = [...local.keys()].some((id) => !this.#confirmed.has(id));
+      if (localPending) {
         // The ledger holds every redaction before any object is scrubbed of it (a restore needs it).
         await writeLedger(target, redactionsInState(this.#o.state.db));
       }
@@ -160,7 +161,6 @@ export class ArchiveScrubJob {
       const known = new Map(local);
       // The ledger is listed each pass while a redaction here is pending, else once a
       // recheck interval (a redaction only another history made); objects read once.
-      const localPending = [...local.keys()].some((id) => !this.#confirmed.has(id));
       if (localPending || performance.now() >= this.#ledgerAt) {
         this.#ledgerAt = performance.now() + (this.#o.recheckIntervalMs ?? 60_000);
         await readLedger(target, this.#ledger);
