@@ -1,9 +1,17 @@
 /**
  * Redacts an assertion through the engine's ingest (SPEC §12), as `POST
  * /v1/assert` does, and finishes the log and WAL scrub the API waits for;
- * `writeMarked` writes the assertion to redact and registers its operator.
+ * `writeMarked` writes the assertion to redact and registers its operator;
+ * `scrubJobFor` is the archive scrub job the server would run over a URL.
  */
+import type { BackupTarget } from "../../src/backup/backup-target.ts";
 import type { Engine } from "../../src/engine/engine.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { loadNodeKey, type NodeKey } from "../../src/merkle/node-key.ts";
+import {
+  ArchiveScrubJob,
+  type ArchiveScrubJobOptions,
+} from "../../src/redaction/archive-scrub-job.ts";
 import { prepare, testAgent } from "./agents.ts";
 
 /**
@@ -39,4 +47,24 @@ export async function redactThrough(
   ]);
   await engine.redactions.scrub();
   return r.outcomes[0] as { id: string; seq: number };
+}
+
+/**
+ * The server's archive scrub job over `target` for a test engine in `dir`,
+ * signing rebuilt snapshots with that data dir's node key; ticks only when
+ * the test calls `run()`.
+ */
+export function scrubJobFor(
+  t: { engine: Engine; dir: string },
+  target: BackupTarget,
+  extra: Partial<ArchiveScrubJobOptions> = {},
+): ArchiveScrubJob {
+  return new ArchiveScrubJob({
+    state: t.engine.state,
+    open: async () => target,
+    logger: silentLogger,
+    intervalMs: 3_600_000,
+    signer: (loadNodeKey(t.dir) as NodeKey).signer,
+    ...extra,
+  });
 }

@@ -24,10 +24,7 @@ import {
 import { decodeObject } from "../../../src/backup/object-codec.ts";
 import { makeS3Client, S3Target } from "../../../src/backup/s3-target.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { silentLogger } from "../../../src/logger.ts";
-import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
-import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
-import { redactThrough, writeMarked } from "../../helpers/redact-engine.ts";
+import { redactThrough, scrubJobFor, writeMarked } from "../../helpers/redact-engine.ts";
 import { RGW_TOOLS, type RgwProcess, startRgw } from "../../helpers/rgw-process.ts";
 import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { openTestApp } from "../http/http-test-helpers.ts";
@@ -275,13 +272,7 @@ describe(`S3Target.purge on Ceph RGW, a store that keeps versions${RGW_TOOLS.ski
       const bucket = await newBucket(true);
       const url = target(bucket, "db/");
       const t = await openTestApp();
-      const job = new ArchiveScrubJob({
-        state: t.engine.state,
-        open: async () => url,
-        logger: silentLogger,
-        intervalMs: 3_600_000,
-        signer: (loadNodeKey(t.dir) as NodeKey).signer,
-      });
+      const job = scrubJobFor(t, url);
       /** Every version's key whose body (decompressed for an object) holds the marker. */
       const holding = async (marker: string) => {
         const found: string[] = [];

@@ -17,10 +17,8 @@ import { verifyBackup } from "../../../src/backup/verify-backup.ts";
 import { dataDirWalSource } from "../../../src/backup/wal-source.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/logger.ts";
-import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
-import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
 import { filesHolding, objectsHolding } from "../../helpers/byte-search.ts";
-import { redactThrough, writeMarked } from "../../helpers/redact-engine.ts";
+import { redactThrough, scrubJobFor, writeMarked } from "../../helpers/redact-engine.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { ADMIN_TOKEN, openTestApp } from "../http/http-test-helpers.ts";
 
@@ -28,13 +26,7 @@ test("archive_backlog counts a redaction until the URL is scrubbed", async () =>
   using out = tempDir();
   const t = await openTestApp({ archiveTo: out.path });
   const target = new DirTarget(out.path);
-  const job = new ArchiveScrubJob({
-    state: t.engine.state,
-    open: async () => target,
-    logger: silentLogger,
-    intervalMs: 3_600_000,
-    signer: (loadNodeKey(t.dir) as NodeKey).signer,
-  });
+  const job = scrubJobFor(t, target);
   const app = createApp({
     engine: t.engine,
     config: t.config,
@@ -105,12 +97,7 @@ test("nodes sharing a URL take turns: one scrubs, the other counts it done from 
   const t = await openTestApp({ archiveTo: out.path });
   const target = new DirTarget(out.path);
   const jobOf = (turn: boolean) =>
-    new ArchiveScrubJob({
-      state: t.engine.state,
-      open: async () => target,
-      logger: silentLogger,
-      intervalMs: 3_600_000,
-      signer: (loadNodeKey(t.dir) as NodeKey).signer,
+    scrubJobFor(t, target, {
       turn: async () => turn,
       observeIntervalMs: 0,
       recheckIntervalMs: 0,

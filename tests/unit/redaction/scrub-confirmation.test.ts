@@ -10,12 +10,10 @@ import { expect, test } from "bun:test";
 import type { BackupTarget } from "../../../src/backup/backup-target.ts";
 import { DirTarget } from "../../../src/backup/dir-target.ts";
 import { takeBackup } from "../../../src/backup/take-backup.ts";
-import { silentLogger } from "../../../src/logger.ts";
-import { loadNodeKey, type NodeKey } from "../../../src/merkle/node-key.ts";
-import { ArchiveScrubJob } from "../../../src/redaction/archive-scrub-job.ts";
 import { readScrubConfirmation, SCRUBS_PREFIX } from "../../../src/redaction/scrub-confirmation.ts";
 import { prepare, testAgent } from "../../helpers/agents.ts";
 import { objectsHolding } from "../../helpers/byte-search.ts";
+import { scrubJobFor } from "../../helpers/redact-engine.ts";
 import { shipDataDir } from "../../helpers/ship-data-dir.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 import { openTestApp } from "../http/http-test-helpers.ts";
@@ -49,15 +47,7 @@ test("a restarted scrub job reads only what its URL's confirmation does not cove
   const dir = new DirTarget(out.path);
   const reads: string[] = [];
   const target = counting(dir, reads);
-  const signer = (loadNodeKey(t.dir) as NodeKey).signer;
-  const job = () =>
-    new ArchiveScrubJob({
-      state: t.engine.state,
-      open: async () => target,
-      logger: silentLogger,
-      intervalMs: 3_600_000,
-      signer,
-    });
+  const job = () => scrubJobFor(t, target);
   const ship = () => shipDataDir(dir, t.dir);
   const operator = testAgent(98);
   const writer = testAgent(99);
